@@ -1,0 +1,83 @@
+"""Label values shared by segmentation, phantom ground truth, outputs and videos.
+
+Values 0-4 are fixed by the shared design (``DESIGN.md``); 5 and above are optional structures
+that a producer may or may not fill in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["BACKGROUND", "AIRWAY", "TONGUE", "HARD_PALATE", "VELUM", "LABELS", "LABEL_COLORS",
+           "label_name"]
+
+BACKGROUND = 0
+AIRWAY = 1
+TONGUE = 2
+HARD_PALATE = 3
+VELUM = 4
+LIPS = 5
+JAW = 6
+EPIGLOTTIS = 7
+PHARYNGEAL_WALL = 8
+LARYNX = 9
+TEETH = 10
+MOUTHPIECE = 11
+
+#: value -> structure name (the one table of label values in vtract).
+LABELS: dict[int, str] = {
+    BACKGROUND: "background",
+    AIRWAY: "airway",
+    TONGUE: "tongue",
+    HARD_PALATE: "hard_palate",
+    VELUM: "velum",
+    LIPS: "lips",
+    JAW: "jaw",
+    EPIGLOTTIS: "epiglottis",
+    PHARYNGEAL_WALL: "pharyngeal_wall",
+    LARYNX: "larynx",
+    TEETH: "teeth",
+    MOUTHPIECE: "mouthpiece",
+}
+
+#: Default display colours (RGB, 0-255) used by QC figures and videos.
+LABEL_COLORS: dict[int, tuple[int, int, int]] = {
+    AIRWAY: (0, 200, 255),
+    TONGUE: (255, 60, 60),
+    HARD_PALATE: (255, 220, 0),
+    VELUM: (60, 220, 60),
+    LIPS: (255, 140, 200),
+    JAW: (200, 160, 255),
+    EPIGLOTTIS: (255, 150, 0),
+    PHARYNGEAL_WALL: (150, 150, 255),
+    LARYNX: (0, 255, 180),
+    TEETH: (240, 240, 240),
+    MOUTHPIECE: (180, 120, 60),
+}
+
+
+def label_name(value: int) -> str:
+    """Return the structure name of a label value (``"label_<n>"`` when undocumented)."""
+    return LABELS.get(int(value), f"label_{int(value)}")
+
+
+def label_value(name: str) -> int:
+    """Return the label value of a structure name.
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not in :data:`LABELS`.
+    """
+    for k, v in LABELS.items():
+        if v == name:
+            return k
+    raise KeyError(f"unknown structure {name!r}; known: {sorted(LABELS.values())}")
+
+
+def as_label_array(labels: np.ndarray) -> np.ndarray:
+    """Return ``labels`` as a uint8 array, checking the values fit."""
+    arr = np.asarray(labels)
+    if arr.size and (arr.min() < 0 or arr.max() > 255):
+        raise ValueError("label values must lie in 0..255")
+    return arr.astype(np.uint8, copy=False)

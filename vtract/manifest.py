@@ -1,0 +1,227 @@
+"""Study manifests: YAML files that describe sessions, validated with pydantic.
+
+See ``data_manifests/README.md`` for the schema. Example::
+
+    study: my_study
+    root: scans            # folder the session paths are relative to (relative to this file),
+                           # or "dataset:demo" for vtract's built-in demo set
+    defaults:
+      pixel_spacing_mm: [2.9, 2.9]
+    sessions:
+      - id: s01_classical_1
+        subject: s01
+        group: {style: classical}
+        task: sustained vowels
+        sequence: s01/run1.nii.gz
+        audio: s01/run1.wav
+        audio_offset_s: 0.125
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ManifestError
+
+__all__ = ["Manifest", "SessionEntry", "load_manifest", "load_session"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Defaults(_Strict):
+    """Values applied to every session that does not set them."""
+
+    fps: float | None = Field(None, gt=0)
+    pixel_spacing_mm: tuple[float, float] | None = None
+    audio_channel: int | str | None = None
+    group: dict[str, str] = Field(default_factory=dict)
+    task: str | None = None
+
+    @field_validator("pixel_spacing_mm", mode="before")
+    @classmethod
+    def _spacing(cls, v: Any) -> Any:
+        if isinstance(v, int | float):
+            return (float(v), float(v))
+        return v
+
+
+class SessionEntry(_Strict):
+    """One scan session.
+
+    Attributes
+    ----------
+    id : str
+        Unique session identifier (used as the output folder name).
+    sequence : str
+        Path of the image series (NIfTI, DICOM folder, video, array file), relative to the manifest's root.
+    audio : str, optional
+        Path of the audio recording.
+    audio_offset_s : float, optional
+        Audio time (s) at which frame 0 starts, when known.
+    """
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
+    subject: str | None = None
+    group: dict[str, str] = Field(default_factory=dict)
+    task: str | None = None
+    sequence: str
+    audio: str | None = None
+    audio_channel: int | str | None = None
+    audio_offset_s: float | None = None
+    fps: float | None = Field(None, gt=0)
+    pixel_spacing_mm: tuple[float, float] | None = None
+    t0_s: float | None = None
+    labels: dict[str, Any] = Field(default_factory=dict)
+    ground_truth: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("pixel_spacing_mm", mode="before")
+    @classmethod
+    def _spacing(cls, v: Any) -> Any:
+        if isinstance(v, int | float):
+            return (float(v), float(v))
+        return v
+
+    @field_validator("group", mode="before")
+    @classmethod
+    def _group(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {str(k): str(val) for k, val in v.items()}
+        return v
+
+
+class Manifest(_Strict):
+    """A study: sessions plus shared defaults. Paths resolve against ``root_dir``."""
+
+    study: str = "study"
+    version: int = 1
+    description: str | None = None
+    root: str = "."
+    defaults: Defaults = Field(default_factory=Defaults)
+    sessions: list[SessionEntry] = Field(min_length=1)
+    path: str | None = None  # filled in by load_manifest
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Manifest:
+        seen: set[str] = set()
+        for s in self.sessions:
+            if s.id in seen:
+                raise ValueError(f"duplicate session id {s.id!r}")
+            seen.add(s.id)
+        return self
+
+    @property
+    def root_dir(self) -> Path:
+        """The folder session paths are relative to (builds the demo set for ``dataset:``)."""
+        if self.root.startswith("dataset:"):
+            from . import datasets
+
+            return Path(datasets.dataset_path(self.root.split(":", 1)[1]))
+        base = Path(self.path).parent if self.path else Path.cwd()
+        return (base / os.path.expanduser(self.root)).resolve()
+
+    def session(self, session_id: str) -> SessionEntry:
+        """Return the entry with this id."""
+        for s in self.sessions:
+            if s.id == session_id:
+                return s
+        raise ManifestError(f"{self.path}: no session {session_id!r}; have {[s.id for s in self.sessions]}")
+
+    def resolved(self, entry: SessionEntry) -> dict[str, Any]:
+        """Entry values with defaults applied and paths made absolute."""
+        d = self.defaults
+        root = self.root_dir
+        out = entry.model_dump()
+        out["sequence"] = str(root / entry.sequence)
+        out["audio"] = str(root / entry.audio) if entry.audio else None
+        out["fps"] = entry.fps if entry.fps is not None else d.fps
+        out["pixel_spacing_mm"] = entry.pixel_spacing_mm or d.pixel_spacing_mm
+        out["audio_channel"] = entry.audio_channel if entry.audio_channel is not None else d.audio_channel
+        out["group"] = {**d.group, **entry.group}
+        out["task"] = entry.task or d.task
+        out["ground_truth"] = {k: str(root / v) for k, v in entry.ground_truth.items()}
+        return out
+
+
+def _format_validation_error(path: Path, data: Any, exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        where = ""
+        if len(loc) >= 2 and loc[0] == "sessions" and isinstance(loc[1], int):
+            sid = None
+            try:
+                sid = data["sessions"][loc[1]].get("id")
+            except Exception:
+                pass
+            where = f"session {sid!r} (#{loc[1] + 1})" if sid else f"session #{loc[1] + 1}"
+            loc = loc[2:]
+        key = ".".join(str(x) for x in loc) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown manifest key"
+        lines.append(f"{where + ': ' if where else ''}{key}: {msg}")
+    return f"{path}: invalid manifest: " + "; ".join(lines)
+
+
+def load_manifest(path: str | os.PathLike, *, check_files: bool = False) -> Manifest:
+    """Load and validate a manifest.
+
+    Parameters
+    ----------
+    path : path
+        The YAML file.
+    check_files : bool
+        Also check that every referenced file exists.
+
+    Raises
+    ------
+    ManifestError
+        With a message naming the file, the session and the key.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ManifestError(f"{path}: no such manifest file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    if not isinstance(data, dict):
+        raise ManifestError(f"{path}: a manifest is a YAML mapping with a 'sessions' list")
+    try:
+        man = Manifest.model_validate({**data, "path": str(path.resolve())})
+    except ValidationError as exc:
+        raise ManifestError(_format_validation_error(path, data, exc)) from exc
+    if check_files:
+        for entry in man.sessions:
+            r = man.resolved(entry)
+            for key in ("sequence", "audio"):
+                if r[key] and not Path(r[key]).exists():
+                    raise ManifestError(f"{path}: session {entry.id!r}: {key}: file not found: {r[key]}")
+    return man
+
+
+def load_session(manifest: Manifest | str | os.PathLike, session_id: str | None = None, *,
+                 entry: SessionEntry | None = None):
+    """Read one session of a manifest into a :class:`vtract.Session`."""
+    from .io import read_audio, read_sequence
+    from .session import Session
+
+    man = manifest if isinstance(manifest, Manifest) else load_manifest(manifest)
+    if entry is None:
+        if session_id is None:
+            raise ManifestError("load_session: give session_id or entry")
+        entry = man.session(session_id)
+    r = man.resolved(entry)
+    seq = read_sequence(r["sequence"], fps=r["fps"], pixel_spacing_mm=r["pixel_spacing_mm"],
+                        t0_s=r["t0_s"])
+    audio = read_audio(r["audio"], channel=r["audio_channel"]) if r["audio"] else None
+    return Session(sequence=seq, audio=audio, audio_offset_s=r["audio_offset_s"], session_id=entry.id,
+                   subject=entry.subject, task=r["task"], group=r["group"], labels=entry.labels,
+                   ground_truth=r["ground_truth"])

@@ -1,0 +1,92 @@
+"""The :class:`Session`: one scan's sequence, its audio, the audio offset and manifest metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .audio import Audio
+from .sequence import Sequence
+
+__all__ = ["Session"]
+
+
+@dataclass(frozen=True, eq=False)
+class Session:
+    """A sequence plus its audio on one time base.
+
+    Parameters
+    ----------
+    sequence : Sequence
+        The rtMRI frames.
+    audio : Audio or None
+        The in-scanner recording, if any.
+    audio_offset_s : float or None
+        Audio time (s, from the first audio sample) at which frame 0 *starts*: frame ``k`` starts at
+        audio time ``audio_offset_s + k / fps``. Negative when the audio started late. ``None`` when
+        unknown (estimate it with :func:`vtract.synchronize`).
+    session_id : str
+        Identifier, unique within a study.
+    subject, task : str or None
+        Manifest metadata.
+    group : dict of str to str
+        Grouping variables, e.g. ``{"style": "classical"}`` or ``{"instrument": "trumpet"}``.
+    labels : dict
+        Free-form labels from the manifest.
+    ground_truth : dict
+        Paths to ground-truth files (phantom sessions), by kind.
+    """
+
+    sequence: Sequence
+    audio: Audio | None = None
+    audio_offset_s: float | None = None
+    session_id: str = "session"
+    subject: str | None = None
+    task: str | None = None
+    group: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, Any] = field(default_factory=dict)
+    ground_truth: Mapping[str, str] = field(default_factory=dict)
+
+    def frame_start_audio_s(self) -> np.ndarray:
+        """Audio-clock start time (s) of every frame; requires ``audio_offset_s``."""
+        if self.audio_offset_s is None:
+            from .errors import MissingMetadataError
+
+            raise MissingMetadataError(
+                f"session {self.session_id!r}: audio_offset_s is unknown; run vtract.synchronize() "
+                "or give audio_offset_s in the manifest")
+        return self.audio_offset_s + np.arange(self.sequence.n_frames) / self.sequence.fps
+
+    def with_offset(self, audio_offset_s: float) -> Session:
+        """Return a copy with ``audio_offset_s`` set."""
+        from dataclasses import replace
+
+        return replace(self, audio_offset_s=float(audio_offset_s))
+
+    def metadata_row(self) -> dict[str, Any]:
+        """Flat metadata used as columns when tables are combined across sessions."""
+        row: dict[str, Any] = {"session_id": self.session_id, "subject": self.subject,
+                               "task": self.task}
+        row.update({str(k): v for k, v in self.group.items()})
+        return row
+
+    def to_xarray(self):
+        """Return an ``xarray.Dataset`` with the frames (and audio on its own ``audio_time``)."""
+        import xarray as xr
+
+        ds = self.sequence.to_xarray().to_dataset(name="frames")
+        if self.audio is not None:
+            a = self.audio.to_xarray().rename({"time": "audio_time"})
+            ds["audio"] = a
+        ds.attrs.update({"session_id": self.session_id,
+                         "audio_offset_s": np.nan if self.audio_offset_s is None
+                         else self.audio_offset_s})
+        return ds
+
+    def __repr__(self) -> str:
+        return (f"<Session {self.session_id!r} subject={self.subject} group={dict(self.group)} "
+                f"{self.sequence!r} audio={'yes' if self.audio is not None else 'no'} "
+                f"offset={self.audio_offset_s}>")
