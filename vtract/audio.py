@@ -82,7 +82,7 @@ class Audio:
         return Audio(**kw)
 
     def crop(self, start_s: float, end_s: float) -> Audio:
-        """Samples between ``start_s`` and ``end_s`` (audio clock, s)."""
+        """Return the samples between ``start_s`` and ``end_s`` (audio clock, s)."""
         i0 = max(0, int(round(start_s * self.sample_rate_hz)))
         i1 = min(self.n_samples, int(round(end_s * self.sample_rate_hz)))
         if i1 <= i0:

@@ -92,7 +92,8 @@ class Sequence:
         if self.pixel_spacing_mm is not None:
             sp = tuple(float(v) for v in np.broadcast_to(np.asarray(self.pixel_spacing_mm, float), (2,)))
             if not all(np.isfinite(v) and v > 0 for v in sp):
-                raise DataValueError(f"invalid pixel spacing {self.pixel_spacing_mm!r}{where}: must be > 0 mm")
+                raise DataValueError(
+                    f"invalid pixel spacing {self.pixel_spacing_mm!r}{where}: must be > 0 mm")
             object.__setattr__(self, "pixel_spacing_mm", sp)
         object.__setattr__(self, "t0_s", float(self.t0_s))
         if self.grid is None:
@@ -162,7 +163,8 @@ class Sequence:
         sp = ("?" if self.pixel_spacing_mm is None
               else f"{self.pixel_spacing_mm[0]:.3g}x{self.pixel_spacing_mm[1]:.3g} mm")
         return (f"<Sequence {self.n_frames} frames {self.shape[0]}x{self.shape[1]} px, {sp}, "
-                f"{self.fps:.4g} fps, {self.duration_s:.3g} s, source={Path(self.source).name if self.source else None}>")
+                f"{self.fps:.4g} fps, {self.duration_s:.3g} s, "
+                f"source={Path(self.source).name if self.source else None}>")
 
     def to_xarray(self):
         """Return the frames as an ``xarray.DataArray`` with dims ``("time", "y", "x")``.

@@ -75,8 +75,6 @@ class Session:
 
     def to_xarray(self):
         """Return an ``xarray.Dataset`` with the frames (and audio on its own ``audio_time``)."""
-        import xarray as xr
-
         ds = self.sequence.to_xarray().to_dataset(name="frames")
         if self.audio is not None:
             a = self.audio.to_xarray().rename({"time": "audio_time"})

@@ -24,7 +24,7 @@ __all__ = ["main", "cli"]
 COMMANDS: dict[str, str] = {
     "info": "vtract.cli._info:info",
     "validate": "vtract.cli._info:validate",
-    "make-demo": "vtract.cli._demo:make_demo",
+    "make-demo": "vtract.cli._datasets:make_demo",
     "demo": "vtract.cli._demo:demo",
     "segment": "vtract.cli._segment:segment",
     "acoustics": "vtract.cli._acoustics:acoustics",

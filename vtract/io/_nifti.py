@@ -69,7 +69,8 @@ def read_nifti(path: Path, *, fps: float | None = None,
         raise FileFormatError(f"{path}: header claims {shape} voxels, too many to be an rtMRI series")
     hdr = img.header
     if not str(path).endswith(".gz"):
-        need = int(hdr.get_data_offset()) + int(np.prod(shape, dtype=np.int64)) * hdr.get_data_dtype().itemsize
+        n_vox = int(np.prod(shape, dtype=np.int64))
+        need = int(hdr.get_data_offset()) + n_vox * hdr.get_data_dtype().itemsize
         have = Path(path).stat().st_size
         if have < need:
             raise FileFormatError(f"{path}: truncated: header needs {need} bytes, file has {have}")
