@@ -1,0 +1,226 @@
+"""The ``vtract demo`` main job: build the demo set, run the batch, draw comparisons, render videos."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import VtractError
+from ._runner import BatchResult, run_batch
+from ._steps import DEFAULT_STEPS, STEPS, step_available
+
+__all__ = ["run_demo", "DemoResult", "session_means", "comparison_figures", "SINGING_MEASURES",
+           "WIND_MEASURES"]
+
+log = logging.getLogger("vtract.batch")
+
+#: per-session mean measures compared across singing styles
+SINGING_MEASURES = ("larynx_height_mm", "jaw_opening_mm", "lip_aperture_mm", "pharynx_width_oro_mm")
+#: per-session mean measures compared across wind instruments
+WIND_MEASURES = ("lip_aperture_mm", "jaw_opening_mm", "tongue_dorsum_height_mm", "larynx_height_mm")
+
+
+@dataclass
+class DemoResult:
+    """Where ``vtract demo`` put things."""
+
+    out_dir: Path
+    batch: BatchResult
+    figures: list[Path] = field(default_factory=list)
+    videos: list[Path] = field(default_factory=list)
+    stills: list[Path] = field(default_factory=list)
+    skipped_steps: list[str] = field(default_factory=list)
+
+    def report(self) -> str:
+        """Return the "where to look" text printed by ``vtract demo``."""
+        o = self.out_dir
+        lines = [f"vtract demo: {self.batch.summary()}",
+                 f"  sessions:        {o}/<session_id>/ (labels.nii.gz, measures.csv, acoustics.csv, "
+                 "synced.csv, qc.png)",
+                 f"  combined tables: {o}/measures.parquet, {o}/acoustics.parquet, "
+                 f"{o}/synced.parquet, {o}/sessions.csv"]
+        lines += [f"  figure:          {p}" for p in self.figures]
+        lines += [f"  video:           {p}" for p in self.videos]
+        lines += [f"  still:           {p}" for p in self.stills]
+        if self.skipped_steps:
+            lines.append(f"  (not run, module not available: {', '.join(self.skipped_steps)})")
+        if self.batch.failed:
+            lines.append(f"  FAILED sessions: {', '.join(self.batch.failed)} (see {o}/failures.csv)")
+        return "\n".join(lines)
+
+
+def session_means(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Per-session means of per-frame columns, keeping the metadata columns.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A combined table (``measures.parquet``) with ``session_id`` and metadata columns.
+    columns : sequence of str
+        Value columns to average (NaN frames ignored).
+
+    Returns
+    -------
+    DataFrame
+        One row per session: metadata columns (constant within a session) then the means.
+    """
+    cols = [c for c in columns if c in table.columns]
+    meta = [c for c in table.columns if table[c].dtype == object or str(table[c].dtype) == "string"]
+    meta = [c for c in meta if c not in cols]
+    if "session_id" not in meta:
+        meta.insert(0, "session_id")
+    first = table.groupby("session_id", sort=False)[[c for c in meta if c != "session_id"]].first()
+    means = table.groupby("session_id", sort=False)[cols].mean()
+    return first.join(means).reset_index()
+
+
+def _vibrato_extent(out_dir: Path, session_ids: Sequence[str]) -> pd.Series:
+    """Vibrato extent (cents) per session from its acoustics table (vtract.acoustics)."""
+    from .. import acoustics
+
+    fn = getattr(acoustics, "vibrato", None) or getattr(acoustics, "vibrato_stats", None)
+    values = {}
+    for sid in session_ids:
+        p = out_dir / sid / "acoustics.csv"
+        if fn is None or not p.exists():
+            continue
+        res = fn(pd.read_csv(p))
+        if isinstance(res, pd.DataFrame):
+            col = next((c for c in res.columns if "extent" in c), None)
+            values[sid] = float(res[col].median()) if col and len(res) else np.nan
+        elif isinstance(res, dict):
+            values[sid] = float(next((v for k, v in res.items() if "extent" in k), np.nan))
+    return pd.Series(values, name="vibrato_extent_cents", dtype=float)
+
+
+def comparison_figures(out_dir: str | os.PathLike) -> list[Path]:
+    """Per-group box plots of session means: singing styles and wind instruments.
+
+    Parameters
+    ----------
+    out_dir : path
+        A run folder with ``measures.parquet`` (and ``acoustics`` per session for vibrato).
+
+    Returns
+    -------
+    list of Path
+        The PNG files written to ``out_dir/figures/``.
+    """
+    from ..plotting import group_boxplot, save_figure
+
+    out_dir = Path(out_dir)
+    src = out_dir / "measures.parquet"
+    if not src.exists():
+        return []
+    measures = pd.read_parquet(src)
+    per = session_means(measures, sorted(set(SINGING_MEASURES + WIND_MEASURES)))
+    written = []
+    if "style" in per:
+        sing = per[per["style"].notna()].copy()
+        try:
+            vib = _vibrato_extent(out_dir, list(sing["session_id"]))
+        except ImportError:
+            vib = pd.Series(dtype=float)
+        if len(vib):
+            sing = sing.merge(vib.rename_axis("session_id").reset_index(), on="session_id", how="left")
+        cols = [*SINGING_MEASURES, *(["vibrato_extent_cents"] if len(vib) else [])]
+        fig = group_boxplot(sing, cols, by="style", title="Singing styles (one dot per session)")
+        written.append(save_figure(fig, out_dir / "figures" / "singing_styles.png"))
+    if "instrument" in per:
+        wind = per[per["instrument"].notna()]
+        fig = group_boxplot(wind, WIND_MEASURES, by="instrument",
+                            title="Wind instruments (one dot per session)")
+        written.append(save_figure(fig, out_dir / "figures" / "wind_instruments.png"))
+    per.to_csv(out_dir / "figures" / "session_means.csv", index=False, float_format="%.4g")
+    return written
+
+
+def _pick(sessions: pd.DataFrame, key: str, value: str | None = None) -> str | None:
+    if key not in sessions:
+        return None
+    sel = sessions[(sessions["status"] == "ok") & sessions[key].notna()]
+    if value is not None:
+        sel = sel[sel[key] == value]
+    return None if sel.empty else str(sel["session_id"].iloc[0])
+
+
+def _videos(out_dir: Path, result: BatchResult) -> tuple[list[Path], list[Path]]:
+    """One singing video, one wind video, one comparison (classical vs belting), plus PNG stills."""
+    from .. import video
+    from ._steps import call_with_supported
+
+    sessions = result.sessions
+    sing = _pick(sessions, "style", "classical") or _pick(sessions, "style")
+    other = _pick(sessions, "style", "belting")
+    wind = _pick(sessions, "instrument", "trumpet") or _pick(sessions, "instrument")
+    vdir = out_dir / "videos"
+    vdir.mkdir(parents=True, exist_ok=True)
+    videos, stills = [], []
+    for sid in [s for s in (sing, wind) if s]:
+        target = vdir / f"{sid}.mp4"
+        call_with_supported(video.render_video, out_dir / sid, target)
+        videos.append(target)
+        if hasattr(video, "render_still"):
+            png = vdir / f"{sid}.png"
+            call_with_supported(video.render_still, out_dir / sid, png)
+            stills.append(png)
+    if sing and other and hasattr(video, "render_comparison"):
+        target = vdir / f"compare_{sing}_vs_{other}.mp4"
+        call_with_supported(video.render_comparison, out_dir / sing, out_dir / other, target)
+        videos.append(target)
+    return videos, stills
+
+
+def run_demo(out_dir: str | os.PathLike, variant: str = "full", *, workers: int | None = None,
+             quiet: bool = False, force: bool = False, videos: bool = True) -> DemoResult:
+    """Build (or load) the demo set, run the batch on it, and write figures and videos.
+
+    Parameters
+    ----------
+    out_dir : path
+        Output folder (run folder of the batch, plus ``figures/`` and ``videos/``).
+    variant : {"full", "quick"}
+        The demo set: ``full`` (all groups and subjects) or ``quick`` (a few short sessions).
+    workers : int or None
+        Dask workers (see :func:`run_batch`; ``0`` runs in-process).
+    quiet : bool
+        No progress bar.
+    force : bool
+        Recompute every session.
+    videos : bool
+        Render the articulation videos and stills (needs :mod:`vtract.video`).
+
+    Returns
+    -------
+    DemoResult
+        Paths of everything written; ``.report()`` is what ``vtract demo`` prints.
+    """
+    try:
+        from .. import datasets
+    except ImportError as exc:
+        raise VtractError("vtract demo needs vtract.datasets (the demo phantom), which is not "
+                          "available in this installation") from exc
+    if variant not in ("full", "quick"):
+        raise VtractError(f"demo variant must be 'full' or 'quick'; got {variant!r}")
+    manifest = datasets.load_demo(variant)
+    steps = [s for s in DEFAULT_STEPS if step_available(STEPS[s])[0]]
+    skipped = [s for s in DEFAULT_STEPS if s not in steps]
+    if "measure" in steps and "segment" not in steps:
+        steps.remove("measure")
+    out = Path(out_dir).expanduser().resolve()
+    result = run_batch(manifest, out, workers=workers, steps=steps or ("framestats",), force=force,
+                       quiet=quiet)
+    demo = DemoResult(out_dir=out, batch=result, skipped_steps=skipped)
+    demo.figures = comparison_figures(out)
+    if videos:
+        if step_available(STEPS["video"])[0] and "segment" in steps:
+            demo.videos, demo.stills = _videos(out, result)
+        else:
+            demo.skipped_steps.append("video")
+    return demo

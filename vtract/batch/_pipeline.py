@@ -1,0 +1,109 @@
+"""One session through the pipeline: the function a Dask worker (or the plain loop) runs.
+
+:func:`process_session` takes and returns plain dicts only (paths, numbers, strings), so it pickles
+cleanly to any worker; the sequence, audio, segmentation and Parselmouth objects live and die inside it.
+It never raises for a session's own problems: errors come back as ``status="failed"`` with the step,
+the exception type and the message, and are also written to ``failure.json`` in the session folder.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+import traceback
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .._version import __version__
+from ._state import FAILURE_FILE, clear_partial, write_record
+from ._steps import STEPS, StepContext
+
+__all__ = ["process_session", "peak_rss_mb"]
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MiB (``getrusage``; Linux reports KiB)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def process_session(task: dict[str, Any]) -> dict[str, Any]:
+    """Run every step of one session and write its folder; ``session.json`` is written last.
+
+    Parameters
+    ----------
+    task : dict
+        ``session_id``; ``entry`` (resolved manifest entry, absolute paths); ``out_dir`` (the session
+        folder); ``steps`` (resolved step names); ``settings`` (per-step dicts); ``input_checksums``;
+        ``settings_fingerprint``; ``manifest`` (path or None); ``study``.
+
+    Returns
+    -------
+    dict
+        ``session_id``, ``status`` ("ok" or "failed"), ``runtime_s``, ``n_frames``, ``peak_rss_mb``,
+        ``pid``, ``host`` and, when failed, ``step``, ``error_type``, ``message``, ``time``.
+    """
+    t_start = time.perf_counter()
+    started = _now()
+    out_dir = Path(task["out_dir"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clear_partial(out_dir)
+    ctx = StepContext(entry=dict(task["entry"]), out_dir=out_dir, settings=dict(task.get("settings") or {}))
+    runtimes: dict[str, float] = {}
+    order = ["read", *task["steps"], "qc"]
+    current = "read"
+    caught: list[str] = []
+    try:
+        with warnings.catch_warnings(record=True) as wlist:
+            warnings.simplefilter("always")
+            for current in order:
+                t0 = time.perf_counter()
+                STEPS[current].func(ctx)
+                runtimes[current] = round(time.perf_counter() - t0, 4)
+            caught = sorted({f"{w.category.__name__}: {w.message}" for w in wlist})
+    except Exception as exc:  # failure isolation: any error of this session is recorded, not raised
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        failure = {"session_id": task["session_id"], "step": current, "error_type": type(exc).__name__,
+                   "message": message, "time": _now(), "traceback": traceback.format_exc(limit=8),
+                   "input_checksums": task.get("input_checksums"),
+                   "settings_fingerprint": task.get("settings_fingerprint")}
+        write_record(out_dir, failure, FAILURE_FILE)
+        return {**{k: failure[k] for k in ("session_id", "step", "error_type", "message", "time")},
+                "status": "failed", "runtime_s": time.perf_counter() - t_start,
+                "n_frames": ctx.summary.get("n_frames"), "peak_rss_mb": peak_rss_mb(),
+                "pid": os.getpid(), "host": os.uname().nodename}
+    runtime = time.perf_counter() - t_start
+    record = {
+        "status": "ok",
+        "session_id": task["session_id"],
+        "study": task.get("study"),
+        "manifest": task.get("manifest"),
+        "entry": ctx.entry,
+        "steps": list(task["steps"]),
+        "settings": ctx.settings,
+        "settings_fingerprint": task.get("settings_fingerprint"),
+        "input_checksums": task.get("input_checksums"),
+        "summary": ctx.summary,
+        "outputs": sorted(set(ctx.outputs)),
+        "notes": ctx.notes,
+        "warnings": caught,
+        "vtract_version": __version__,
+        "started": started,
+        "finished": _now(),
+        "runtime_s": round(runtime, 4),
+        "step_runtimes_s": runtimes,
+        "worker": {"pid": os.getpid(), "host": os.uname().nodename, "peak_rss_mb": round(peak_rss_mb(), 1)},
+    }
+    (out_dir / FAILURE_FILE).unlink(missing_ok=True)
+    write_record(out_dir, record)  # the completion marker: last
+    return {"session_id": task["session_id"], "status": "ok", "runtime_s": runtime,
+            "n_frames": ctx.summary.get("n_frames"), "peak_rss_mb": record["worker"]["peak_rss_mb"],
+            "pid": os.getpid(), "host": os.uname().nodename}

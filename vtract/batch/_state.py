@@ -1,0 +1,163 @@
+"""Per-session state on disk: input checksums, settings fingerprints, and the skip decision.
+
+A session folder ``DIR/<session_id>/`` is *finished* when it holds a ``session.json`` with
+``status == "ok"`` (written last, atomically, after every other output). It is *current* when that
+record's input checksums, steps and settings fingerprint equal the ones of this run; current sessions
+are skipped. A failed session leaves ``failure.json`` instead (and never a ``session.json``), so it is
+retried on the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._atomic import atomic_write_text
+
+__all__ = ["SESSION_FILE", "FAILURE_FILE", "file_checksum", "input_checksums", "settings_fingerprint",
+           "read_record", "is_current", "write_record", "to_jsonable", "clear_partial"]
+
+#: the completion marker of a session folder (written last)
+SESSION_FILE = "session.json"
+#: the error record of a failed session (removed when the session later succeeds)
+FAILURE_FILE = "failure.json"
+
+_CHUNK = 1 << 20
+
+
+def _hash_file(h: hashlib._Hash, path: Path) -> None:
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            h.update(chunk)
+
+
+def file_checksum(path: str | os.PathLike) -> str:
+    """SHA-256 of a file, or of a folder's contents (a DICOM series).
+
+    Parameters
+    ----------
+    path : path
+        A file, or a folder whose regular files (recursively, hidden files excluded) are hashed in
+        sorted order together with their relative paths, so renaming or adding a slice changes it.
+
+    Returns
+    -------
+    str
+        ``"sha256:<hex digest>"``.
+    """
+    path = Path(path)
+    h = hashlib.sha256()
+    if path.is_dir():
+        for f in sorted(p for p in path.rglob("*") if p.is_file()
+                        and not any(part.startswith(".") for part in p.relative_to(path).parts)):
+            h.update(str(f.relative_to(path).as_posix()).encode() + b"\0")
+            _hash_file(h, f)
+    else:
+        _hash_file(h, path)
+    return "sha256:" + h.hexdigest()
+
+
+def input_checksums(entry: Mapping[str, Any]) -> dict[str, str | None]:
+    """Checksums of a resolved manifest entry's inputs (``sequence`` and ``audio``).
+
+    Parameters
+    ----------
+    entry : mapping
+        A resolved entry (:meth:`vtract.manifest.Manifest.resolved`) with absolute paths.
+
+    Returns
+    -------
+    dict
+        ``{"sequence": "sha256:...", "audio": "sha256:..." or None}``; a missing file gives
+        ``"missing"`` (the session then fails when read, with a clear error).
+    """
+    out: dict[str, str | None] = {}
+    for key in ("sequence", "audio"):
+        p = entry.get(key)
+        if not p:
+            out[key] = None
+        elif not Path(p).exists():
+            out[key] = "missing"
+        else:
+            out[key] = file_checksum(p)
+    return out
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert numpy scalars/arrays, tuples and paths to plain JSON types (NaN kept as NaN)."""
+    if isinstance(obj, Mapping):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    return obj
+
+
+def settings_fingerprint(steps: Iterable[str], settings: Mapping[str, Any] | None) -> str:
+    """Hash the steps and per-step settings of a run.
+
+    Parameters
+    ----------
+    steps : iterable of str
+        The requested pipeline steps, in order.
+    settings : mapping or None
+        Per-step keyword settings, e.g. ``{"acoustics": {"f0_max_hz": 1200}}``.
+
+    Returns
+    -------
+    str
+        ``"sha256:<hex>"`` of the canonical JSON of both (key order does not matter).
+    """
+    blob = json.dumps({"steps": list(steps), "settings": to_jsonable(settings or {})},
+                      sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+
+
+def read_record(session_dir: str | os.PathLike, name: str = SESSION_FILE) -> dict[str, Any] | None:
+    """Read ``session.json`` (or ``failure.json``) of a session folder; ``None`` if absent/corrupt."""
+    p = Path(session_dir) / name
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_current(record: Mapping[str, Any] | None, checksums: Mapping[str, Any], fingerprint: str) -> bool:
+    """Whether a finished session's record matches this run's inputs and settings (skip it)."""
+    return bool(record) and record.get("status") == "ok" \
+        and record.get("input_checksums") == dict(checksums) \
+        and record.get("settings_fingerprint") == fingerprint
+
+
+def write_record(session_dir: str | os.PathLike, record: Mapping[str, Any],
+                 name: str = SESSION_FILE) -> Path:
+    """Write a session record atomically (temp file + rename) as indented JSON."""
+    p = Path(session_dir) / name
+    atomic_write_text(p, json.dumps(to_jsonable(record), indent=2, allow_nan=True, default=str))
+    return p
+
+
+def clear_partial(session_dir: str | os.PathLike) -> None:
+    """Prepare a folder for recomputation: drop the completion marker, failure record and temp files.
+
+    Removing ``session.json`` first means a run killed half-way through recomputing a session never
+    leaves a marker that vouches for a mix of old and new outputs.
+    """
+    d = Path(session_dir)
+    if not d.is_dir():
+        return
+    for name in (SESSION_FILE, FAILURE_FILE):
+        (d / name).unlink(missing_ok=True)
+    for tmp in d.glob(".*.tmp*"):  # left by atomic_path when a process was killed mid-write
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,441 @@
+"""The step registry: what each pipeline step needs, what it computes and which files it writes.
+
+The pipeline of one session is ``read -> [framestats] -> segment -> measure -> acoustics -> sync ->
+[video] -> qc``. ``read`` and ``qc`` always run; the others are chosen by the caller. A step lists the
+vtract modules it calls (``vtract.segmentation`` ...); :func:`resolve_steps` checks they are importable
+*before* any session is submitted, so a missing feature gives one clear error instead of one failure per
+session.
+
+Every step receives a :class:`StepContext` and writes its outputs atomically into the session folder
+(``vtract._atomic.atomic_path`` / :func:`vtract.io.write_table`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._atomic import atomic_path
+from ..errors import VtractError
+from ..io import write_table
+
+__all__ = ["Step", "StepContext", "STEPS", "DEFAULT_STEPS", "OPTIONAL_STEPS", "resolve_steps",
+           "step_available", "call_with_supported"]
+
+
+@dataclass
+class StepContext:
+    """What a step sees: the session, its settings, the results of earlier steps, its folder.
+
+    Attributes
+    ----------
+    entry : dict
+        The resolved manifest entry (absolute paths, defaults applied).
+    out_dir : Path
+        The session's output folder ``DIR/<session_id>/``.
+    settings : dict
+        Per-step settings, ``settings[step_name]`` is a dict of keyword arguments.
+    session : vtract.Session or None
+        Set by the ``read`` step.
+    results : dict
+        In-memory results of earlier steps (``"segmentation"``, ``"measures"``, ``"acoustics"``,
+        ``"sync"``, ``"synced"``, ``"framestats"``).
+    summary : dict
+        Scalars that go into ``session.json`` and ``sessions.csv`` (``n_frames``, ``qc_*``, ...).
+    outputs : list of str
+        Files written, relative to ``out_dir``.
+    notes : list of str
+        Human-readable notes (a step skipped for lack of audio, ...).
+    """
+
+    entry: dict[str, Any]
+    out_dir: Path
+    settings: dict[str, Any] = field(default_factory=dict)
+    session: Any = None
+    results: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def opts(self, step: str) -> dict[str, Any]:
+        """Keyword settings of one step (empty dict when none were given)."""
+        return dict(self.settings.get(step) or {})
+
+    def write_df(self, df: pd.DataFrame, name: str, step: str) -> None:
+        """Write a table into the session folder (CSV + JSON sidecar with the step's settings)."""
+        write_table(df, self.out_dir / name, settings={"step": step, **self.opts(step)})
+        self.outputs.append(name)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One pipeline step.
+
+    Attributes
+    ----------
+    name : str
+        Name used in ``--steps``.
+    func : callable
+        ``func(ctx: StepContext) -> None``.
+    modules : tuple of str
+        vtract modules the step imports (checked before the run starts).
+    requires : tuple of str
+        Steps that must run before it (added automatically).
+    description : str
+        One line for ``--help`` and error messages.
+    """
+
+    name: str
+    func: Callable[[StepContext], None]
+    modules: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    description: str = ""
+
+
+def step_available(step: Step) -> tuple[bool, str | None]:
+    """Whether every module a step needs can be imported; ``(False, module)`` names the first missing."""
+    for mod in step.modules:
+        try:
+            if importlib.util.find_spec(mod) is None:
+                return False, mod
+        except ModuleNotFoundError:
+            return False, mod
+    return True, None
+
+
+def call_with_supported(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``func`` with only the keyword arguments its signature accepts.
+
+    The batch passes context (``fps``, ``audio_offset_s`` ...) that some implementations use and others
+    do not; user settings are passed unfiltered, so a misspelt setting still raises.
+    """
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return func(*args, **kwargs)
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return func(*args, **kwargs)
+    return func(*args, **{k: v for k, v in kwargs.items() if k in params})
+
+
+# --------------------------------------------------------------------------------------------- steps
+
+def _read(ctx: StepContext) -> None:
+    from ..io import read_audio, read_sequence
+    from ..session import Session
+
+    e = ctx.entry
+    seq = read_sequence(e["sequence"], fps=e.get("fps"), pixel_spacing_mm=e.get("pixel_spacing_mm"),
+                        t0_s=e.get("t0_s"))
+    audio = read_audio(e["audio"], channel=e.get("audio_channel")) if e.get("audio") else None
+    ctx.session = Session(sequence=seq, audio=audio, audio_offset_s=e.get("audio_offset_s"),
+                          session_id=e["id"], subject=e.get("subject"), task=e.get("task"),
+                          group=e.get("group") or {}, labels=e.get("labels") or {},
+                          ground_truth=e.get("ground_truth") or {})
+    ctx.summary.update(n_frames=seq.n_frames, fps=seq.fps, duration_s=seq.duration_s,
+                       matrix=f"{seq.shape[0]}x{seq.shape[1]}",
+                       pixel_spacing_mm=list(seq.pixel_spacing_mm) if seq.pixel_spacing_mm else None,
+                       audio_duration_s=audio.duration_s if audio is not None else None,
+                       audio_sample_rate_hz=audio.sample_rate_hz if audio is not None else None)
+
+
+def frame_stats(frames: np.ndarray, times: np.ndarray) -> pd.DataFrame:
+    """Per-frame image statistics for data QC (signal level and frame-to-frame change).
+
+    Parameters
+    ----------
+    frames : ndarray, shape (n_frames, ny, nx)
+        Intensities.
+    times : ndarray, shape (n_frames,)
+        Frame centres in s.
+
+    Returns
+    -------
+    DataFrame
+        ``frame``, ``time_s``, ``mean_intensity``, ``p99_intensity`` and ``frame_change``: the mean
+        absolute difference to the previous frame divided by the sequence's median p99 intensity
+        (dimensionless; NaN for frame 0). Spikes flag head motion or corrupt frames.
+    """
+    f = np.asarray(frames, dtype=np.float32)
+    flat = f.reshape(len(f), -1)
+    p99 = np.percentile(flat, 99, axis=1)
+    scale = float(np.median(p99)) or 1.0
+    change = np.full(len(f), np.nan)
+    if len(f) > 1:
+        change[1:] = np.abs(np.diff(flat, axis=0)).mean(axis=1) / scale
+    return pd.DataFrame({"frame": np.arange(len(f)), "time_s": np.asarray(times, float),
+                         "mean_intensity": flat.mean(axis=1), "p99_intensity": p99,
+                         "frame_change": change})
+
+
+def _framestats(ctx: StepContext) -> None:
+    seq = ctx.session.sequence
+    df = frame_stats(seq.frames, seq.times)
+    ctx.results["framestats"] = df
+    ctx.summary["max_frame_change"] = float(np.nanmax(df["frame_change"])) if len(df) > 1 else 0.0
+    ctx.write_df(df, "frames.csv", "framestats")
+
+
+def _segment(ctx: StepContext) -> None:
+    from .. import segmentation
+    from ..io import write_labels
+
+    seq = ctx.session.sequence
+    seg = segmentation.segment(seq, **ctx.opts("segment"))
+    ctx.results["segmentation"] = seg
+    with atomic_path(ctx.out_dir / "labels.nii.gz") as tmp:
+        write_labels(np.asarray(seg.labels, dtype=np.uint8), tmp, like=seq)
+    ctx.outputs.append("labels.nii.gz")
+    contours = _contours_table(seg)
+    if contours is not None:
+        ctx.write_df(contours, "contours.csv", "segment")
+    ctx.summary.update(_qc_summary(seg))
+
+
+def _contours_table(seg: Any) -> pd.DataFrame | None:
+    for name in ("contours_table", "contours_frame", "contours_df"):
+        obj = getattr(seg, name, None)
+        if obj is not None:
+            return obj() if callable(obj) else obj
+    c = getattr(seg, "contours", None)
+    if isinstance(c, pd.DataFrame):
+        return c
+    return None
+
+
+def _qc_summary(seg: Any) -> dict[str, Any]:
+    """Scalar QC fields from the segmentation (``qc_`` prefixed for sessions.csv)."""
+    summary: Any = None
+    try:
+        from .. import qc as qc_mod  # optional module of the segmentation issue
+
+        for name in ("summarize", "summary", "qc_summary"):
+            fn = getattr(qc_mod, name, None)
+            if callable(fn):
+                summary = fn(seg)
+                break
+    except ImportError:
+        pass
+    if summary is None:
+        for name in ("qc_summary", "summary", "qc"):
+            obj = getattr(seg, name, None)
+            if obj is not None:
+                summary = obj() if callable(obj) else obj
+                break
+    if summary is None:
+        return {}
+    if hasattr(summary, "to_dict") and not isinstance(summary, dict):
+        summary = summary.to_dict()
+    elif hasattr(summary, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        summary = asdict(summary)
+    if not isinstance(summary, dict):
+        return {"qc_summary": str(summary)}
+    out: dict[str, Any] = {}
+    for k, v in summary.items():
+        if isinstance(v, bool | int | float | str | np.generic) or v is None:
+            key = k if str(k).startswith("qc_") else f"qc_{k}"
+            out[key] = v.item() if isinstance(v, np.generic) else v
+    return out
+
+
+def _measure(ctx: StepContext) -> None:
+    from .. import measures
+
+    df = measures.measure(ctx.results["segmentation"], **ctx.opts("measure"))
+    ctx.results["measures"] = df
+    ctx.write_df(df, "measures.csv", "measure")
+
+
+def _acoustics(ctx: StepContext) -> None:
+    from .. import acoustics
+
+    audio = ctx.session.audio
+    if audio is None:
+        ctx.notes.append("acoustics: no audio in the manifest; step skipped")
+        return
+    opts = ctx.opts("acoustics")
+    suppress = opts.pop("suppress_noise", True)
+    noise_opts = opts.pop("noise", {}) or {}
+    if suppress:
+        seq = ctx.session.sequence
+        audio = call_with_supported(acoustics.suppress_mri_noise, audio, fps=seq.fps,
+                                    audio_offset_s=ctx.session.audio_offset_s,
+                                    n_frames=seq.n_frames, **noise_opts)
+        ctx.results["clean_audio"] = audio
+    df = acoustics.analyze_audio(audio, **opts)
+    ctx.results["acoustics"] = df
+    ctx.summary["acoustic_frames"] = len(df)
+    ctx.write_df(df, "acoustics.csv", "acoustics")
+
+
+def _sync(ctx: StepContext) -> None:
+    from .. import sync
+    from .._atomic import atomic_write_text
+    from ._state import to_jsonable
+
+    session = ctx.session
+    if session.audio is None:
+        ctx.notes.append("sync: no audio in the manifest; step skipped")
+        return
+    result = call_with_supported(sync.synchronize, session, measures=ctx.results.get("measures"),
+                                 **ctx.opts("sync"))
+    report = _sync_report(result)
+    ctx.results["sync"] = report
+    import json
+
+    atomic_write_text(ctx.out_dir / "sync.json", json.dumps(to_jsonable(report), indent=2,
+                                                            allow_nan=True, default=str))
+    ctx.outputs.append("sync.json")
+    ctx.summary.update({f"sync_{k}": report.get(k) for k in ("audio_offset_s", "method", "confidence",
+                                                             "drift_ppm")})
+    synced = _synced_table(sync, session.with_offset(report["audio_offset_s"]),
+                           ctx.results.get("measures"), ctx.results.get("acoustics"))
+    if synced is not None:
+        ctx.results["synced"] = synced
+        ctx.write_df(synced, "synced.csv", "sync")
+
+
+def _sync_report(result: Any) -> dict[str, Any]:
+    if isinstance(result, dict):
+        report = dict(result)
+    elif hasattr(result, "to_dict"):
+        report = dict(result.to_dict())
+    elif hasattr(result, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        report = asdict(result)
+    elif isinstance(result, int | float):
+        report = {"audio_offset_s": float(result)}
+    else:
+        raise VtractError(f"vtract.synchronize returned {type(result).__name__}; the batch expects a "
+                          "dict or object with audio_offset_s")
+    if report.get("audio_offset_s") is None:
+        raise VtractError("vtract.synchronize gave no audio_offset_s")
+    return report
+
+
+def _synced_table(sync_mod: Any, session: Any, measures: pd.DataFrame | None,
+                  acoustics: pd.DataFrame | None) -> pd.DataFrame | None:
+    for name in ("synced_table", "resample_to_frames", "frame_table"):
+        fn = getattr(sync_mod, name, None)
+        if callable(fn):
+            return call_with_supported(fn, session, measures=measures, acoustics=acoustics)
+    return None
+
+
+def _video(ctx: StepContext) -> None:
+    from .. import video
+
+    opts = ctx.opts("video")
+    with atomic_path(ctx.out_dir / "video.mp4") as tmp:
+        call_with_supported(video.render_video, ctx.session, tmp,
+                            segmentation=ctx.results.get("segmentation"),
+                            acoustics=ctx.results.get("acoustics"),
+                            measures=ctx.results.get("measures"), **opts)
+    ctx.outputs.append("video.mp4")
+
+
+def _qc(ctx: StepContext) -> None:
+    from ..plotting import qc_figure, save_figure
+
+    seq = ctx.session.sequence
+    seg = ctx.results.get("segmentation")
+    labels = np.asarray(seg.labels) if seg is not None else None
+    traces: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    m = ctx.results.get("measures")
+    if m is not None:
+        for col in ("lip_aperture_mm", "jaw_opening_mm", "larynx_height_mm", "tongue_dorsum_cd_mm",
+                    "velum_opening_mm"):
+            if col in m:
+                traces[col] = (m["time_s"].to_numpy(), m[col].to_numpy(float))
+    fs = ctx.results.get("framestats")
+    if fs is not None:
+        traces["frame_change"] = (fs["time_s"].to_numpy(), fs["frame_change"].to_numpy(float))
+    a = ctx.results.get("acoustics")
+    acoustic = None
+    if a is not None and "f0_hz" in a:
+        off = (ctx.results.get("sync") or {}).get("audio_offset_s", ctx.session.audio_offset_s)
+        # acoustics are on the audio clock: map to the image clock when the offset is known
+        t = a["time_s"].to_numpy(float) - (off or 0.0) + seq.t0_s
+        acoustic = (t, a["f0_hz"].to_numpy(float))
+    title = f"{ctx.entry['id']}  ({seq.n_frames} frames, {seq.fps:.1f} fps)"
+    fig = qc_figure(seq.frames, seq.times, labels=labels, traces=traces, f0=acoustic, title=title)
+    save_figure(fig, ctx.out_dir / "qc.png")
+    ctx.outputs.append("qc.png")
+
+
+#: every step, in pipeline order
+STEPS: dict[str, Step] = {s.name: s for s in [
+    Step("read", _read, description="read the sequence and audio (always runs)"),
+    Step("framestats", _framestats, description="per-frame intensity and frame-change table (frames.csv)"),
+    Step("segment", _segment, ("vtract.segmentation",),
+         description="label maps and contours (labels.nii.gz, contours.csv)"),
+    Step("measure", _measure, ("vtract.measures",), ("segment",),
+         description="articulatory measures per frame (measures.csv)"),
+    Step("acoustics", _acoustics, ("vtract.acoustics",),
+         description="MRI-noise suppression and acoustic features (acoustics.csv)"),
+    Step("sync", _sync, ("vtract.sync",), description="audio offset and frame-synced table "
+                                                       "(sync.json, synced.csv)"),
+    Step("video", _video, ("vtract.video",), ("segment",),
+         description="articulation video (video.mp4)"),
+    Step("qc", _qc, description="per-session QC figure (qc.png; always runs)"),
+]}
+
+#: what ``vtract run`` does unless told otherwise
+DEFAULT_STEPS: tuple[str, ...] = ("segment", "measure", "acoustics", "sync")
+#: steps a user may request
+OPTIONAL_STEPS: tuple[str, ...] = tuple(n for n in STEPS if n not in ("read", "qc"))
+
+
+def resolve_steps(steps: Iterable[str] | str | None) -> tuple[str, ...]:
+    """Validate requested steps, add the steps they require, and order them as the pipeline does.
+
+    Parameters
+    ----------
+    steps : iterable of str, or a comma-separated str, or None
+        e.g. ``("segment", "measure")`` or ``"segment,measure,video"``; ``None`` means
+        :data:`DEFAULT_STEPS`.
+
+    Returns
+    -------
+    tuple of str
+        The requested steps plus requirements, in pipeline order (without ``read``/``qc``, which
+        always run).
+
+    Raises
+    ------
+    VtractError
+        An unknown step name, or a step whose module is not available in this installation.
+    """
+    if steps is None:
+        steps = DEFAULT_STEPS
+    if isinstance(steps, str):
+        steps = [s for s in steps.replace(" ", "").split(",") if s]
+    wanted = set()
+    for name in steps:
+        if name in ("read", "qc"):
+            continue
+        if name not in STEPS:
+            raise VtractError(f"unknown batch step {name!r}; choose from {', '.join(OPTIONAL_STEPS)}")
+        wanted.add(name)
+        wanted.update(STEPS[name].requires)
+    ordered = tuple(n for n in OPTIONAL_STEPS if n in wanted)
+    for name in ordered:
+        ok, mod = step_available(STEPS[name])
+        if not ok:
+            raise VtractError(
+                f"batch step {name!r} ({STEPS[name].description}) needs module {mod}, which is not "
+                f"available in this vtract installation; leave it out (e.g. --steps "
+                f"{','.join(n for n in ordered if step_available(STEPS[n])[0]) or 'framestats'}) "
+                "or update vtract")
+    return ordered
