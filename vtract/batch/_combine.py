@@ -70,7 +70,7 @@ def combine_tables(out_dir: str | os.PathLike, session_ids: Sequence[str],
     parts = []
     for sid, rec in _finished(out_dir, session_ids):
         p = out_dir / sid / name
-        if not p.exists():
+        if name not in rec.get("outputs", [name]) or not p.exists():
             continue
         df = pd.read_csv(p)
         meta = metadata_columns(rec["entry"])

@@ -149,14 +149,22 @@ def write_record(session_dir: str | os.PathLike, record: Mapping[str, Any],
 
 
 def clear_partial(session_dir: str | os.PathLike) -> None:
-    """Prepare a folder for recomputation: drop the completion marker, failure record and temp files.
+    """Prepare a folder for recomputation: drop the completion marker, old outputs and temp files.
 
     Removing ``session.json`` first means a run killed half-way through recomputing a session never
-    leaves a marker that vouches for a mix of old and new outputs.
+    leaves a marker that vouches for a mix of old and new outputs. The outputs the previous record
+    lists (and their JSON sidecars) are removed too, so a run with fewer steps leaves no stale tables.
     """
     d = Path(session_dir)
     if not d.is_dir():
         return
+    old = read_record(d) or {}
+    (d / SESSION_FILE).unlink(missing_ok=True)
+    for name in old.get("outputs", []):
+        p = d / Path(name).name
+        if p.suffix in (".csv", ".parquet"):
+            p.with_suffix(".json").unlink(missing_ok=True)
+        p.unlink(missing_ok=True)
     for name in (SESSION_FILE, FAILURE_FILE):
         (d / name).unlink(missing_ok=True)
     for tmp in d.glob(".*.tmp*"):  # left by atomic_path when a process was killed mid-write

@@ -1,0 +1,83 @@
+"""run_batch on a LocalCluster and in a plain loop: outputs, combined tables, metadata columns."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vtract.batch import resolve_steps, run_batch
+from vtract.errors import VtractError
+
+from .conftest import make_study
+
+
+def test_local_cluster_two_workers(study, tmp_path):
+    out = tmp_path / "out"
+    res = run_batch(study, out, workers=2, steps="framestats", quiet=True)
+    assert res.scheduler == "local:2"
+    assert res.ok and res.exit_code == 0
+    assert sorted(res.processed) == ["sub01_s00", "sub01_s02", "sub02_s01"]
+    # both worker processes did work (one task per session, 3 sessions on 2 workers)
+    assert len({r["pid"] for r in res.results}) == 2
+    for sid in res.processed:
+        d = out / sid
+        assert {"frames.csv", "qc.png", "session.json"} <= {p.name for p in d.iterdir()}
+        rec = json.loads((d / "session.json").read_text())
+        assert rec["status"] == "ok"
+        assert rec["entry"]["sequence"].endswith(f"{sid}.nii.gz")
+        assert rec["input_checksums"]["sequence"].startswith("sha256:")
+        assert rec["summary"]["n_frames"] == 12
+        assert rec["worker"]["peak_rss_mb"] > 10
+
+    frames = pd.read_parquet(out / "frames.parquet")
+    assert list(frames.columns[:3]) == ["session_id", "subject", "task"]
+    assert {"style", "instrument"} <= set(frames.columns)
+    assert len(frames) == 3 * 12
+    # the synthetic square has intensity 100 + 10*i + k in session i, frame k
+    s1 = frames[frames.session_id == "sub02_s01"].sort_values("frame")
+    np.testing.assert_allclose(s1["p99_intensity"], 110 + np.arange(12), rtol=1e-5)
+    assert s1["style"].iloc[0] == "belting" and s1["subject"].iloc[0] == "sub02"
+    assert frames.loc[frames.session_id == "sub01_s02", "instrument"].eq("trumpet").all()
+
+    sessions = pd.read_csv(out / "sessions.csv")
+    assert sessions["status"].tolist() == ["ok", "ok", "ok"]
+    assert sessions["n_frames"].tolist() == [12, 12, 12]
+    np.testing.assert_allclose(sessions["duration_s"], 0.6)
+    assert (sessions["runtime_s"] > 0).all()
+    assert pd.read_csv(out / "failures.csv").empty
+
+
+def test_plain_loop_matches_dask(study, tmp_path):
+    a = run_batch(study, tmp_path / "a", workers=0, steps=["framestats"], quiet=True)
+    b = run_batch(study, tmp_path / "b", workers=1, steps=["framestats"], quiet=True)
+    assert a.scheduler == "loop" and b.scheduler == "local:1"
+    ta = pd.read_parquet(tmp_path / "a" / "frames.parquet")
+    tb = pd.read_parquet(tmp_path / "b" / "frames.parquet")
+    pd.testing.assert_frame_equal(ta, tb)
+
+
+def test_steps_are_validated():
+    assert resolve_steps("framestats") == ("framestats",)
+    with pytest.raises(VtractError, match="unknown batch step 'segmnt'"):
+        resolve_steps("segmnt")
+    assert resolve_steps([]) == ()
+
+
+def test_missing_module_gives_clear_error(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "vtract.video" else real(name, *a))
+    with pytest.raises(VtractError, match="needs module vtract.video"):
+        resolve_steps("framestats,video")
+
+
+def test_session_without_audio(tmp_path):
+    manifest = make_study(tmp_path / "data", n_sessions=1, audio=False)
+    res = run_batch(manifest, tmp_path / "out", workers=0, steps="framestats", quiet=True)
+    rec = json.loads((tmp_path / "out" / "sub01_s00" / "session.json").read_text())
+    assert res.ok and rec["entry"]["audio"] is None and rec["summary"]["audio_duration_s"] is None
