@@ -1,0 +1,236 @@
+"""The strip under the MRI: spectrogram with f0 and formant tracks, measure traces, moving cursor.
+
+The strip's background (spectrogram, tracks, axes, labels) is drawn ONCE per clip with matplotlib's
+object-oriented API (no pyplot state) into an RGB array; per frame only a copy and a cursor line are
+needed. Times on the strip are on the *image* clock; acoustic times (audio clock) are converted with
+``t_image = t_audio - audio_offset_s + t0_s``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..audio import Audio
+
+__all__ = ["Strip", "spectrogram_db"]
+
+_BG = "#101010"
+_FORMANT_COLORS = ("#ffffff", "#ffd0a0", "#a0ffd0", "#d0a0ff")
+_F0_COLOR = "#00e5ff"
+_TRACE_COLORS = ("#ff9f1c", "#2ec4b6", "#e71d36", "#b5e48c", "#f4acb7")
+
+
+def spectrogram_db(audio: Audio, start_s: float, end_s: float, *, max_hz: float = 5000.0,
+                   window_s: float = 0.005, dynamic_range_db: float = 60.0
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Wide-band spectrogram of an audio span, computed once with Praat (parselmouth).
+
+    Parameters
+    ----------
+    audio : Audio
+        The recording.
+    start_s, end_s : float
+        Span on the audio clock in s (parts outside the recording are silent).
+    max_hz : float
+        Highest frequency in Hz.
+    window_s : float
+        Analysis window length in s (5 ms: wide-band, shows formants).
+    dynamic_range_db : float
+        Values more than this below the maximum are clipped, in dB.
+
+    Returns
+    -------
+    times_s : ndarray, shape (n_t,)
+        Analysis frame centres on the audio clock (s).
+    freqs_hz : ndarray, shape (n_f,)
+        Bin centre frequencies (Hz).
+    power_db : ndarray, shape (n_f, n_t)
+        Power in dB relative to the maximum (0 = max, >= -dynamic_range_db).
+    """
+    import parselmouth
+
+    sr = audio.sample_rate_hz
+    i0 = int(np.floor(start_s * sr))
+    i1 = int(np.ceil(end_s * sr))
+    seg = np.zeros(max(i1 - i0, 16))
+    a, b = max(i0, 0), min(i1, audio.n_samples)
+    if b > a:
+        seg[a - i0:b - i0] = audio.samples[a:b]
+    snd = parselmouth.Sound(seg, sampling_frequency=sr, start_time=i0 / sr)
+    snd.pre_emphasize()
+    spec = snd.to_spectrogram(window_length=window_s, maximum_frequency=min(max_hz, sr / 2),
+                              time_step=max((end_s - start_s) / 1500, 0.001))
+    power = np.asarray(spec.values, dtype=float)
+    db = 10 * np.log10(power + 1e-20)
+    db -= db.max()
+    np.maximum(db, -dynamic_range_db, out=db)
+    return np.asarray(spec.xs()), np.asarray(spec.ys()), db
+
+
+class Strip:
+    """Pre-rendered strip for one clip plus a per-frame cursor.
+
+    Parameters
+    ----------
+    width, height : int
+        Strip size in output pixels.
+    t_start, t_end : float
+        Clip span on the image clock in s.
+    audio : Audio or None
+        Recording for the spectrogram.
+    audio_offset_s : float
+        Audio time (s) at which image time ``t0_s`` starts (see :class:`vtract.Session`).
+    t0_s : float
+        Image-clock time of frame 0 of the *session* (``Sequence.t0_s``).
+    acoustics : DataFrame or None
+        ``time_s`` on the audio clock, ``f0_hz``, ``f1_hz``..``f4_hz`` (columns may be missing).
+    measures : DataFrame or None
+        Per-frame table with ``time_s`` (image clock) and the columns named in ``traces``.
+    traces : sequence of str
+        Measure columns to plot (missing or all-NaN ones are skipped).
+    formants : sequence of int
+        Formant numbers to draw (1-4).
+    """
+
+    def __init__(self, width: int, height: int, *, t_start: float, t_end: float,
+                 audio: Audio | None = None, audio_offset_s: float = 0.0, t0_s: float = 0.0,
+                 acoustics: pd.DataFrame | None = None, measures: pd.DataFrame | None = None,
+                 traces: Sequence[str] = (), formants: Sequence[int] = (1, 2, 3, 4),
+                 max_hz: float = 5000.0) -> None:
+        self.width, self.height = int(width), int(height)
+        self.t_start, self.t_end = float(t_start), float(t_end)
+        self._shift = float(t0_s) - float(audio_offset_s)  # audio clock -> image clock
+        traces = [c for c in traces if measures is not None and c in measures
+                  and np.isfinite(pd.to_numeric(measures[c], errors="coerce")).any()]
+        self.traces = traces
+        self.has_audio = audio is not None
+        self.image, self._x_of_t, (self._y0, self._y1) = self._draw(
+            audio, acoustics, measures, traces, formants, max_hz)
+
+    # -- static background -----------------------------------------------------------------
+    def _draw(self, audio, acoustics, measures, traces, formants, max_hz):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        dpi = 100
+        fig = Figure(figsize=(self.width / dpi, self.height / dpi), dpi=dpi, facecolor=_BG)
+        FigureCanvasAgg(fig)
+        fs = max(7.0, self.height / 22)
+        left, right = 46 / self.width * fs / 9, 1 - 44 / self.width * fs / 9
+        bottom = 2.6 * fs / self.height * 1.4
+        top = 1 - 0.6 * fs / self.height
+        n_spec = 1 if audio is not None else 0
+        n_tr = 1 if traces else 0
+        panels = []
+        if n_spec + n_tr == 0:
+            ax = fig.add_axes((left, bottom, right - left, top - bottom))
+            ax.text(0.5, 0.5, "no audio", color="0.6", ha="center", va="center",
+                    transform=ax.transAxes, fontsize=fs)
+            panels.append(ax)
+        else:
+            weights = [0.65] * n_spec + [0.35 if n_spec else 1.0] * n_tr
+            total = sum(weights)
+            gap = 0.2 * fs / self.height
+            y = top
+            for wgt in weights:
+                h = (top - bottom - gap * (len(weights) - 1)) * wgt / total
+                panels.append(fig.add_axes((left, y - h, right - left, h)))
+                y -= h + gap
+        for ax in panels:
+            ax.set_facecolor(_BG)
+            ax.set_xlim(self.t_start, self.t_end)
+            ax.tick_params(colors="0.8", labelsize=fs * 0.85, length=3)
+            for sp in ax.spines.values():
+                sp.set_color("0.5")
+        for ax in panels[:-1]:
+            ax.tick_params(labelbottom=False)
+        panels[-1].set_xlabel("time (s)", color="0.8", fontsize=fs * 0.9, labelpad=1)
+        if audio is not None:
+            self._draw_spectrogram(panels[0], audio, acoustics, formants, max_hz, fs)
+        if traces:
+            ax = panels[-1]
+            t = pd.to_numeric(measures["time_s"], errors="coerce").to_numpy()
+            for i, col in enumerate(traces):
+                ax.plot(t, pd.to_numeric(measures[col], errors="coerce").to_numpy(),
+                        color=_TRACE_COLORS[i % len(_TRACE_COLORS)], lw=1.6,
+                        label=col.removesuffix("_mm").replace("_", " ") + " (mm)")
+            ax.set_ylabel("mm", color="0.8", fontsize=fs * 0.9, labelpad=1)
+            ax.legend(loc="upper left", fontsize=fs * 0.75, frameon=True, facecolor=_BG,
+                      edgecolor="0.4", labelcolor="0.9", ncol=len(traces), borderpad=0.2,
+                      handlelength=1.2)
+        fig.canvas.draw()
+        img = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+        # Pixel mapping of the time axis (display coordinates: origin bottom-left).
+        tr = panels[0].transData
+        (xa, _), (xb, _) = tr.transform([(self.t_start, 0.0), (self.t_end, 0.0)])
+        scale = (xb - xa) / (self.t_end - self.t_start)
+        y_top = self.height - panels[0].bbox.y1
+        y_bot = self.height - panels[-1].bbox.y0
+        return img, (lambda t: xa + (t - self.t_start) * scale), (int(y_top), int(np.ceil(y_bot)))
+
+    def _draw_spectrogram(self, ax, audio, acoustics, formants, max_hz, fs) -> None:
+        a0, a1 = self.t_start - self._shift, self.t_end - self._shift
+        ts, fr, db = spectrogram_db(audio, a0, a1, max_hz=max_hz)
+        ax.imshow(db, origin="lower", aspect="auto", cmap="magma", interpolation="bilinear",
+                  extent=(ts[0] + self._shift, ts[-1] + self._shift, fr[0], fr[-1]))
+        ax.set_xlim(self.t_start, self.t_end)
+        ax.set_ylim(0, fr[-1])
+        ax.set_ylabel("kHz", color="0.8", fontsize=fs * 0.9, labelpad=1)
+        ticks = np.arange(0, fr[-1] + 1, 1000.0)
+        ax.set_yticks(ticks, [f"{v / 1000:g}" for v in ticks])
+        if acoustics is None or "time_s" not in acoustics:
+            return
+        t = pd.to_numeric(acoustics["time_s"], errors="coerce").to_numpy() + self._shift
+        keep = (t >= self.t_start) & (t <= self.t_end)
+        for i in formants:
+            col = f"f{i}_hz"
+            if col in acoustics:
+                f = pd.to_numeric(acoustics[col], errors="coerce").to_numpy()
+                ax.plot(t[keep], f[keep], ls="none", marker="o", ms=max(1.2, fs / 7),
+                        color=_FORMANT_COLORS[(i - 1) % 4], label=f"F{i}")
+        if "f0_hz" in acoustics:
+            f0 = pd.to_numeric(acoustics["f0_hz"], errors="coerce").to_numpy()
+            ax2 = ax.twinx()
+            ax2.set_xlim(self.t_start, self.t_end)
+            good = f0[keep][np.isfinite(f0[keep])]
+            lo, hi = (50.0, 1000.0) if good.size == 0 else (max(30.0, good.min() / 1.3),
+                                                           max(good.max() * 1.3, good.min() * 2))
+            ax2.set_yscale("log")
+            ax2.set_ylim(lo, hi)
+            ax2.plot(t[keep], f0[keep], color=_F0_COLOR, lw=2.0, label="f0")
+            ax2.set_ylabel("f0 (Hz)", color=_F0_COLOR, fontsize=fs * 0.9, labelpad=1)
+            ax2.tick_params(colors=_F0_COLOR, which="both", labelsize=fs * 0.8, length=2)
+            from matplotlib.ticker import LogLocator, ScalarFormatter
+
+            ax2.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax2.yaxis.set_major_formatter(ScalarFormatter())
+            ax2.yaxis.set_minor_formatter(ScalarFormatter() if hi / lo < 3 else "")
+            for sp in ax2.spines.values():
+                sp.set_visible(False)
+        handles, names = ax.get_legend_handles_labels()
+        if handles:
+            ax.legend(loc="upper left", fontsize=fs * 0.7, frameon=True, facecolor=_BG,
+                      edgecolor="0.4", labelcolor="0.9", ncol=len(handles), markerscale=2,
+                      borderpad=0.2, handletextpad=0.2, columnspacing=0.6)
+
+    # -- per frame -------------------------------------------------------------------------
+    def x_of_t(self, t: float) -> float:
+        """Strip column (pixels, may be fractional) of image-clock time ``t`` in s."""
+        return float(self._x_of_t(t))
+
+    def render_into(self, out: np.ndarray, t: float, color=(255, 255, 255)) -> None:
+        """Copy the strip into ``out`` (height, width, 3) uint8 and draw the cursor at time ``t``."""
+        out[...] = self.image
+        x = self.x_of_t(t)
+        xi = int(np.floor(x))
+        frac = x - xi
+        y0, y1 = self._y0, self._y1
+        col = np.asarray(color, np.float32)
+        # 2-pixel cursor with antialiased edges: full columns xi, xi+1; partial at xi-1 and xi+2.
+        for xx, a in ((xi - 1, 1 - frac), (xi, 1.0), (xi + 1, 1.0), (xi + 2, frac)):
+            if 0 <= xx < self.width and a > 0:
+                seg = out[y0:y1, xx].astype(np.float32)
+                out[y0:y1, xx] = np.rint(seg + a * (col - seg))
