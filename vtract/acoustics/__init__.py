@@ -1,0 +1,38 @@
+"""Acoustic analysis with Parselmouth, MRI-noise suppression, singing and wind-instrument measures.
+
+Public functions
+----------------
+analyze_audio
+    Frame-wise f0, formants and bandwidths, intensity, HNR, CPP and spectral tilt.
+suppress_mri_noise
+    Remove frame-periodic gradient noise (synchronous-average subtraction, spectral subtraction
+    or comb notches).
+find_gradient_noise
+    Period, drift, waveform and start/end of the gradient noise in a recording.
+segment_notes, vibrato, singers_formant, formant_tuning
+    Singing-voice measures.
+wind_events, wind_spectrum
+    Wind-instrument note onsets, articulation (tonguing) events, spectral centroid and harmonics.
+synth_vowel, add_gradient_noise
+    Synthetic test signals with known truth.
+"""
+
+from ._features import FEATURE_COLUMNS, analyze_audio
+from ._gradient import GradientNoise, estimate_period, find_gradient_noise, periodicity_score
+from ._settings import VOICE_PRESETS, AnalysisSettings, settings_for_voice
+from ._synth import add_gradient_noise, gradient_noise, synth_vowel
+
+__all__ = [
+    "FEATURE_COLUMNS",
+    "AnalysisSettings",
+    "GradientNoise",
+    "VOICE_PRESETS",
+    "add_gradient_noise",
+    "analyze_audio",
+    "estimate_period",
+    "find_gradient_noise",
+    "gradient_noise",
+    "periodicity_score",
+    "settings_for_voice",
+    "synth_vowel",
+]
