@@ -1,0 +1,207 @@
+"""vtract.compare on synthetic tables with known group effects."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vtract import compare as vc
+from vtract.errors import DataValueError, VtractWarning
+
+TRUE = {"classical": 5.0, "pop": 1.0, "belting": 0.0}   # group effects (mm) relative to belting
+
+
+def _sessions(seed=0, n_subjects=6, reps=3, subject_sd=3.0, noise_sd=1.0, effects=TRUE):
+    """One row per session: value = 40 + subject intercept + group effect + noise."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in range(n_subjects):
+        u = rng.normal(0, subject_sd)
+        for style, eff in effects.items():
+            for r in range(reps):
+                rows.append({"session_id": f"sub{s:02d}_{style}_{r:02d}", "subject": f"sub{s:02d}",
+                             "style": style, "larynx_height_mm": 40 + u + eff + rng.normal(0, noise_sd),
+                             "jaw_opening_mm": 12 - 0.5 * eff + rng.normal(0, noise_sd)})
+    return pd.DataFrame(rows)
+
+
+def test_group_differences_recovers_known_effect():
+    t = _sessions()
+    res = vc.group_differences(t, "larynx_height_mm", "style", reference="belting")
+    assert list(res.columns) == vc.DIFFERENCE_COLUMNS
+    assert set(res.contrast) == {"classical - belting", "pop - belting"}
+    r = res.set_index("group_a").loc["classical"]
+    assert r.model == "mixedlm"
+    assert r.n_a == r.n_b == 18 and r.n_subjects == 6
+    # raw difference and its Welch CI cover the truth
+    assert r.difference == pytest.approx(5.0, abs=1.0)
+    assert r.difference_ci_low < 5.0 < r.difference_ci_high
+    # the mixed model removes the subject variance: tighter CI than the raw one, still covering 5
+    assert r.model_ci_low < 5.0 < r.model_ci_high
+    assert (r.model_ci_high - r.model_ci_low) < 0.6 * (r.difference_ci_high - r.difference_ci_low)
+    assert r.model_diff == pytest.approx(5.0, abs=0.7)
+    assert r.model_p < 1e-6
+    assert r.subject_sd == pytest.approx(3.0, rel=0.6)
+    # effect sizes: large and positive, CI excludes 0
+    assert r.hedges_g > 1.0 and r.g_ci_low > 0 and r.cohens_d > r.hedges_g
+    # direction: pop is only slightly above belting
+    p = res.set_index("group_a").loc["pop"]
+    assert 0 < p.model_diff < 2.0
+
+
+def test_pairs_define_the_sign():
+    t = _sessions()
+    ab = vc.group_differences(t, "larynx_height_mm", "style", pairs=[("classical", "belting")]).iloc[0]
+    ba = vc.group_differences(t, "larynx_height_mm", "style", pairs=[("belting", "classical")]).iloc[0]
+    assert ab.contrast == "classical - belting"
+    assert ab["difference"] == pytest.approx(-ba["difference"])
+    assert ab.model_diff == pytest.approx(-ba.model_diff, rel=1e-4)
+    assert ab.hedges_g == pytest.approx(-ba.hedges_g)
+    # default: all pairs in sorted order
+    allp = vc.group_differences(t, "larynx_height_mm", "style")
+    assert list(allp.contrast) == ["belting - classical", "belting - pop", "classical - pop"]
+
+
+def test_ci_coverage_over_replicates():
+    """Nominal 95% intervals cover the true difference in most of 30 simulated studies."""
+    hits_raw = hits_model = 0
+    for seed in range(30):
+        t = _sessions(seed=seed, n_subjects=5, reps=2)
+        r = vc.group_differences(t, "larynx_height_mm", "style", pairs=[("classical", "belting")]).iloc[0]
+        hits_raw += r.difference_ci_low <= 5.0 <= r.difference_ci_high
+        hits_model += r.model_ci_low <= 5.0 <= r.model_ci_high
+    assert hits_raw >= 26
+    assert hits_model >= 25
+
+
+def test_hedges_g_known_values_and_bootstrap_ci():
+    d, g = vc.hedges_g([1.0, 2.0, 3.0], [0.0, 1.0, 2.0])
+    assert d == pytest.approx(1.0)
+    assert g == pytest.approx(1.0 * (1 - 3 / (4 * 6 - 9)))
+    assert np.isnan(vc.hedges_g([1.0], [2.0, 3.0])[1])
+    t = _sessions(seed=3)
+    an = vc.group_differences(t, "jaw_opening_mm", "style", pairs=[("classical", "belting")]).iloc[0]
+    bs = vc.group_differences(t, "jaw_opening_mm", "style", pairs=[("classical", "belting")],
+                              effect_ci="bootstrap", n_boot=300, seed=1).iloc[0]
+    # jaw: classical is 2.5 mm smaller -> negative g; both CIs exclude 0 and contain the estimate
+    assert an.hedges_g < -1.0
+    assert an.g_ci_high < 0 and bs.g_ci_high < 0
+    assert bs.g_ci_low < an.hedges_g < bs.g_ci_high
+    again = vc.group_differences(t, "jaw_opening_mm", "style", pairs=[("classical", "belting")],
+                                 effect_ci="bootstrap", n_boot=300, seed=1).iloc[0]
+    assert again.g_ci_low == bs.g_ci_low  # seeded: reproducible
+
+
+def test_fallback_to_cluster_robust_ols_with_few_subjects():
+    t = _sessions(n_subjects=2, reps=4, seed=5)
+    with pytest.warns(VtractWarning, match="cluster"):
+        r = vc.group_differences(t, "larynx_height_mm", "style", pairs=[("classical", "belting")]).iloc[0]
+    assert r.model == "ols_cluster"
+    assert "2 subject" in r.note
+    assert r.model_diff == pytest.approx(r["difference"])  # OLS on a dummy = difference of means
+    assert r.model_ci_low < r.model_diff < r.model_ci_high
+    assert r.model_diff == pytest.approx(5.0, abs=1.5)
+    # no subject column at all: independent rows, HC3 errors
+    with pytest.warns(VtractWarning):
+        r2 = vc.group_differences(t.drop(columns="subject"), "larynx_height_mm", "style", subject=None,
+                                  pairs=[("classical", "belting")]).iloc[0]
+    assert r2.model == "ols_hc3" and r2.n_subjects == 0
+
+
+def test_compare_groups_tidy_table_and_bad_input():
+    t = _sessions()
+    t["all_nan_mm"] = np.nan
+    with pytest.warns(VtractWarning, match="all_nan_mm"):
+        res = vc.compare_groups(t, ["larynx_height_mm", "jaw_opening_mm", "all_nan_mm"], "style",
+                                pairs=[("classical", "belting")])
+    assert list(res.measure) == ["larynx_height_mm", "jaw_opening_mm"]
+    assert (res.model_p_adj >= res.model_p).all()
+    assert np.sign(res.set_index("measure").model_diff).to_dict() == {"larynx_height_mm": 1.0,
+                                                                       "jaw_opening_mm": -1.0}
+    with pytest.raises(DataValueError, match="not in the table"):
+        vc.group_differences(t, "nope_mm", "style")
+    with pytest.raises(DataValueError, match="opera"):
+        vc.group_differences(t, "larynx_height_mm", "style", pairs=[("opera", "belting")])
+    with pytest.raises(DataValueError, match="reference"):
+        vc.group_differences(t, "larynx_height_mm", "style", reference="opera")
+
+
+def _frames():
+    """Per-frame measures and acoustics of two sessions with known medians and tuning."""
+    rng = np.random.default_rng(0)
+    m, a = [], []
+    for sid, subj, style, lh in (("s1", "A", "classical", 30.0), ("s2", "A", "belting", 20.0)):
+        n = 21
+        m.append(pd.DataFrame({"session_id": sid, "subject": subj, "style": style, "frame": np.arange(n),
+                               "time_s": (np.arange(n) + 0.5) / 20,
+                               "larynx_height_mm": lh + np.linspace(-1, 1, n),
+                               "velum_opening_mm": np.r_[np.full(n - 1, 0.0), np.nan]}))
+        t = np.arange(200) * 0.01
+        f0 = np.where(t < 1.5, 220.0, np.nan)
+        f1 = f0 * (2 if style == "belting" else 2.5) + rng.normal(0, 1, len(t))
+        a.append(pd.DataFrame({"session_id": sid, "subject": subj, "style": style, "time_s": t,
+                               "f0_hz": f0, "f1_hz": f1, "intensity_db": 70.0}))
+    return pd.concat(m, ignore_index=True), pd.concat(a, ignore_index=True)
+
+
+def test_session_summary_medians_metadata_and_tuning():
+    meas, ac = _frames()
+    s = vc.session_summary(meas, ac, acoustic_summaries={"voiced_s": lambda d: d.f0_hz.notna().sum() * 0.01})
+    s = s.set_index("session_id")
+    assert list(s.index) == ["s1", "s2"]
+    assert s.loc["s1", "subject"] == "A" and s.loc["s2", "style"] == "belting"
+    assert s.loc["s1", "larynx_height_mm"] == pytest.approx(30.0)
+    assert s.loc["s1", "n_frames"] == 21
+    assert s.loc["s1", "velum_opening_mm"] == 0.0
+    assert "frame" not in s.columns and "time_s" not in s.columns
+    assert s.loc["s1", "f0_hz"] == pytest.approx(220.0)
+    assert s.loc["s2", "f1_f0_ratio"] == pytest.approx(2.0, abs=0.01)
+    assert s.loc["s2", "f1_tuned_fraction"] == pytest.approx(1.0)
+    assert s.loc["s1", "f1_tuned_fraction"] == pytest.approx(0.0)   # 2.5 f0 is 316 cents below 3 f0
+    assert s.loc["s1", "f1_tuning_abs_cents"] == pytest.approx(1200 * np.log2(3 / 2.5), abs=5)
+    assert s.loc["s1", "voiced_s"] == pytest.approx(1.5)
+    mean = vc.session_summary(meas, stat="mean").set_index("session_id")
+    assert mean.loc["s2", "larynx_height_mm"] == pytest.approx(20.0)
+    with pytest.raises(DataValueError, match="session"):
+        vc.session_summary(meas.drop(columns="session_id"))
+
+
+def test_formant_tuning_nearest_harmonic():
+    t = vc.formant_tuning(pd.DataFrame({"f0_hz": [200.0, 200.0, np.nan, 500.0],
+                                        "f1_hz": [600.0, 630.0, 500.0, 300.0]}))
+    assert t.f1_harmonic.tolist()[:2] == [3.0, 3.0]
+    assert t.f1_tuning_cents[0] == pytest.approx(0.0)
+    assert t.f1_tuning_cents[1] == pytest.approx(1200 * np.log2(630 / 600))
+    assert np.isnan(t.f1_f0_ratio[2]) and not t.f1_tuned[2]
+    assert t.f1_harmonic[3] == 1.0  # F1 below f0 counts against the first harmonic
+
+
+def test_figures_and_publication_export(tmp_path):
+    t = _sessions()
+    res = vc.compare_groups(t, ["larynx_height_mm", "jaw_opening_mm"], "style", reference="belting")
+    fig = vc.forest_plot(res, title="styles")
+    assert len(fig.axes[0].get_yticklabels()) == 4
+    paths = vc.save_figure(fig, tmp_path / "sub" / "forest.png")
+    assert sorted(paths) == ["pdf", "png", "svg"]
+    assert paths["pdf"].name == "forest.pdf"
+    assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert paths["pdf"].read_bytes()[:5] == b"%PDF-"
+    assert b"<svg" in paths["svg"].read_bytes()[:2000]
+    assert b"CreationDate" not in paths["pdf"].read_bytes()  # no timestamps: reproducible output
+    size300 = paths["png"].stat().st_size
+    again = vc.save_figure(fig, tmp_path / "sub" / "forest", formats=("png",), dpi=50)
+    assert list(again) == ["png"] and again["png"].stat().st_size < size300
+    _, ac = _frames()
+    fig2 = vc.formant_tuning_plot(ac, "style")
+    assert [a.get_title() for a in fig2.axes] == ["belting", "classical"]
+
+
+def test_no_warning_when_mixed_model_fits():
+    t = _sessions(seed=11)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", VtractWarning)
+        r = vc.group_differences(t, "larynx_height_mm", "style", pairs=[("classical", "belting")])
+    assert r.model.iloc[0] == "mixedlm"

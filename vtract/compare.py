@@ -1,0 +1,660 @@
+"""Across-session comparisons: per-session summaries, group differences and their statistics.
+
+The notebooks compare groups of sessions (singing styles, wind instruments) whose sessions come from a
+few subjects who each perform in several groups -- repeated measures. The functions here are pure
+functions over tidy :class:`pandas.DataFrame` tables (the batch's combined ``measures.parquet`` and
+``acoustics.parquet``, one row per frame with ``session_id``, ``subject`` and group columns):
+
+- :func:`session_summary` reduces per-frame tables to one row per session (medians of each measure plus
+  acoustic summaries: f0, formants, F1/f0 tuning, vibrato, singer's formant when available);
+- :func:`group_differences` compares the groups of one value pairwise: raw mean difference with a
+  Welch CI, Cohen's d / Hedges' g with a CI, and a linear mixed-effects model with a random intercept
+  per subject (:func:`statsmodels.formula.api.mixedlm`), falling back with a :class:`VtractWarning` to OLS
+  with cluster-robust (by subject) standard errors when the mixed model cannot be fitted;
+- :func:`compare_groups` runs it over several values and returns one tidy table (Holm-adjusted p);
+- :func:`forest_plot`, :func:`formant_tuning_plot` and :func:`save_figure` make publication figures
+  (PDF/PNG/SVG).
+
+Examples
+--------
+>>> import pandas as pd, vtract.compare as vc                                   # doctest: +SKIP
+>>> per_session = vc.session_summary(pd.read_parquet("out/measures.parquet"),
+...                                  pd.read_parquet("out/acoustics.parquet"))  # doctest: +SKIP
+>>> vc.compare_groups(per_session, ["larynx_height_mm", "jaw_opening_mm"], group="style",
+...                   pairs=[("classical", "belting")])                         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy import stats
+
+from ._atomic import atomic_path
+from .errors import DataValueError, VtractWarning
+
+__all__ = ["session_summary", "formant_tuning", "group_differences", "compare_groups", "hedges_g",
+           "forest_plot", "formant_tuning_plot", "save_figure", "DIFFERENCE_COLUMNS"]
+
+#: per-frame columns that are clocks or indices, never summarised as measures
+_CLOCK_COLUMNS = {"frame", "time_s", "audio_time_s", "point"}
+
+#: columns of :func:`group_differences` (in order)
+DIFFERENCE_COLUMNS = [
+    "measure", "group", "contrast", "group_a", "group_b", "n_a", "n_b", "n_subjects",
+    "mean_a", "mean_b", "difference", "difference_ci_low", "difference_ci_high",
+    "cohens_d", "hedges_g", "g_ci_low", "g_ci_high",
+    "model", "model_diff", "model_ci_low", "model_ci_high", "model_p", "subject_sd", "note",
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# per-session summaries
+# --------------------------------------------------------------------------------------------------
+def _as_list(by: str | Sequence[str]) -> list[str]:
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _constant_columns(table: pd.DataFrame, keys: list[str]) -> list[str]:
+    """Non-numeric columns whose value is constant within every ``keys`` group (metadata)."""
+    cols = []
+    for c in table.columns:
+        if c in keys or c in _CLOCK_COLUMNS or pd.api.types.is_numeric_dtype(table[c]):
+            continue
+        if (table.groupby(keys, dropna=False, sort=False)[c].nunique(dropna=False) <= 1).all():
+            cols.append(c)
+    return cols
+
+
+def _numeric_columns(table: pd.DataFrame, keys: list[str]) -> list[str]:
+    return [c for c in table.columns
+            if c not in keys and c not in _CLOCK_COLUMNS and pd.api.types.is_numeric_dtype(table[c])
+            and not pd.api.types.is_bool_dtype(table[c])]
+
+
+def formant_tuning(acoustics: pd.DataFrame, *, formant: str = "f1_hz", f0: str = "f0_hz",
+                   tolerance_cents: float = 50.0) -> pd.DataFrame:
+    """Per-frame tuning of a formant to the nearest harmonic of f0.
+
+    Parameters
+    ----------
+    acoustics : DataFrame
+        Acoustic feature table with ``f0_hz`` and formant columns in Hz (NaN where undefined).
+    formant : str
+        Formant column to relate to the harmonics (default ``"f1_hz"``).
+    f0 : str
+        Fundamental-frequency column in Hz.
+    tolerance_cents : float
+        A frame counts as tuned when the formant lies within this many cents of a harmonic.
+
+    Returns
+    -------
+    DataFrame
+        Same index as ``acoustics`` with ``f1_f0_ratio`` (formant / f0, dimensionless),
+        ``f1_harmonic`` (nearest harmonic number, >= 1), ``f1_tuning_cents`` (signed distance of the
+        formant from that harmonic in cents, positive = formant above it) and ``f1_tuned`` (bool).
+        The ``f1`` prefix follows ``formant``'s name. NaN where f0 or the formant is undefined.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> formant_tuning(pd.DataFrame({"f0_hz": [220.0], "f1_hz": [440.0]})).f1_harmonic.tolist()
+    [2.0]
+    """
+    name = formant.removesuffix("_hz")
+    f0v = acoustics[f0].to_numpy(float)
+    fk = acoustics[formant].to_numpy(float)
+    ok = (f0v > 0) & (fk > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(ok, fk / f0v, np.nan)
+        # nearest harmonic on the log-frequency (cents) scale: compare the two neighbours
+        lo = np.maximum(np.floor(ratio), 1.0)
+        hi = lo + 1.0
+        c_lo, c_hi = 1200.0 * np.log2(ratio / lo), 1200.0 * np.log2(ratio / hi)
+        harmonic = np.where(ok, np.where(np.abs(c_lo) <= np.abs(c_hi), lo, hi), np.nan)
+        cents = np.where(ok, 1200.0 * np.log2(ratio / harmonic), np.nan)
+    return pd.DataFrame({f"{name}_f0_ratio": ratio, f"{name}_harmonic": harmonic,
+                         f"{name}_tuning_cents": cents,
+                         f"{name}_tuned": np.abs(cents) <= tolerance_cents}, index=acoustics.index)
+
+
+def session_summary(measures: pd.DataFrame, acoustics: pd.DataFrame | None = None, *,
+                    by: str | Sequence[str] = "session_id", stat: str = "median",
+                    columns: Sequence[str] | None = None,
+                    acoustic_summaries: Mapping[str, Callable[[pd.DataFrame], float]] | None = None,
+                    ) -> pd.DataFrame:
+    """One row per session: medians of the per-frame measures plus acoustic summaries.
+
+    Parameters
+    ----------
+    measures : DataFrame
+        Per-frame measures of many sessions (e.g. the batch's ``measures.parquet``): a ``by``
+        column, metadata columns (``subject``, ``task``, group keys such as ``style``) and numeric
+        measure columns (``larynx_height_mm`` ...; units as name suffixes).
+    acoustics : DataFrame, optional
+        Per-analysis-frame acoustic features of the same sessions (``acoustics.parquet``; ``f0_hz``,
+        ``f1_hz``.., plus any singing columns). Summarised over voiced frames (``f0_hz`` defined):
+        the ``stat`` of every numeric column, and F1/f0 tuning from :func:`formant_tuning`:
+        ``f1_f0_ratio`` (median ratio), ``f1_tuning_abs_cents`` (median absolute distance of F1 from
+        the nearest harmonic, cents) and ``f1_tuned_fraction`` (share of voiced frames within 50
+        cents of a harmonic, 0-1).
+    by : str or list of str
+        Column(s) identifying a session.
+    stat : {"median", "mean"}
+        Per-frame statistic (median is robust to segmentation outliers).
+    columns : sequence of str, optional
+        Measure columns to summarise (default: every numeric column except clocks/indices).
+    acoustic_summaries : mapping of name -> callable, optional
+        Extra per-session acoustic summaries: each callable receives one session's acoustic rows
+        (all frames, time-sorted) and returns a float, e.g. a vibrato extent in cents. Stored in
+        a column named by the key.
+
+    Returns
+    -------
+    DataFrame
+        One row per session: ``by`` columns, the metadata columns constant within a session,
+        ``n_frames`` (per-frame rows), then the summarised columns (same names and units as the
+        inputs) and the acoustic summaries.
+
+    Raises
+    ------
+    DataValueError
+        When a ``by`` column is missing or ``stat`` is unknown.
+    """
+    keys = _as_list(by)
+    if stat not in ("median", "mean"):
+        raise DataValueError(f"stat must be 'median' or 'mean', got {stat!r}")
+    for name, tab in (("measures", measures), ("acoustics", acoustics)):
+        if tab is not None and (missing := [k for k in keys if k not in tab.columns]):
+            raise DataValueError(f"session_summary: {name} table lacks the session column(s) {missing}; "
+                                 f"it has {list(tab.columns)[:12]}... Pass by= the session id column.")
+    meta = _constant_columns(measures, keys)
+    cols = list(columns) if columns is not None else _numeric_columns(measures, keys)
+    grouped = measures.groupby(keys, sort=False, dropna=False)
+    out = grouped[meta].first() if meta else grouped.size().to_frame().iloc[:, :0]
+    out["n_frames"] = grouped.size()
+    out = out.join(grouped[cols].agg(stat))
+    if acoustics is not None:
+        out = out.join(_acoustic_summary(acoustics, keys, stat, acoustic_summaries or {}), how="left")
+    return out.reset_index()
+
+
+def _acoustic_summary(acoustics: pd.DataFrame, keys: list[str], stat: str,
+                      extra: Mapping[str, Callable[[pd.DataFrame], float]]) -> pd.DataFrame:
+    ac = acoustics.sort_values([*keys, "time_s"]) if "time_s" in acoustics else acoustics
+    voiced = ac[ac["f0_hz"].notna()] if "f0_hz" in ac else ac
+    meta = set(_constant_columns(ac, keys))
+    cols = [c for c in _numeric_columns(ac, keys) if c not in meta]
+    g = voiced.groupby(keys, sort=False, dropna=False)
+    res = g[cols].agg(stat)
+    if {"f0_hz", "f1_hz"} <= set(ac.columns):
+        tune = formant_tuning(voiced)
+        tune[keys] = voiced[keys]
+        tg = tune.groupby(keys, sort=False, dropna=False)
+        res["f1_f0_ratio"] = tg["f1_f0_ratio"].median()
+        res["f1_tuning_abs_cents"] = tg["f1_tuning_cents"].apply(lambda s: s.abs().median())
+        res["f1_tuned_fraction"] = tg.apply(
+            lambda d: d["f1_tuned"][d["f1_tuning_cents"].notna()].mean(), include_groups=False)
+    for name, fn in extra.items():
+        res[name] = ac.groupby(keys, sort=False, dropna=False).apply(
+            lambda d, fn=fn: float(fn(d)), include_groups=False)
+    return res
+
+
+# --------------------------------------------------------------------------------------------------
+# effect sizes and group differences
+# --------------------------------------------------------------------------------------------------
+def hedges_g(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
+    """Cohen's d and Hedges' g of ``a`` minus ``b`` (pooled SD; g has the small-sample correction).
+
+    Parameters
+    ----------
+    a, b : sequence of float
+        The two samples (NaN ignored), in the value's unit.
+
+    Returns
+    -------
+    (d, g) : tuple of float
+        Dimensionless standardised mean differences; NaN when either sample has fewer than 2 values
+        or the pooled SD is 0.
+
+    Examples
+    --------
+    >>> d, g = hedges_g([1.0, 2.0, 3.0], [0.0, 1.0, 2.0])
+    >>> round(d, 3), round(g, 3)
+    (1.0, 0.8)
+    """
+    a = np.asarray(a, float)
+    b = np.asarray(b, float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    na, nb = len(a), len(b)
+    if na < 2 or nb < 2:
+        return math.nan, math.nan
+    sp = math.sqrt(((na - 1) * a.var(ddof=1) + (nb - 1) * b.var(ddof=1)) / (na + nb - 2))
+    if sp == 0:
+        return math.nan, math.nan
+    d = (a.mean() - b.mean()) / sp
+    j = 1.0 - 3.0 / (4.0 * (na + nb) - 9.0)  # Hedges (1981) small-sample bias correction
+    return float(d), float(d * j)
+
+
+def _welch_ci(a: np.ndarray, b: np.ndarray, confidence: float) -> tuple[float, float]:
+    na, nb = len(a), len(b)
+    if na < 2 or nb < 2:
+        return math.nan, math.nan
+    va, vb = a.var(ddof=1) / na, b.var(ddof=1) / nb
+    se = math.sqrt(va + vb)
+    if se == 0:
+        diff = a.mean() - b.mean()
+        return float(diff), float(diff)
+    df = (va + vb) ** 2 / (va ** 2 / (na - 1) + vb ** 2 / (nb - 1))
+    h = stats.t.ppf(0.5 + confidence / 2, df) * se
+    diff = a.mean() - b.mean()
+    return float(diff - h), float(diff + h)
+
+
+def _g_ci_analytic(g: float, na: int, nb: int, confidence: float) -> tuple[float, float]:
+    # Large-sample variance of g (Hedges & Olkin 1985, eq. 5.15)
+    if not np.isfinite(g):
+        return math.nan, math.nan
+    se = math.sqrt((na + nb) / (na * nb) + g ** 2 / (2.0 * (na + nb)))
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    return g - z * se, g + z * se
+
+
+def _g_ci_bootstrap(d: pd.DataFrame, n_boot: int, confidence: float, seed: int,
+                    has_subject: bool) -> tuple[float, float]:
+    """Percentile CI of g from a cluster bootstrap: subjects resampled with all their rows.
+
+    Resampling subjects (not rows) keeps each subject's repeated sessions together, so the interval
+    reflects between-subject variability; without a subject column rows are resampled per group.
+    """
+    rng = np.random.default_rng(seed)
+    gs = np.empty(n_boot)
+    if has_subject:
+        parts = {s: grp for s, grp in d.groupby("s", sort=True)}
+        subjects = np.array(list(parts))
+        for i in range(n_boot):
+            pick = pd.concat([parts[s] for s in rng.choice(subjects, len(subjects))])
+            gs[i] = hedges_g(pick.y[pick.x == 1], pick.y[pick.x == 0])[1]
+    else:
+        ya, yb = d.y[d.x == 1].to_numpy(), d.y[d.x == 0].to_numpy()
+        for i in range(n_boot):
+            gs[i] = hedges_g(rng.choice(ya, len(ya)), rng.choice(yb, len(yb)))[1]
+    gs = gs[np.isfinite(gs)]
+    if len(gs) < n_boot // 2:
+        return math.nan, math.nan
+    lo, hi = np.percentile(gs, [50 * (1 - confidence), 50 * (1 + confidence)])
+    return float(lo), float(hi)
+
+
+def _fit_model(d: pd.DataFrame, confidence: float, min_subjects: int, label: str
+               ) -> tuple[str, float, float, float, float, float, str]:
+    """Fit ``y ~ x`` (x = 1 for group a) with a random intercept per subject, or the OLS fallback.
+
+    Returns (model, estimate, ci_low, ci_high, p, subject_sd, note).
+    """
+    import statsmodels.formula.api as smf
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    alpha = 1.0 - confidence
+    n_subj = d["s"].nunique() if "s" in d else 0
+    note = ""
+    if n_subj >= min_subjects:
+        # L-BFGS is fastest but can hit a singular random-effects matrix on the way; derivative-free
+        # optimisers then usually converge to the same optimum, so they are tried next.
+        for method in ("lbfgs", "powell", "nm"):
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    res = smf.mixedlm("y ~ x", d, groups=d["s"]).fit(reml=True, method=method)
+            except (np.linalg.LinAlgError, ValueError) as exc:
+                note = f"mixed model failed ({type(exc).__name__}: {exc})"
+                continue
+            est, se = float(res.fe_params["x"]), float(res.bse_fe["x"])
+            if res.converged and np.isfinite(se) and se > 0:
+                lo, hi = res.conf_int(alpha=alpha).loc["x"]
+                var = float(np.asarray(res.cov_re)[0, 0])
+                note = ""
+                if any(issubclass(w.category, ConvergenceWarning) for w in caught) and var < 1e-6 * se:
+                    note = "subject variance at the boundary (near 0)"
+                return ("mixedlm", est, float(lo), float(hi), float(res.pvalues["x"]),
+                        math.sqrt(max(var, 0.0)), note)
+            note = "mixed model did not converge"
+    else:
+        note = f"only {n_subj} subject(s) (< {min_subjects}) for the random effect"
+    # Fallback: OLS with standard errors clustered by subject (t with n_clusters - 1 df).
+    if n_subj >= 2:
+        res = smf.ols("y ~ x", d).fit(cov_type="cluster", cov_kwds={"groups": d["s"].cat.codes},
+                                      use_t=True)
+        model = "ols_cluster"
+    else:
+        res = smf.ols("y ~ x", d).fit(cov_type="HC3")
+        model = "ols_hc3"
+    warnings.warn(f"group_differences({label}): {note}; using {model} instead of a mixed model "
+                  "(standard errors clustered by subject are unreliable with few subjects).",
+                  VtractWarning, stacklevel=4)
+    lo, hi = res.conf_int(alpha=alpha).loc["x"]
+    return (model, float(res.params["x"]), float(lo), float(hi), float(res.pvalues["x"]), math.nan, note)
+
+
+def _pairs(groups: list[str], reference: str | None,
+           pairs: Iterable[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    if pairs is not None:
+        return [(str(a), str(b)) for a, b in pairs]
+    if reference is not None:
+        if reference not in groups:
+            raise DataValueError(f"reference group {reference!r} is not among the groups {groups}")
+        return [(g, reference) for g in groups if g != reference]
+    return list(combinations(groups, 2))
+
+
+def group_differences(table: pd.DataFrame, value: str, group: str, subject: str | None = "subject",
+                      reference: str | None = None, *, pairs: Iterable[tuple[str, str]] | None = None,
+                      order: Sequence[str] | None = None, confidence: float = 0.95,
+                      effect_ci: str = "analytic", n_boot: int = 2000, seed: int = 0,
+                      min_subjects: int = 3) -> pd.DataFrame:
+    """Pairwise differences of one value between groups, with effect sizes and a mixed model.
+
+    For each pair ``(a, b)`` the difference is **a minus b**, estimated three ways:
+
+    1. raw: ``mean_a - mean_b`` over the rows (e.g. sessions) with a Welch t confidence interval;
+    2. standardised: Cohen's d and Hedges' g (pooled SD) with a CI, analytic (Hedges & Olkin normal
+       approximation) or a cluster bootstrap over subjects;
+    3. model-based: a linear mixed-effects model ``value ~ group`` with a random intercept per subject
+       (:func:`statsmodels.formula.api.mixedlm`, REML), which respects that subjects contribute
+       several rows to both groups. With fewer than ``min_subjects`` subjects, or when the fit does not
+       converge, it falls back with a :class:`~vtract.errors.VtractWarning` to OLS with
+       cluster-robust (by subject) standard errors (``model`` says which was used).
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per observation (typically per session, from :func:`session_summary`).
+    value : str
+        The numeric column to compare (its unit is kept: differences are in the same unit).
+    group : str
+        The grouping column, e.g. ``"style"`` or ``"instrument"``.
+    subject : str or None
+        Column of the repeated-measures unit (random effect); ``None`` or absent: rows are treated
+        as independent and the model is OLS with HC3 errors.
+    reference : str, optional
+        Compare every other group against this one (differences are ``group - reference``).
+    pairs : iterable of (a, b), optional
+        Explicit pairs (overrides ``reference``), e.g. ``[("classical", "belting")]``.
+    order : sequence of str, optional
+        Group order for the default all-pairs comparison (default: sorted).
+    confidence : float
+        Confidence level of every interval (default 0.95).
+    effect_ci : {"analytic", "bootstrap"}
+        How the CI of Hedges' g is obtained.
+    n_boot : int
+        Bootstrap resamples (``effect_ci="bootstrap"``).
+    seed : int
+        Seed of the bootstrap (results are reproducible).
+    min_subjects : int
+        Fewest subjects for which the random-intercept model is attempted.
+
+    Returns
+    -------
+    DataFrame
+        One row per pair with the columns :data:`DIFFERENCE_COLUMNS`: ``measure`` (= value),
+        ``group`` (the grouping column), ``contrast`` ("a - b"), group names and sizes,
+        ``n_subjects``, group means, ``difference`` (a - b) and its CI (value's unit), ``cohens_d``,
+        ``hedges_g`` and its CI (dimensionless), ``model`` (``mixedlm``, ``ols_cluster`` or ``ols_hc3``),
+        ``model_diff`` with CI and p-value, ``subject_sd`` (random-intercept SD, value's unit) and
+        ``note``.
+
+    Raises
+    ------
+    DataValueError
+        Missing columns, a non-numeric value, an unknown group in ``pairs``/``reference``.
+
+    Examples
+    --------
+    >>> group_differences(per_session, "larynx_height_mm", "style",
+    ...                   pairs=[("classical", "belting")])  # doctest: +SKIP
+    """
+    for col in (value, group):
+        if col not in table.columns:
+            raise DataValueError(f"group_differences: column {col!r} not in the table; available: "
+                                 f"{list(table.columns)}")
+    if not pd.api.types.is_numeric_dtype(table[value]):
+        raise DataValueError(f"group_differences: column {value!r} is not numeric "
+                             f"(dtype {table[value].dtype})")
+    if effect_ci not in ("analytic", "bootstrap"):
+        raise DataValueError(f"effect_ci must be 'analytic' or 'bootstrap', got {effect_ci!r}")
+    if not 0 < confidence < 1:
+        raise DataValueError(f"confidence must be in (0, 1), got {confidence}")
+    has_subject = subject is not None and subject in table.columns
+    data = pd.DataFrame({"y": table[value].astype(float), "g": table[group].astype("string")})
+    if has_subject:
+        data["s"] = table[subject].astype(str)
+    data = data.dropna(subset=["y", "g"])
+    groups = list(order) if order is not None else sorted(data["g"].unique())
+    rows = []
+    for a, b in _pairs(groups, reference, pairs):
+        for name in (a, b):
+            if name not in set(data["g"]):
+                raise DataValueError(f"group {name!r} has no rows with {value!r} in column {group!r}; "
+                                     f"groups present: {sorted(data['g'].unique())}")
+        d = data[data["g"].isin([a, b])].copy()
+        d["x"] = (d["g"] == a).astype(float)
+        if has_subject:
+            d["s"] = d["s"].astype("category")
+        ya, yb = d.y[d.x == 1].to_numpy(), d.y[d.x == 0].to_numpy()
+        dd, g = hedges_g(ya, yb)
+        if effect_ci == "bootstrap":
+            glo, ghi = _g_ci_bootstrap(d, n_boot, confidence, seed, has_subject)
+        else:
+            glo, ghi = _g_ci_analytic(g, len(ya), len(yb), confidence)
+        lo, hi = _welch_ci(ya, yb, confidence)
+        model = _fit_model(d if has_subject else d.drop(columns=["s"], errors="ignore"), confidence,
+                           min_subjects if has_subject else 10**9, f"{value}: {a} - {b}")
+        rows.append({
+            "measure": value, "group": group, "contrast": f"{a} - {b}", "group_a": a, "group_b": b,
+            "n_a": len(ya), "n_b": len(yb), "n_subjects": int(d["s"].nunique()) if has_subject else 0,
+            "mean_a": float(ya.mean()), "mean_b": float(yb.mean()),
+            "difference": float(ya.mean() - yb.mean()),
+            "difference_ci_low": lo, "difference_ci_high": hi, "cohens_d": dd, "hedges_g": g,
+            "g_ci_low": glo, "g_ci_high": ghi, "model": model[0], "model_diff": model[1],
+            "model_ci_low": model[2], "model_ci_high": model[3], "model_p": model[4],
+            "subject_sd": model[5], "note": model[6],
+        })
+    return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
+
+
+def compare_groups(table: pd.DataFrame, values: Sequence[str], group: str,
+                   subject: str | None = "subject", reference: str | None = None, *,
+                   p_adjust: str | None = "holm", skip_missing: bool = True, **kwargs) -> pd.DataFrame:
+    """:func:`group_differences` over several values, as one tidy table.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per observation (e.g. per session), with the value, group and subject columns.
+    values : sequence of str
+        Numeric columns to compare (each keeps its own unit in ``difference``).
+    group, subject, reference
+        As in :func:`group_differences`.
+    p_adjust : str or None
+        Multiple-comparison correction of ``model_p`` over all rows
+        (:func:`statsmodels.stats.multitest.multipletests` method, e.g. ``"holm"``, ``"fdr_bh"``);
+        stored in ``model_p_adj``. ``None``: no column.
+    skip_missing : bool
+        Skip values that are absent or entirely NaN (with a :class:`VtractWarning`) instead of raising.
+    **kwargs
+        Passed to :func:`group_differences` (``pairs``, ``confidence``, ``effect_ci`` ...).
+
+    Returns
+    -------
+    DataFrame
+        :data:`DIFFERENCE_COLUMNS` (+ ``model_p_adj``), one row per value and pair.
+    """
+    parts = []
+    for v in values:
+        if v not in table.columns or table[v].notna().sum() == 0:
+            if not skip_missing:
+                raise DataValueError(f"compare_groups: no values in column {v!r}")
+            warnings.warn(f"compare_groups: column {v!r} is absent or all NaN; skipped", VtractWarning,
+                          stacklevel=2)
+            continue
+        parts.append(group_differences(table, v, group, subject, reference, **kwargs))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=DIFFERENCE_COLUMNS)
+    if p_adjust and len(out):
+        from statsmodels.stats.multitest import multipletests
+
+        p = out["model_p"].to_numpy(float)
+        ok = np.isfinite(p)
+        adj = np.full_like(p, np.nan)
+        if ok.any():
+            adj[ok] = multipletests(p[ok], method=p_adjust)[1]
+        out["model_p_adj"] = adj
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# figures
+# --------------------------------------------------------------------------------------------------
+def forest_plot(differences: pd.DataFrame, *, effect: str = "hedges_g", title: str = "") -> Figure:
+    """Forest plot of standardised effects (one row per measure and contrast) with their CIs.
+
+    Parameters
+    ----------
+    differences : DataFrame
+        Output of :func:`compare_groups` / :func:`group_differences`.
+    effect : {"hedges_g", "model_diff", "difference"}
+        Which estimate to draw; ``hedges_g`` (dimensionless) puts measures of different units on one
+        axis.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from .plotting import pretty_name
+
+    lo_col, hi_col = {"hedges_g": ("g_ci_low", "g_ci_high"), "model_diff": ("model_ci_low", "model_ci_high"),
+                      "difference": ("difference_ci_low", "difference_ci_high")}[effect]
+    d = differences.reset_index(drop=True)
+    fig = Figure(figsize=(6.0, 0.9 + 0.32 * max(len(d), 1)), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(len(d))[::-1]
+    contrasts = list(dict.fromkeys(d["contrast"]))
+    colors = {c: f"C{i}" for i, c in enumerate(contrasts)}
+    for yi, (_, r) in zip(y, d.iterrows()):
+        ax.errorbar(r[effect], yi, xerr=[[r[effect] - r[lo_col]], [r[hi_col] - r[effect]]], fmt="o",
+                    color=colors[r["contrast"]], capsize=2, ms=4)
+    ax.set_yticks(y, [f"{pretty_name(m)}" + (f"  [{c}]" if len(contrasts) > 1 else "")
+                      for m, c in zip(d["measure"], d["contrast"])], fontsize=8)
+    ax.axvline(0, color="0.5", lw=0.8)
+    ax.set_xlabel({"hedges_g": "Hedges' g (95% CI)", "model_diff": "mixed-model difference",
+                   "difference": "mean difference"}[effect]
+                  + (f": {contrasts[0]}" if len(contrasts) == 1 else ""))
+    ax.grid(axis="x", alpha=0.3)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return fig
+
+
+def formant_tuning_plot(acoustics: pd.DataFrame, group: str, *, formant: str = "f1_hz",
+                        max_harmonic: int = 6, max_points: int = 4000, seed: int = 0,
+                        title: str = "") -> Figure:
+    """Formant against f0 per group, with the harmonic lines ``F = n * f0`` (formant tuning).
+
+    Points on a line mean the formant is tuned to that harmonic (e.g. F1 = 2 f0 in belting).
+
+    Parameters
+    ----------
+    acoustics : DataFrame
+        Per-analysis-frame features with ``f0_hz``, the formant column (Hz) and ``group``.
+    group : str
+        Column whose values get one panel each.
+    formant : str
+        Formant column, default ``"f1_hz"``.
+    max_harmonic : int
+        Highest harmonic line drawn.
+    max_points : int
+        Points drawn per panel at most (random subsample with ``seed``; keeps vector files small).
+    seed : int
+        Subsampling seed.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    d = acoustics.dropna(subset=["f0_hz", formant, group])
+    groups = sorted(d[group].astype(str).unique())
+    fig = Figure(figsize=(3.0 * max(len(groups), 1), 3.0), layout="constrained")
+    rng = np.random.default_rng(seed)
+    fmax = float(np.nanpercentile(d[formant], 99)) * 1.1 if len(d) else 1000.0
+    f0max = float(np.nanpercentile(d["f0_hz"], 99)) * 1.1 if len(d) else 500.0
+    for i, gname in enumerate(groups):
+        ax = fig.add_subplot(1, len(groups), i + 1, sharey=fig.axes[0] if i else None)
+        sel = d[d[group].astype(str) == gname]
+        if len(sel) > max_points:
+            sel = sel.iloc[np.sort(rng.choice(len(sel), max_points, replace=False))]
+        ax.plot(sel["f0_hz"], sel[formant], ".", ms=1.5, alpha=0.4, color="tab:blue", rasterized=True)
+        f = np.linspace(0, f0max, 50)
+        for n in range(1, max_harmonic + 1):
+            ax.plot(f, n * f, color="0.6", lw=0.7)
+            if n * f0max * 0.9 < fmax:
+                ax.text(f0max * 0.9, n * f0max * 0.9, f"{n}f0", fontsize=7, color="0.4")
+        ax.set_xlim(0, f0max)
+        ax.set_ylim(0, fmax)
+        ax.set_title(gname, fontsize=9)
+        ax.set_xlabel("f0 (Hz)")
+        if i == 0:
+            ax.set_ylabel(f"{formant.removesuffix('_hz').upper()} (Hz)")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def save_figure(fig: Figure, path_stem: str | os.PathLike, formats: Sequence[str] = ("pdf", "png", "svg"),
+                *, dpi: int = 300) -> dict[str, Path]:
+    """Export a figure for publication in several formats (atomic writes, reproducible files).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    path_stem : path
+        Output path without suffix (a suffix, if given, is replaced), e.g. ``figures/larynx``; parent
+        folders are created.
+    formats : sequence of str
+        Matplotlib formats, default PDF (vector), PNG (raster) and SVG (vector, editable text).
+    dpi : int
+        Resolution of raster output (dots per inch).
+
+    Returns
+    -------
+    dict of str -> Path
+        The written file per format.
+    """
+    stem = Path(path_stem)
+    if stem.suffix.lstrip(".").lower() in {"pdf", "png", "svg", "eps", "jpg", "tif", "tiff"}:
+        stem = stem.with_suffix("")
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    # No creation dates / software stamps, so re-running a notebook gives byte-identical vector files.
+    meta = {"pdf": {"CreationDate": None, "Producer": None}, "svg": {"Date": None},
+            "png": {"Software": None}}
+    written = {}
+    for fmt in formats:
+        fmt = fmt.lower().lstrip(".")
+        path = stem.with_name(f"{stem.name}.{fmt}")
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta.get(fmt), bbox_inches="tight")
+        written[fmt] = path
+    return written
