@@ -1,0 +1,145 @@
+"""Quality control of a segmentation: per-frame flags, an overlay montage and a session summary."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .labels import LABEL_COLORS
+
+if TYPE_CHECKING:
+    from .segmentation import Segmentation
+
+__all__ = ["frame_flags", "summary", "overlay_montage"]
+
+
+def frame_flags(labels: np.ndarray, midlines: np.ndarray, closed_frac: np.ndarray,
+                contrast: np.ndarray, px_mm: float, *, max_closed: float = 0.3,
+                area_jump: float = 0.35, length_jump: float = 0.25,
+                min_contrast: float = 0.15) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per-frame QC flags and a 0..1 confidence.
+
+    Parameters
+    ----------
+    labels : ndarray (n, ny, nx) uint8
+    midlines : ndarray (n, k, 2)
+        Tract midlines in pixels.
+    closed_frac : ndarray (n,)
+        Fraction of the traced path running through tissue (constrictions are short; a long
+        stretch means the tract was lost).
+    contrast : ndarray (n,)
+        Median tissue minus median air intensity inside the head (normalised units).
+    px_mm : float
+        Pixel size in mm (for reporting only).
+    max_closed, area_jump, length_jump, min_contrast : float
+        Thresholds: ``lost_track`` when more than ``max_closed`` of the path is tissue or the
+        tract length differs from the session median by more than ``length_jump`` (relative);
+        ``area_jump`` when the airway area changes by more than that fraction of the median area
+        from the previous frame; ``low_contrast`` below ``min_contrast``.
+
+    Returns
+    -------
+    flags : dict of ndarray
+        ``lost_track``, ``area_jump``, ``low_contrast``, ``ok`` (bool), ``airway_area_px``.
+    confidence : ndarray float32 (n,)
+    """
+    area = (labels == 1).sum(axis=(1, 2)).astype(float)
+    length = np.hypot(*np.diff(midlines, axis=1).transpose(2, 0, 1)).sum(axis=1)
+    med_len = float(np.median(length)) if length.size else 0.0
+    med_area = max(float(np.median(area)), 1.0)
+    lost = (np.asarray(closed_frac) > max_closed) | (
+        np.abs(length - med_len) > length_jump * max(med_len, 1e-6))
+    jump = np.zeros(len(area), bool)
+    jump[1:] = np.abs(np.diff(area)) > area_jump * med_area
+    low = np.asarray(contrast) < min_contrast
+    conf = np.clip(np.asarray(contrast) / 0.4, 0, 1) * (1 - np.clip(closed_frac, 0, 1))
+    conf = np.where(lost, 0.5 * conf, conf).astype(np.float32)
+    flags = {"lost_track": lost, "area_jump": jump, "low_contrast": low,
+             "ok": ~(lost | jump | low), "airway_area_px": area}
+    return flags, conf
+
+
+def summary(seg: Segmentation) -> dict[str, Any]:
+    """One summary line (dict) per session.
+
+    Returns
+    -------
+    dict
+        ``source``, ``n_frames``, ``fps``, ``frac_ok``, ``n_lost_track``, ``n_area_jump``,
+        ``n_low_contrast``, ``mean_confidence``, ``median_airway_area_px``.
+    """
+    f = seg.flags
+    return {
+        "source": seg.sequence.source,
+        "n_frames": seg.n_frames,
+        "fps": seg.sequence.fps,
+        "frac_ok": float(f["ok"].mean()),
+        "n_lost_track": int(f["lost_track"].sum()),
+        "n_area_jump": int(f["area_jump"].sum()),
+        "n_low_contrast": int(f["low_contrast"].sum()),
+        "mean_confidence": float(np.mean(seg.confidence)),
+        "median_airway_area_px": float(np.median(f["airway_area_px"])),
+    }
+
+
+def overlay_montage(seg: Segmentation, path: str | os.PathLike, *, n_panels: int = 12,
+                    frames: list[int] | None = None, ncols: int = 4, alpha: float = 0.35) -> Path:
+    """Save a PNG montage of frames with label overlay, walls and midline.
+
+    Parameters
+    ----------
+    seg : Segmentation
+    path : path-like
+        Output PNG.
+    n_panels : int
+        Frames shown (evenly spaced) when ``frames`` is not given.
+    frames : list of int, optional
+    ncols : int
+    alpha : float
+        Overlay opacity.
+
+    Returns
+    -------
+    Path
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ._atomic import atomic_path
+
+    n = seg.n_frames
+    idx = list(frames) if frames is not None else sorted(
+        set(np.linspace(0, n - 1, min(n_panels, n)).round().astype(int).tolist()))
+    nrows = int(np.ceil(len(idx) / ncols))
+    ncols_eff = min(ncols, len(idx))
+    fig, axes = plt.subplots(nrows, ncols_eff, figsize=(3 * ncols_eff, 3 * nrows), squeeze=False)
+    lut = np.zeros((256, 4))
+    for v, rgb in LABEL_COLORS.items():
+        lut[v, :3] = np.array(rgb) / 255.0
+        lut[v, 3] = alpha
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, k in zip(axes.ravel(), idx, strict=False):
+        img = seg.sequence.frames[k]
+        ax.imshow(img, cmap="gray", interpolation="nearest")
+        ax.imshow(lut[seg.labels[k]], interpolation="nearest")
+        c = seg.contours_px(k)
+        ax.plot(c["upper_wall"][:, 0], c["upper_wall"][:, 1], "-", color="yellow", lw=0.8)
+        ax.plot(c["lower_wall"][:, 0], c["lower_wall"][:, 1], "-", color="magenta", lw=0.8)
+        ax.plot(c["midline"][:, 0], c["midline"][:, 1], "--", color="white", lw=0.5)
+        ok = bool(seg.flags["ok"].iloc[k])
+        ax.set_title(f"frame {k}  conf {seg.confidence[k]:.2f}" + ("" if ok else "  FLAG"),
+                     fontsize=8, color="black" if ok else "red")
+    fig.suptitle(f"{Path(seg.sequence.source).name if seg.sequence.source else 'sequence'}: "
+                 "airway (cyan), tongue (red), palate (yellow), velum (green)", fontsize=9)
+    fig.tight_layout()
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=90, format="png")
+    plt.close(fig)
+    return path

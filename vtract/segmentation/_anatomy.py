@@ -1,0 +1,97 @@
+"""Landmarks along the tract walls: velum tip, hard palate ends, epiglottis, tongue tip.
+
+All landmarks are *indices* into the midline/wall arrays (glottis = 0 ... lips = n-1), found from
+the wall geometry alone (no per-speaker template):
+
+* the **bend** is where the midline turns from vertical (pharynx) to horizontal (oral cavity);
+* the **velum tip** is the largest jump of the upper wall near the bend: behind the uvula the
+  grid lines reach the posterior pharyngeal wall instead of the velum;
+* the **posterior nasal spine** (palate/velum junction) is where the upper wall, followed forward
+  from the velum tip, becomes flat (within ``flat_deg`` of horizontal) after at least
+  ``min_velum_mm``; the **alveolar ridge** is where it starts to descend towards the incisors;
+* the **epiglottis tip** is the largest forward jump of the lower wall in the lower pharynx.
+
+Each rule has an anatomical fallback (typical adult proportions) when the image does not show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["WallLandmarks", "find_landmarks"]
+
+
+@dataclass(frozen=True)
+class WallLandmarks:
+    """Indices into the midline/wall arrays (0 = glottis end)."""
+
+    bend: int
+    velum_tip: int
+    pns: int
+    alveolar: int
+    epiglottis: int
+
+
+def _arc(pts: np.ndarray) -> np.ndarray:
+    seg = np.hypot(*np.diff(pts, axis=0).T)
+    return np.concatenate([[0.0], np.cumsum(seg)])
+
+
+def find_landmarks(mid: np.ndarray, upper: np.ndarray, lower: np.ndarray, px_mm: float, *,
+                   flat_deg: float = 30.0, min_velum_mm: float = 10.0,
+                   max_velum_mm: float = 35.0, max_palate_mm: float = 55.0) -> WallLandmarks:
+    """Find wall landmarks on one frame's midline and walls (pixel coordinates, x = col, y = row).
+
+    Parameters
+    ----------
+    mid, upper, lower : ndarray (n, 2)
+        Midline and walls from glottis (index 0) to lips.
+    px_mm : float
+        Pixel size in mm.
+    flat_deg, min_velum_mm, max_velum_mm, max_palate_mm : float
+        Anatomical rules, see the module docstring.
+
+    Returns
+    -------
+    WallLandmarks
+    """
+    n = len(mid)
+    t = np.gradient(mid, axis=0)
+    vertical = np.abs(t[:, 1]) >= np.abs(t[:, 0])
+    # bend: first point (after the lowest 20 %) where the midline becomes mostly horizontal
+    start = int(0.2 * n)
+    horiz = np.nonzero(~vertical[start:])[0]
+    bend = start + int(horiz[0]) if horiz.size else n // 2
+    # velum tip: largest upper-wall jump around the bend
+    lo_i, hi_i = max(1, bend - int(0.2 * n)), min(n - 2, bend + int(0.12 * n))
+    jumps = np.hypot(*np.diff(upper, axis=0).T)
+    window = jumps[lo_i:hi_i]
+    if window.size and window.max() > 2.0:
+        velum_tip = lo_i + int(np.argmax(window)) + 1
+    else:
+        velum_tip = bend
+    # palate / velum junction and alveolar ridge, walking forward along the upper wall
+    up = upper[velum_tip:]
+    arc = _arc(up) * px_mm
+    d = np.gradient(up, axis=0)
+    ang = np.degrees(np.arctan2(d[:, 1], -d[:, 0]))  # 0 = forward & flat, >0 = descending forward
+    flat = np.abs(ang) <= flat_deg
+    cand = np.nonzero(flat & (arc >= min_velum_mm))[0]
+    pns_rel = int(cand[0]) if cand.size else int(np.searchsorted(arc, max_velum_mm))
+    pns_rel = min(pns_rel, int(np.searchsorted(arc, max_velum_mm)), len(up) - 3)
+    pns = velum_tip + max(pns_rel, 1)
+    arc_p = (arc - arc[pns - velum_tip])
+    desc = np.nonzero((ang > 40.0) & (arc_p > 15.0))[0]
+    alv_rel = int(desc[0]) if desc.size else len(up) - 3
+    alv_rel = min(alv_rel, int(np.searchsorted(arc_p, max_palate_mm)), len(up) - 2)
+    alveolar = max(velum_tip + alv_rel, pns + 2)
+    alveolar = min(alveolar, n - 1)
+    # epiglottis tip: largest lower-wall jump in the lowest part of the pharynx
+    lo_e, hi_e = 1, max(2, min(bend - int(0.1 * n), int(0.35 * n)))
+    jl = np.hypot(*np.diff(lower, axis=0).T)[lo_e:hi_e]
+    epiglottis = lo_e + int(np.argmax(jl)) + 1 if jl.size and jl.max() > 2.0 else int(0.15 * n)
+    epiglottis = min(epiglottis, bend - 1) if bend > 1 else epiglottis
+    return WallLandmarks(bend=int(bend), velum_tip=int(velum_tip), pns=int(min(pns, n - 2)),
+                         alveolar=int(alveolar), epiglottis=int(max(epiglottis, 1)))

@@ -1,0 +1,311 @@
+"""`segment`: airway, tongue, hard palate and velum in every frame of an rtMRI sequence.
+
+Method (no training data, no manual input):
+
+1. **Preprocessing** (:mod:`vtract.preprocess`): N4 bias field on the temporal mean, one intensity
+   scale for the sequence, light Gaussian + 3-frame temporal denoising; frames are processed in
+   chunks so memory does not grow with the sequence beyond the label output.
+2. **Reference analysis** on a low-percentile temporal image (air wherever the tract is ever open;
+   the frame itself for a single frame): head mask, air/tissue threshold (Otsu inside the head),
+   the tract air component (largest extent), the glottis end (its lowest point) and the mouth
+   exits (exterior pixels in front of the face at mouth height); a minimum-cost path through air
+   from the glottis to the mouth gives the reference midline, and the hard palate (rigid) is
+   located on its upper wall.
+3. **Per frame**: the same minimum-cost path restricted to a band around the reference midline
+   (temporal consistency), grid lines normal to the midline with sub-pixel air-tissue crossings
+   (Proctor et al. 2010), wall landmarks (:mod:`._anatomy`), then label maps: airway = the area
+   between the walls plus air connected to it near the tract (so an open velopharyngeal port adds
+   the nasopharynx); tongue = tissue under the tongue part of the lower wall; hard palate and
+   velum = tissue behind their wall segments up to the next air (nasal side) or a maximum
+   thickness.
+4. **QC**: per-frame confidence and flags (:mod:`vtract.qc`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import ndimage as ndi
+from skimage.draw import polygon as draw_polygon
+
+from .. import labels as L
+from ..errors import SegmentationError
+from ..preprocess import bias_field, denoise, normalize, reference_image
+from ..sequence import Sequence
+from ._anatomy import find_landmarks
+from ._result import Segmentation
+from ._tract import air_threshold, fit_midline, head_mask, resample_polyline, tract_path
+
+__all__ = ["segment"]
+
+_FORBIDDEN = 1e3
+
+
+def _pixel_mm(seq: Sequence) -> float:
+    """Pixel size in mm used for anatomical distances (assumes a ~220 mm field of view when the
+    sequence carries no spacing)."""
+    if seq.pixel_spacing_mm is not None:
+        return float(np.mean(seq.pixel_spacing_mm))
+    return 220.0 / max(seq.shape)
+
+
+def _cost(img: np.ndarray, thr: float) -> np.ndarray:
+    """Path cost: ~0.01 in air, >= 1 in tissue (smooth step at the threshold)."""
+    z = np.clip((img - thr) / (0.05 * thr + 1e-6), -30, 30)
+    return 0.01 + 1.0 / (1.0 + np.exp(-z)) + np.clip(img / max(thr, 1e-6) - 1.0, 0.0, None)
+
+
+class _Reference:
+    """Geometry found once per sequence on the reference image."""
+
+    def __init__(self, img: np.ndarray, px_mm: float, n_points: int, max_px: float):
+        ny, nx = img.shape
+        self.H = head_mask(img, px_mm)
+        if self.H.sum() < 0.05 * img.size:
+            raise SegmentationError(
+                f"no head found in the reference image ({int(self.H.sum())} of {img.size} pixels "
+                "above the background level); is this a midsagittal rtMRI sequence?")
+        self.thr = air_threshold(img, self.H)
+        air = (img < self.thr) & self.H
+        lab, n = ndi.label(air)
+        if n == 0:
+            raise SegmentationError("no air found inside the head: cannot locate the vocal tract")
+        objs = ndi.find_objects(lab)
+        ext = np.array([(o[0].stop - o[0].start) * (o[1].stop - o[1].start) for o in objs])
+        comp = lab == (1 + int(np.argmax(ext)))
+        rr, cc = np.nonzero(comp)
+        i = int(np.argmax(rr))
+        self.glottis = (int(rr[i]), int(cc[i]))
+        cols = np.arange(nx)[None, :]
+        front = ~self.H & ndi.binary_dilation(self.H) & (cols < np.nonzero(self.H)[1].mean())
+        front[: int(0.3 * ny)] = False
+        front[int(0.58 * ny):] = False
+        if not front.any():
+            raise SegmentationError("could not find the face profile (mouth) in front of the tract")
+        self.exits = np.argwhere(front)
+        # the tract goes up from the glottis first and never far behind it
+        r5 = max(1, int(round(6.0 / px_mm)))
+        rows, cols2 = np.mgrid[:ny, :nx]
+        self.forbidden = (~self.H) | (cols2 > self.glottis[1] + int(round(8.0 / px_mm)))
+        self.forbidden |= (rows > self.glottis[0] - 3 * r5) & (np.abs(cols2 - self.glottis[1]) > r5)
+        self.forbidden[tuple(self.exits.T)] = False
+        self.n_points, self.max_px, self.px_mm = n_points, max_px, px_mm
+        geo = self.frame_geometry(img, self.thr, band=None)
+        if geo is None:
+            raise SegmentationError("could not trace the vocal tract from the glottis to the lips "
+                                    "on the reference image")
+        self.mid_ref = geo[0]
+        lm = find_landmarks(geo[0], geo[1], geo[2], px_mm)
+        self.palate = geo[1][lm.pns:lm.alveolar + 1].astype(np.float32)
+        self.pns_xy = geo[1][lm.pns]
+        self.alv_xy = geo[1][lm.alveolar]
+        band_px = max(2, int(round(12.0 / px_mm)))
+        line = np.zeros_like(self.H)
+        pts = np.round(resample_polyline(geo[0], 4 * n_points)).astype(int)
+        line[np.clip(pts[:, 1], 0, ny - 1), np.clip(pts[:, 0], 0, nx - 1)] = True
+        self.band = ndi.distance_transform_edt(~line) <= band_px
+
+    def frame_geometry(self, img: np.ndarray, thr: float, band: np.ndarray | None):
+        """Midline, walls and widths of one frame, or None when no path exists."""
+        cost = _cost(img, thr)
+        cost[self.forbidden] = _FORBIDDEN
+        if band is not None:
+            cost[~band & ~self.forbidden] *= 20.0
+        path = tract_path(cost, self.glottis, self.exits)
+        inside = self.H[path[:, 0].astype(int), path[:, 1].astype(int)]
+        if inside.sum() < 4:
+            return None
+        path = path[: int(np.nonzero(inside)[0].max()) + 1]
+        vals = img[path[:, 0].astype(int), path[:, 1].astype(int)]
+        airy = np.nonzero(vals < thr)[0]
+        if airy.size:  # per-frame glottis: first air pixel along the path
+            path = path[int(airy[0]):]
+        if len(path) < 4:
+            return None
+        im = np.where(self.H, img, max(float(img.max()), 2 * thr)).astype(np.float32)
+        mid, up, lo, width = fit_midline(im, thr, path[:, ::-1], self.n_points, self.max_px,
+                                         smooth=1.5)
+        closed_frac = float(np.mean(vals >= thr))
+        return mid, up, lo, width, closed_frac
+
+
+def _fill(poly_xy: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    m = np.zeros(shape, bool)
+    if len(poly_xy) >= 3:
+        rr, cc = draw_polygon(poly_xy[:, 1], poly_xy[:, 0], shape=shape)
+        m[rr, cc] = True
+    return m
+
+
+def _behind(img: np.ndarray, thr: float, wall: np.ndarray, nrm: np.ndarray, max_px: float,
+            shape: tuple[int, int]) -> np.ndarray:
+    """Tissue band behind wall points along ``nrm`` up to the next air or ``max_px``."""
+    if len(wall) < 2:
+        return np.zeros(shape, bool)
+    s = np.arange(0.5, max_px + 0.5, 0.5)
+    xy = wall[:, None, :] + s[None, :, None] * nrm[:, None, :]
+    vals = ndi.map_coordinates(img, [xy[..., 1].ravel(), xy[..., 0].ravel()], order=1,
+                               mode="nearest").reshape(xy.shape[:2])
+    air = vals < thr
+    stop = np.where(air.any(1), np.argmax(air, 1), len(s) - 1)
+    outer = wall + s[stop][:, None] * nrm
+    return _fill(np.vstack([wall, outer[::-1]]), shape)
+
+
+def _normals(pts: np.ndarray) -> np.ndarray:
+    t = np.gradient(pts, axis=0)
+    t /= np.maximum(np.hypot(t[:, 0], t[:, 1]), 1e-9)[:, None]
+    return np.column_stack([-t[:, 1], t[:, 0]])
+
+
+def _port(img: np.ndarray, thr: float, velum: np.ndarray, max_px: float) -> float:
+    """Velopharyngeal port: narrowest air gap (pixels) behind the velum, row by row."""
+    rows = np.unique(np.nonzero(velum)[0])
+    gaps = []
+    for r in rows:
+        c0 = int(np.nonzero(velum[r])[0].max())
+        line = img[r, c0 + 1: c0 + 1 + int(max_px)]
+        if line.size == 0:
+            continue
+        tissue = np.nonzero(line >= thr)[0]
+        if tissue.size:
+            gaps.append(float(tissue[0]))
+    return float(min(gaps)) if gaps else float("nan")
+
+
+def _labels_one(img, thr, ref: _Reference, mid, up, lo, lm, band):
+    shape = img.shape
+    out = np.zeros(shape, np.uint8)
+    poly = _fill(np.vstack([up, lo[::-1]]), shape)
+    air = (img < thr) & ref.H & ndi.binary_dilation(poly, iterations=max(1, int(round(4 / ref.px_mm))))
+    lab, _ = ndi.label(air | poly)
+    keep = np.unique(lab[poly])
+    airway = np.isin(lab, keep[keep > 0]) & (air | poly) & band
+    g_row = int(np.ceil(max(mid[0, 1], up[0, 1], lo[0, 1]))) + 1
+    airway[g_row:] = False
+    # tongue: tissue under the tongue wall (epiglottis -> alveolar), closed by a fan point
+    tw = lo[lm.epiglottis:lm.alveolar + 1]
+    tongue = np.zeros(shape, bool)
+    if len(tw) >= 3:
+        a, b = tw[0], tw[-1]
+        chord = b - a
+        nrm = np.array([chord[1], -chord[0]])  # away from the palate (image coords)
+        if np.dot(nrm, tw.mean(0) - 0.5 * (a + b)) > 0:
+            nrm = -nrm
+        c = 0.5 * (a + b) + 0.6 * nrm
+        tongue = _fill(np.vstack([tw, c]), shape) & ref.H & ~airway
+    pn = _normals(ref.palate) if len(ref.palate) >= 2 else np.zeros((0, 2))
+    palate = _behind(img, thr, ref.palate.astype(float), pn, 8.0 / ref.px_mm, shape) & ~airway
+    vw = up[lm.velum_tip:lm.pns + 1]
+    velum = _behind(img, thr, vw, _normals(vw) if len(vw) >= 2 else np.zeros((0, 2)),
+                    10.0 / ref.px_mm, shape) & ~airway & ~palate
+    out[tongue] = L.TONGUE
+    out[palate] = L.HARD_PALATE
+    out[velum] = L.VELUM
+    out[airway] = L.AIRWAY
+    port = _port(img, thr, velum, 20.0 / ref.px_mm) if velum.any() else float("nan")
+    return out, port
+
+
+def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = True,
+            sigma_px: float = 0.7, temporal: int = 1, chunk_size: int = 256,
+            max_wall_mm: float = 30.0, percentile: float = 10.0) -> Segmentation:
+    """Segment airway, tongue, hard palate and velum in every frame.
+
+    Parameters
+    ----------
+    sequence : Sequence
+        Frames in the canonical view (face on the left, head up). Pixel spacing is used when
+        present (otherwise a ~220 mm field of view is assumed for the anatomical distances).
+    n_points : int
+        Number of grid lines along the tract midline.
+    bias_correction : bool
+        N4 bias-field correction on the temporal mean.
+    sigma_px : float
+        Spatial Gaussian denoising (pixels).
+    temporal : int
+        Half-width of the temporal mean filter (frames; 0 for independent frames).
+    chunk_size : int
+        Frames preprocessed at a time (bounds the working memory).
+    max_wall_mm : float
+        Longest search along a grid line for a wall (mm).
+    percentile : float
+        Temporal percentile image used as reference (air wherever the tract is ever open).
+
+    Returns
+    -------
+    Segmentation
+
+    Raises
+    ------
+    SegmentationError
+        When no head or no vocal tract can be found in the reference image.
+    """
+    frames = sequence.frames
+    n, ny, nx = frames.shape
+    px_mm = _pixel_mm(sequence)
+    raw_ref = reference_image(frames)
+    field = bias_field(raw_ref) if bias_correction else np.ones_like(raw_ref)
+    ref_c = raw_ref / field
+
+    def prep(block: np.ndarray) -> np.ndarray:
+        return denoise(normalize(block / field, ref_c), sigma_px=sigma_px, temporal=temporal)
+
+    if n == 1:
+        ref_img = prep(frames)[0]
+    else:
+        step = max(1, int(np.ceil(n / 300)))
+        ref_img = np.percentile(prep(frames[::step]), percentile, axis=0).astype(np.float32)
+    max_px = max_wall_mm / px_mm
+    ref = _Reference(ref_img, px_mm, n_points, max_px)
+
+    labels = np.zeros((n, ny, nx), np.uint8)
+    mids = np.zeros((n, n_points, 2), np.float32)
+    ups, los = np.zeros_like(mids), np.zeros_like(mids)
+    widths = np.full((n, n_points), np.nan, np.float32)
+    lms = np.zeros((n, 5), np.int16)
+    ports = np.full(n, np.nan, np.float32)
+    closed = np.ones(n, np.float32)
+    contrast = np.zeros(n, np.float32)
+    band = ref.band if n > 1 else np.ones((ny, nx), bool)
+    prev = None
+    for c0 in range(0, n, chunk_size):
+        # include one frame either side so the temporal filter sees its neighbours
+        lo_i, hi_i = max(0, c0 - temporal), min(n, c0 + chunk_size + temporal)
+        block = prep(frames[lo_i:hi_i])[c0 - lo_i: c0 - lo_i + min(chunk_size, n - c0)]
+        for j, img in enumerate(block):
+            k = c0 + j
+            thr = 0.5 * (ref.thr + air_threshold(img, ref.H)) if n > 1 else ref.thr
+            geo = ref.frame_geometry(img, thr, band if n > 1 else None)
+            if geo is None:
+                if prev is None:
+                    geo = ref.frame_geometry(ref_img, ref.thr, None)
+                else:
+                    geo = prev
+                closed[k] = 1.0
+            else:
+                closed[k] = geo[4]
+            mid, up, lo, width = geo[:4]
+            lm = find_landmarks(mid, up, lo, px_mm)
+            lab, port = _labels_one(img, thr, ref, mid, up, lo, lm, band)
+            labels[k] = lab
+            mids[k], ups[k], los[k], widths[k] = mid, up, lo, width
+            lms[k] = (lm.bend, lm.velum_tip, lm.pns, lm.alveolar, lm.epiglottis)
+            ports[k] = port
+            inside = img[ref.H]
+            contrast[k] = float(np.median(inside[inside >= thr]) - np.median(inside[inside < thr])) \
+                if (inside >= thr).any() and (inside < thr).any() else 0.0
+            prev = geo
+    from ..qc import frame_flags
+
+    flags, confidence = frame_flags(labels, mids, closed, contrast, px_mm)
+    settings: dict[str, Any] = dict(n_points=n_points, bias_correction=bias_correction,
+                                    sigma_px=sigma_px, temporal=temporal, chunk_size=chunk_size,
+                                    max_wall_mm=max_wall_mm, percentile=percentile,
+                                    pixel_mm_used=px_mm, method="grid-line tract tracking")
+    return Segmentation(labels=labels, sequence=sequence, midline=mids, upper=ups, lower=los,
+                        width_px=widths, landmarks=lms, palate_px=ref.palate,
+                        velum_port_px=ports, confidence=confidence,
+                        flags=pd.DataFrame(flags), settings=settings)
