@@ -72,7 +72,7 @@ def test_missing_module_gives_clear_error(monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "vtract.video" else real(name, *a))
-    with pytest.raises(VtractError, match="needs module vtract.video"):
+    with pytest.raises(VtractError, match="needs vtract.video"):
         resolve_steps("framestats,video")
 
 

@@ -150,10 +150,11 @@ def _pick(sessions: pd.DataFrame, key: str, value: str | None = None) -> str | N
     return None if sel.empty else str(sel["session_id"].iloc[0])
 
 
-def _videos(out_dir: Path, result: BatchResult) -> tuple[list[Path], list[Path]]:
+def _videos(out_dir: Path, result: BatchResult, *, size: int = 480
+            ) -> tuple[list[Path], list[Path]]:
     """One singing video, one wind video, one comparison (classical vs belting), plus PNG stills."""
     from .. import video
-    from ._steps import call_with_supported
+    from ._outputs import load_result
 
     sessions = result.sessions
     sing = _pick(sessions, "style", "classical") or _pick(sessions, "style")
@@ -161,19 +162,21 @@ def _videos(out_dir: Path, result: BatchResult) -> tuple[list[Path], list[Path]]
     wind = _pick(sessions, "instrument", "trumpet") or _pick(sessions, "instrument")
     vdir = out_dir / "videos"
     vdir.mkdir(parents=True, exist_ok=True)
+    loaded = {sid: load_result(out_dir / sid) for sid in {sing, other, wind} if sid}
     videos, stills = [], []
     for sid in [s for s in (sing, wind) if s]:
-        target = vdir / f"{sid}.mp4"
-        call_with_supported(video.render_video, out_dir / sid, target)
-        videos.append(target)
-        if hasattr(video, "render_still"):
-            png = vdir / f"{sid}.png"
-            call_with_supported(video.render_still, out_dir / sid, png)
-            stills.append(png)
-    if sing and other and hasattr(video, "render_comparison"):
+        r = loaded[sid]
+        videos.append(video.render_video(r.session, vdir / f"{sid}.mp4", labels=r.labels,
+                                         acoustics=r.acoustics, measures=r.measures, size=size))
+        stills.append(video.render_still(r.session, vdir / f"{sid}.png", labels=r.labels,
+                                         acoustics=r.acoustics))
+    if sing and other:
+        a, b = loaded[sing], loaded[other]
         target = vdir / f"compare_{sing}_vs_{other}.mp4"
-        call_with_supported(video.render_comparison, out_dir / sing, out_dir / other, target)
-        videos.append(target)
+        videos.append(video.render_comparison(
+            a.session, b.session, target, align="note_onset", labels_a=a.labels,
+            labels_b=b.labels, acoustics_a=a.acoustics, acoustics_b=b.acoustics,
+            measures_a=a.measures, measures_b=b.measures, size=min(size, 360)))
     return videos, stills
 
 

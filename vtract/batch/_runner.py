@@ -56,7 +56,9 @@ class BatchResult:
     wall_s : float
         Wall time of the whole run, including cluster start-up and table combination, in s.
     compute_s : float
-        Wall time from the first submission to the last result, in s.
+        Wall time from the start of the cluster (or loop) to the last result, in s.
+    startup_s : float
+        Part of ``compute_s`` spent starting/connecting the Dask cluster, in s.
     scheduler : str
         ``"loop"`` (in-process), ``"local:<n>"`` (LocalCluster with n workers) or the address.
     tables : dict of str -> Path
@@ -71,6 +73,7 @@ class BatchResult:
     results: list[dict[str, Any]] = field(default_factory=list)
     wall_s: float = 0.0
     compute_s: float = 0.0
+    startup_s: float = 0.0
     scheduler: str = "loop"
     tables: dict[str, Path] = field(default_factory=dict)
 
@@ -184,7 +187,7 @@ def _run_loop(tasks: list[dict[str, Any]], on_result) -> None:
 
 
 def _run_dask(tasks: list[dict[str, Any]], on_result, *, workers: int | None, scheduler: str | None,
-              memory_limit: str | None) -> str:
+              memory_limit: str | None) -> tuple[str, float]:
     from dask.distributed import Client, LocalCluster, as_completed
 
     # Dask logs every worker start/stop at INFO; keep the terminal for the progress bar.
@@ -195,6 +198,7 @@ def _run_dask(tasks: list[dict[str, Any]], on_result, *, workers: int | None, sc
     for lg in quiet_loggers.values():
         lg.setLevel(logging.WARNING)
     cluster = None
+    t0 = time.perf_counter()
     if scheduler:
         client = Client(scheduler, timeout="30s")
         label = scheduler
@@ -206,6 +210,7 @@ def _run_dask(tasks: list[dict[str, Any]], on_result, *, workers: int | None, sc
                                memory_limit=memory_limit or "auto")
         client = Client(cluster)
         label = f"local:{n}"
+    startup = time.perf_counter() - t0
     try:
         futures = {client.submit(process_session, t, key=f"vtract-session-{t['session_id']}-"
                                  f"{time.time_ns()}", pure=False, retries=0): t for t in tasks}
@@ -222,7 +227,7 @@ def _run_dask(tasks: list[dict[str, Any]], on_result, *, workers: int | None, sc
             cluster.close()
         for name, lg in quiet_loggers.items():
             lg.setLevel(levels[name])
-    return label
+    return label, startup
 
 
 def _worker_lost(task: Mapping[str, Any], exc: BaseException) -> dict[str, Any]:
@@ -322,8 +327,8 @@ def run_batch(manifest: str | os.PathLike | Manifest, out_dir: str | os.PathLike
             _run_loop(tasks, on_result)
             result.scheduler = "loop"
         else:
-            result.scheduler = _run_dask(tasks, on_result, workers=workers, scheduler=scheduler,
-                                         memory_limit=memory_limit)
+            result.scheduler, result.startup_s = _run_dask(
+                tasks, on_result, workers=workers, scheduler=scheduler, memory_limit=memory_limit)
     finally:
         progress.close()
     result.compute_s = time.perf_counter() - t_compute

@@ -28,7 +28,7 @@ from ..errors import VtractError
 from ..io import write_table
 
 __all__ = ["Step", "StepContext", "STEPS", "DEFAULT_STEPS", "OPTIONAL_STEPS", "resolve_steps",
-           "step_available", "call_with_supported"]
+           "step_available", "call_with_supported", "voice_preset"]
 
 
 @dataclass
@@ -86,7 +86,7 @@ class Step:
     func : callable
         ``func(ctx: StepContext) -> None``.
     modules : tuple of str
-        vtract modules the step imports (checked before the run starts).
+        ``"module:attribute"`` the step calls (imported and checked before the run starts).
     requires : tuple of str
         Steps that must run before it (added automatically).
     description : str
@@ -101,13 +101,21 @@ class Step:
 
 
 def step_available(step: Step) -> tuple[bool, str | None]:
-    """Whether every module a step needs can be imported; ``(False, module)`` names the first missing."""
-    for mod in step.modules:
+    """Whether every function a step calls can be imported; ``(False, what)`` names the first missing.
+
+    The module is imported (not only looked up), so a half-installed module without the function is
+    reported here, once, instead of failing every session.
+    """
+    for target in step.modules:
+        mod, _, attr = target.partition(":")
         try:
             if importlib.util.find_spec(mod) is None:
                 return False, mod
-        except ModuleNotFoundError:
+            module = importlib.import_module(mod)
+        except Exception:  # not installed, or broken on import: either way the step cannot run
             return False, mod
+        if attr and not hasattr(module, attr):
+            return False, f"{mod}.{attr}"
     return True, None
 
 
@@ -256,6 +264,27 @@ def _measure(ctx: StepContext) -> None:
     ctx.write_df(df, "measures.csv", "measure")
 
 
+def voice_preset(entry: dict[str, Any]) -> str:
+    """Acoustic-analysis preset of a manifest entry (pitch range and formant ceiling).
+
+    ``labels.voice`` wins (e.g. ``soprano``); otherwise ``group.kind`` ``singing`` -> ``"singing"``,
+    ``wind`` -> ``"wind"``, a ``style`` group -> ``"singing"``, an ``instrument`` group -> ``"wind"``;
+    else ``"speech"``. Override for a whole run with ``settings={"acoustics": {"voice": ...}}``.
+    """
+    labels = entry.get("labels") or {}
+    if labels.get("voice"):
+        return str(labels["voice"])
+    group = entry.get("group") or {}
+    kind = str(group.get("kind", "")).lower()
+    if kind in ("singing", "wind"):
+        return kind
+    if "style" in group:
+        return "singing"
+    if "instrument" in group:
+        return "wind"
+    return "speech"
+
+
 def _acoustics(ctx: StepContext) -> None:
     from .. import acoustics
 
@@ -264,6 +293,7 @@ def _acoustics(ctx: StepContext) -> None:
         ctx.notes.append("acoustics: no audio in the manifest; step skipped")
         return
     opts = ctx.opts("acoustics")
+    opts.setdefault("voice", voice_preset(ctx.entry))
     suppress = opts.pop("suppress_noise", True)
     noise_opts = opts.pop("noise", {}) or {}
     if suppress:
@@ -298,8 +328,8 @@ def _sync(ctx: StepContext) -> None:
     ctx.outputs.append("sync.json")
     ctx.summary.update({f"sync_{k}": report.get(k) for k in ("audio_offset_s", "method", "confidence",
                                                              "drift_ppm")})
-    synced = _synced_table(sync, session.with_offset(report["audio_offset_s"]),
-                           ctx.results.get("measures"), ctx.results.get("acoustics"))
+    ctx.session = session = session.with_offset(float(report["audio_offset_s"]))
+    synced = _synced_table(sync, session, ctx.results.get("measures"), ctx.results.get("acoustics"))
     if synced is not None:
         ctx.results["synced"] = synced
         ctx.write_df(synced, "synced.csv", "sync")
@@ -336,12 +366,11 @@ def _synced_table(sync_mod: Any, session: Any, measures: pd.DataFrame | None,
 def _video(ctx: StepContext) -> None:
     from .. import video
 
-    opts = ctx.opts("video")
+    seg = ctx.results.get("segmentation")
     with atomic_path(ctx.out_dir / "video.mp4") as tmp:
-        call_with_supported(video.render_video, ctx.session, tmp,
-                            segmentation=ctx.results.get("segmentation"),
-                            acoustics=ctx.results.get("acoustics"),
-                            measures=ctx.results.get("measures"), **opts)
+        video.render_video(ctx.session, tmp, labels=None if seg is None else seg.labels,
+                           acoustics=ctx.results.get("acoustics"),
+                           measures=ctx.results.get("measures"), **ctx.opts("video"))
     ctx.outputs.append("video.mp4")
 
 
@@ -378,15 +407,16 @@ def _qc(ctx: StepContext) -> None:
 STEPS: dict[str, Step] = {s.name: s for s in [
     Step("read", _read, description="read the sequence and audio (always runs)"),
     Step("framestats", _framestats, description="per-frame intensity and frame-change table (frames.csv)"),
-    Step("segment", _segment, ("vtract.segmentation",),
+    Step("segment", _segment, ("vtract.segmentation:segment",),
          description="label maps and contours (labels.nii.gz, contours.csv)"),
-    Step("measure", _measure, ("vtract.measures",), ("segment",),
+    Step("measure", _measure, ("vtract.measures:measure",), ("segment",),
          description="articulatory measures per frame (measures.csv)"),
-    Step("acoustics", _acoustics, ("vtract.acoustics",),
+    Step("acoustics", _acoustics, ("vtract.acoustics:analyze_audio",
+                                            "vtract.acoustics:suppress_mri_noise"),
          description="MRI-noise suppression and acoustic features (acoustics.csv)"),
-    Step("sync", _sync, ("vtract.sync",), description="audio offset and frame-synced table "
+    Step("sync", _sync, ("vtract.sync:synchronize",), description="audio offset and frame-synced table "
                                                        "(sync.json, synced.csv)"),
-    Step("video", _video, ("vtract.video",), ("segment",),
+    Step("video", _video, ("vtract.video:render_video",), ("segment",),
          description="articulation video (video.mp4)"),
     Step("qc", _qc, description="per-session QC figure (qc.png; always runs)"),
 ]}
@@ -434,7 +464,7 @@ def resolve_steps(steps: Iterable[str] | str | None) -> tuple[str, ...]:
         ok, mod = step_available(STEPS[name])
         if not ok:
             raise VtractError(
-                f"batch step {name!r} ({STEPS[name].description}) needs module {mod}, which is not "
+                f"batch step {name!r} ({STEPS[name].description}) needs {mod}, which is not "
                 f"available in this vtract installation; leave it out (e.g. --steps "
                 f"{','.join(n for n in ordered if step_available(STEPS[n])[0]) or 'framestats'}) "
                 "or update vtract")
