@@ -205,3 +205,26 @@ def test_no_warning_when_mixed_model_fits():
         warnings.simplefilter("error", VtractWarning)
         r = vc.group_differences(t, "larynx_height_mm", "style", pairs=[("classical", "belting")])
     assert r.model.iloc[0] == "mixedlm"
+
+
+def test_frame_figure_and_browser():
+    from vtract import Sequence
+
+    frames = np.random.default_rng(0).random((4, 20, 30)).astype(np.float32)
+    seq = Sequence(frames, fps=10.0, pixel_spacing_mm=(2.0, 2.0))
+    labels = np.zeros((4, 20, 30), np.uint8)
+    labels[:, 5:10, 5:20] = 1
+    contours = pd.DataFrame({"frame": [2, 2, 2], "structure": ["tongue"] * 3, "point": [0, 1, 2],
+                             "x_mm": [10.0, 20.0, 30.0], "y_mm": [10.0, 12.0, 10.0]})
+    measures = pd.DataFrame({"frame": range(4), "lip_aperture_mm": [1.0, 2.0, 3.5, 4.0]})
+    fig = vc.frame_figure(seq, 2, labels=labels, contours=contours, measures=measures)
+    ax = fig.axes[0]
+    line = ax.get_lines()[0]
+    assert list(line.get_xdata()) == [5.0, 10.0, 15.0]      # mm -> pixels
+    assert "frame 2" in ax.get_title() and "lip aperture 3.5 mm" in ax.get_title()
+    box = vc.frame_browser(seq, labels=labels, contours=contours)
+    slider, image = box.children
+    assert slider.max == 3
+    first = image.value
+    slider.value = 2
+    assert image.value != first and image.value[:4] == b"\x89PNG"

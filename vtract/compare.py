@@ -13,7 +13,8 @@ functions over tidy :class:`pandas.DataFrame` tables (the batch's combined ``mea
   with cluster-robust (by subject) standard errors when the mixed model cannot be fitted;
 - :func:`compare_groups` runs it over several values and returns one tidy table (Holm-adjusted p);
 - :func:`forest_plot`, :func:`formant_tuning_plot` and :func:`save_figure` make publication figures
-  (PDF/PNG/SVG).
+  (PDF/PNG/SVG); :func:`frame_figure` / :func:`frame_browser` show single frames with labels and
+  contours (an ipywidgets slider in Jupyter).
 
 Examples
 --------
@@ -42,7 +43,8 @@ from ._atomic import atomic_path
 from .errors import DataValueError, VtractWarning
 
 __all__ = ["session_summary", "formant_tuning", "group_differences", "compare_groups", "hedges_g",
-           "forest_plot", "formant_tuning_plot", "save_figure", "DIFFERENCE_COLUMNS"]
+           "forest_plot", "formant_tuning_plot", "frame_figure", "frame_browser", "save_figure",
+           "DIFFERENCE_COLUMNS"]
 
 #: per-frame columns that are clocks or indices, never summarised as measures
 _CLOCK_COLUMNS = {"frame", "time_s", "audio_time_s", "point"}
@@ -620,6 +622,104 @@ def formant_tuning_plot(acoustics: pd.DataFrame, group: str, *, formant: str = "
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
+
+
+def frame_figure(sequence, k: int, *, labels: np.ndarray | None = None,
+                 contours: pd.DataFrame | None = None, measures: pd.DataFrame | None = None,
+                 show: Sequence[str] = ("lip_aperture_mm", "jaw_opening_mm", "larynx_height_mm"),
+                 size_in: float = 4.0) -> Figure:
+    """One frame with its label overlay, contours and measure values (e.g. for a slider).
+
+    Parameters
+    ----------
+    sequence : Sequence
+        The image sequence (canonical view; ``pixel_spacing_mm`` converts contour mm to pixels).
+    k : int
+        Frame index (0-based).
+    labels : ndarray of uint8, shape (n_frames, ny, nx), optional
+        Label maps (e.g. ``Segmentation.labels`` or the batch's ``labels.nii.gz``).
+    contours : DataFrame, optional
+        Long contour table (``frame, structure, point, x_mm, y_mm``; the batch's ``contours.csv``).
+    measures : DataFrame, optional
+        Per-frame measures (``frame`` column); the ``show`` columns of frame ``k`` are printed.
+    show : sequence of str
+        Measure columns written into the title block.
+    size_in : float
+        Figure width in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from .labels import LABEL_COLORS, LABELS
+    from .plotting import label_overlay
+
+    frames = sequence.frames
+    k = int(np.clip(k, 0, len(frames) - 1))
+    ny, nx = frames.shape[1:]
+    fig = Figure(figsize=(size_in, size_in * ny / nx + 0.5), layout="constrained")
+    ax = fig.add_subplot()
+    ax.imshow(label_overlay(frames[k], None if labels is None else labels[k], alpha=0.3),
+              interpolation="nearest")
+    if contours is not None and len(contours):
+        row_mm, col_mm = sequence.pixel_spacing_mm or (1.0, 1.0)
+        names = {v.lower(): c for v, c in zip(LABELS.values(), LABEL_COLORS.values())}
+        sel = contours[contours["frame"] == k]
+        for name, c in sel.groupby("structure", sort=False):
+            c = c.sort_values("point") if "point" in c else c
+            color = np.asarray(names.get(str(name).lower(), (255, 255, 0)), float)[:3] / 255.0
+            ax.plot(c["x_mm"] / col_mm, c["y_mm"] / row_mm, "-", lw=1.2, color=color, label=str(name))
+        if len(sel):
+            ax.legend(fontsize=6, loc="lower right", framealpha=0.6)
+    ax.set_axis_off()
+    title = f"frame {k}  t = {sequence.times[k]:.3f} s"
+    if measures is not None and "frame" in measures:
+        row = measures[measures["frame"] == k]
+        if len(row):
+            vals = [f"{c.removesuffix('_mm').replace('_', ' ')} {row.iloc[0][c]:.1f} mm"
+                    for c in show if c in row]
+            title += "\n" + ", ".join(vals)
+    ax.set_title(title, fontsize=8)
+    return fig
+
+
+def frame_browser(sequence, *, labels: np.ndarray | None = None, contours: pd.DataFrame | None = None,
+                  measures: pd.DataFrame | None = None, size_in: float = 4.0, dpi: int = 90):
+    """Interactive frame browser for Jupyter: a slider over frames showing :func:`frame_figure`.
+
+    Parameters
+    ----------
+    sequence : Sequence
+        The image sequence.
+    labels, contours, measures
+        As in :func:`frame_figure`.
+    size_in : float
+        Figure width in inches.
+    dpi : int
+        Rendering resolution of the PNG shown in the widget.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        A slider (frame index) above an image; display it as the last expression of a cell. Without
+        a widget frontend (e.g. a static HTML export) only the first frame's image is seen -- show a
+        montage (:func:`vtract.plotting.qc_figure`) beside it as a static fallback.
+    """
+    import io
+
+    import ipywidgets as widgets
+
+    def render(k: int) -> bytes:
+        buf = io.BytesIO()
+        frame_figure(sequence, k, labels=labels, contours=contours, measures=measures,
+                     size_in=size_in).savefig(buf, format="png", dpi=dpi)
+        return buf.getvalue()
+
+    slider = widgets.IntSlider(value=0, min=0, max=sequence.n_frames - 1, step=1, description="frame",
+                               continuous_update=False)
+    image = widgets.Image(value=render(0), format="png")
+    slider.observe(lambda change: setattr(image, "value", render(change["new"])), names="value")
+    return widgets.VBox([slider, image])
 
 
 def save_figure(fig: Figure, path_stem: str | os.PathLike, formats: Sequence[str] = ("pdf", "png", "svg"),
