@@ -1,0 +1,46 @@
+"""``vtract segment``: label maps, measures, contours and a QC figure for one sequence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._options import sequence_options, sequence_overrides
+
+
+@click.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              help="Output label NIfTI (.nii.gz), written on the input's grid.")
+@click.option("--measures", type=click.Path(path_type=Path), default=None,
+              help="Write the per-frame measures table (CSV/Parquet; needs pixel spacing).")
+@click.option("--contours", type=click.Path(path_type=Path), default=None,
+              help="Write the contours as a long CSV (frame, structure, point, x_mm, y_mm).")
+@click.option("--qc", "qc_png", type=click.Path(path_type=Path), default=None,
+              help="Write a QC overlay montage (PNG).")
+@sequence_options
+def segment(input_path: Path, output: Path, measures: Path | None, contours: Path | None,
+            qc_png: Path | None, fps: float | None, pixel_spacing: str | None) -> None:
+    """Segment airway, tongue, hard palate and velum in every frame of INPUT."""
+    from .. import qc
+    from ..io import read_sequence, write_table
+    from ..measures import measure
+    from ..segmentation import segment as run_segment
+
+    seq = read_sequence(input_path, **{k: v for k, v in sequence_overrides(fps, pixel_spacing).items()
+                                       if v is not None})
+    if (measures is not None or contours is not None):
+        seq.require_spacing()
+    seg = run_segment(seq)
+    seg.to_nifti(output)
+    settings = {"input": str(input_path), **seg.settings}
+    if measures is not None:
+        write_table(measure(seg), measures, settings=settings)
+    if contours is not None:
+        write_table(seg.contours_table(), contours, settings=settings)
+    if qc_png is not None:
+        qc.overlay_montage(seg, qc_png)
+    s = qc.summary(seg)
+    click.echo(f"{input_path.name}: {s['n_frames']} frames, {100 * s['frac_ok']:.0f}% ok, "
+               f"mean confidence {s['mean_confidence']:.2f} -> {output}")
