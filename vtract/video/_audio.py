@@ -7,10 +7,31 @@ import numpy as np
 from ..audio import Audio
 from ..errors import DataValueError
 
-__all__ = ["clip_samples", "lengthen", "soundtrack"]
+__all__ = ["clip_samples", "lengthen", "soundtrack", "check_slow_audio"]
 
 #: Praat's "Lengthen (overlap-add)" accepts factors up to 10 in practice; we keep to that.
 MAX_LENGTHEN = 10.0
+
+
+def check_slow_audio(slow: float, mode: str, *, has_audio: bool = True) -> None:
+    """Validate the slow-motion settings before any work is done.
+
+    Parameters
+    ----------
+    slow : float
+        Playback speed factor, in (0, 1].
+    mode : {"lengthen", "mute"}
+        Slow-motion audio handling.
+    has_audio : bool
+        Whether there is audio to lengthen.
+    """
+    if not (0.0 < slow <= 1.0):
+        raise DataValueError(f"slow must lie in (0, 1] (0.25 = quarter speed), got {slow!r}")
+    if mode not in ("lengthen", "mute"):
+        raise DataValueError(f"slow_audio must be 'lengthen' or 'mute', got {mode!r}")
+    if mode == "lengthen" and has_audio and 1.0 / slow > MAX_LENGTHEN:
+        raise DataValueError(f"slow-motion audio can be lengthened 1-{MAX_LENGTHEN:g}x, got "
+                             f"{1 / slow:g}x; use slow >= {1 / MAX_LENGTHEN:g} or slow_audio='mute'")
 
 
 def clip_samples(audio: Audio, start_s: float, end_s: float) -> np.ndarray:

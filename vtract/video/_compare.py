@@ -14,9 +14,10 @@ from .._atomic import atomic_path
 from ..errors import DataValueError
 from ..session import Session
 from ._align import event_time
-from ._audio import soundtrack
+from ._audio import check_slow_audio, soundtrack
 from ._compose import DEFAULT_SHOW
 from ._encode import VideoEncoder, write_wav
+from ._strip import MIN_STRIP_HEIGHT
 from ._timeline import make_timeline
 from ._view import DEFAULT_TRACES, SessionView, audio_offset, resolve_acoustics, resolve_labels
 
@@ -37,7 +38,8 @@ def render_comparison(session_a: Session, session_b: Session, out_path: str | os
                       show: Sequence[int | str] = DEFAULT_SHOW, slow: float = 1.0,
                       slow_audio: str = "lengthen", size: int = 480, fps_out: float | None = None,
                       strip_height: int | None = None, interpolate: bool = True,
-                      analyze: bool = True, crf: int = 20, preset: str = "veryfast",
+                      line_width: float | None = None, analyze: bool = True, crf: int = 20,
+                      preset: str = "veryfast",
                       threads: int | None = None) -> Path:
     """Render two sessions side by side (e.g. student | reference), aligned on an event.
 
@@ -63,8 +65,8 @@ def render_comparison(session_a: Session, session_b: Session, out_path: str | os
         Sound track: session A's, B's, or both mixed at half level.
     pre_s, post_s : float, optional
         Seconds shown before and after the event (default: as much as both sessions have).
-    traces, colors, show, slow, slow_audio, fps_out, strip_height, interpolate, analyze, crf,
-    preset, threads
+    traces, colors, show, slow, slow_audio, fps_out, strip_height, interpolate, line_width,
+    analyze, crf, preset, threads
         As in :func:`render_video`.
     size : int
         MRI panel height in pixels (each side).
@@ -77,6 +79,8 @@ def render_comparison(session_a: Session, session_b: Session, out_path: str | os
     if audio not in ("a", "b", "mix"):
         raise DataValueError(f"audio must be 'a', 'b' or 'mix', got {audio!r}")
     sessions = (session_a, session_b)
+    for s in sessions:
+        check_slow_audio(slow, slow_audio, has_audio=s.audio is not None)
     labs = (resolve_labels(session_a, labels_a), resolve_labels(session_b, labels_b))
     acs = (resolve_acoustics(session_a, acoustics_a, analyze=analyze),
            resolve_acoustics(session_b, acoustics_b, analyze=analyze))
@@ -106,10 +110,13 @@ def render_comparison(session_a: Session, session_b: Session, out_path: str | os
     any_strip = any(s.audio is not None for s in sessions) or any(
         m is not None and any(c in m for c in traces) for m in (measures_a, measures_b))
     sh = strip_height if strip_height is not None else ((size // 3) // 2 * 2 if any_strip else 0)
+    if strip_height is None and sh < MIN_STRIP_HEIGHT:
+        sh = 0  # too small to read at this size
     badge = f"{slow:g}x" if slow != 1.0 else None
     views = [SessionView(s, t0, t1, labels=lab, acoustics=ac, measures=me, traces=traces,
                          colors=colors, show=show, size=size, strip_height=sh, title=ti,
-                         interpolate=interpolate, badge=badge, force_strip=sh > 0)
+                         interpolate=interpolate, badge=badge, force_strip=sh > 0,
+                         line_width=line_width)
              for s, (t0, t1), lab, ac, me, ti in zip(sessions, spans, labs, acs,
                                                     (measures_a, measures_b), titles)]
     width = views[0].width + _GAP_PX + views[1].width

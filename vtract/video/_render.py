@@ -12,7 +12,7 @@ import pandas as pd
 
 from .._atomic import atomic_path
 from ..session import Session
-from ._audio import soundtrack
+from ._audio import check_slow_audio, soundtrack
 from ._compose import DEFAULT_SHOW
 from ._encode import VideoEncoder, write_wav
 from ._timeline import make_timeline
@@ -97,6 +97,7 @@ def render_video(session: Session, out_path: str | os.PathLike, *, labels=None,
     """
     out_path = Path(out_path)
     seq = session.sequence
+    check_slow_audio(slow, slow_audio, has_audio=session.audio is not None)
     lab = resolve_labels(session, labels, segment=segment)
     acoustics = resolve_acoustics(session, acoustics, analyze=analyze)
     t_start, t_end = clip_span(session, start_s, end_s)

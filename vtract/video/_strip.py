@@ -15,7 +15,10 @@ import pandas as pd
 
 from ..audio import Audio
 
-__all__ = ["Strip", "spectrogram_db"]
+__all__ = ["Strip", "spectrogram_db", "MIN_STRIP_HEIGHT"]
+
+#: smallest strip (pixels) that fits axes, ticks and labels.
+MIN_STRIP_HEIGHT = 60
 
 _BG = "#101010"
 _FORMANT_COLORS = ("#ffffff", "#ffd0a0", "#a0ffd0", "#d0a0ff")
@@ -100,7 +103,12 @@ class Strip:
                  acoustics: pd.DataFrame | None = None, measures: pd.DataFrame | None = None,
                  traces: Sequence[str] = (), formants: Sequence[int] = (1, 2, 3, 4),
                  max_hz: float = 5000.0) -> None:
+        from ..errors import DataValueError
+
         self.width, self.height = int(width), int(height)
+        if self.height < MIN_STRIP_HEIGHT or self.width < 4 * MIN_STRIP_HEIGHT // 2:
+            raise DataValueError(f"strip of {self.width}x{self.height} px is too small; use a "
+                                 f"height >= {MIN_STRIP_HEIGHT} px (or strip_height=0 for none)")
         self.t_start, self.t_end = float(t_start), float(t_end)
         self._shift = float(t0_s) - float(audio_offset_s)  # audio clock -> image clock
         traces = [c for c in traces if measures is not None and c in measures
@@ -118,7 +126,7 @@ class Strip:
         dpi = 100
         fig = Figure(figsize=(self.width / dpi, self.height / dpi), dpi=dpi, facecolor=_BG)
         FigureCanvasAgg(fig)
-        fs = max(7.0, self.height / 22)
+        fs = float(np.clip(self.height / 22, 6.0, 14.0))
         left, right = 46 / self.width * fs / 9, 1 - 44 / self.width * fs / 9
         bottom = 2.6 * fs / self.height * 1.4
         top = 1 - 0.6 * fs / self.height

@@ -16,7 +16,7 @@ from ..errors import DataValueError, VtractWarning
 from ..session import Session
 from ._compose import DEFAULT_SHOW, PanelRenderer, intensity_window
 from ._draw import TextAtlas, paste_rgba, render_text
-from ._strip import Strip
+from ._strip import MIN_STRIP_HEIGHT, Strip
 from ._timeline import frame_positions
 
 __all__ = ["SessionView", "resolve_labels", "resolve_acoustics", "audio_offset", "clip_span"]
@@ -148,6 +148,8 @@ class SessionView:
         want_strip = session.audio is not None or has_traces or force_strip
         if strip_height is None:
             strip_height = (size // 3) // 2 * 2 if want_strip else 0
+            if strip_height < MIN_STRIP_HEIGHT:
+                strip_height = 0  # too small to read at this size
         self.strip = None
         if strip_height > 0:
             self.strip = Strip(self.width, int(strip_height) // 2 * 2, t_start=self.t_start,

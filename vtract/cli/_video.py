@@ -1,0 +1,198 @@
+"""``vtract video``: render a teacher-facing MP4 (and/or a PNG still) from a batch folder or a file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from ._options import sequence_options, sequence_overrides
+
+__all__ = ["video", "load_input"]
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    from ..errors import FileFormatError
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise FileFormatError(f"{path}: cannot read JSON ({exc})") from exc
+
+
+def _session_folder(path: Path) -> Path:
+    """``path`` itself when it holds ``session.json``; else its only session sub-folder."""
+    from ..errors import FileFormatError
+
+    if (path / "session.json").is_file():
+        return path
+    subs = sorted(p for p in path.iterdir() if (p / "session.json").is_file())
+    if len(subs) == 1:
+        return subs[0]
+    if not subs:
+        raise FileFormatError(f"{path}: no session.json here or in a sub-folder; give a batch "
+                              "session folder (DIR/<session_id>/ from 'vtract run') or a sequence file")
+    raise FileFormatError(f"{path}: holds {len(subs)} sessions ({', '.join(p.name for p in subs[:8])}"
+                          f"{' ...' if len(subs) > 8 else ''}); give one of them, e.g. {subs[0]}")
+
+
+def _read_labels(path: Path, seq) -> np.ndarray:
+    from ..errors import FileFormatError
+    from ..io import read_sequence
+
+    lab = read_sequence(path, fps=seq.fps)
+    if lab.frames.shape != seq.frames.shape:
+        raise FileFormatError(f"{path}: label maps have shape {lab.frames.shape}, the sequence "
+                              f"{seq.frames.shape}; they belong to another sequence")
+    return np.rint(lab.frames).astype(np.uint8)
+
+
+def load_input(path: str | Path, *, audio: str | None = None, offset: float | None = None,
+               labels: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """Load a session (and its labels/tables) from a batch session folder or a raw sequence file.
+
+    Parameters
+    ----------
+    path : path
+        ``DIR/<session_id>/`` written by ``vtract run`` (``session.json``, ``labels.nii.gz``,
+        ``acoustics.csv``, ``measures.csv``, ``sync.json``), or a sequence file.
+    audio : path, optional
+        Audio file (overrides the folder's).
+    offset : float, optional
+        Audio offset in s (overrides ``sync.json`` and the manifest's).
+    labels : path, optional
+        Label NIfTI (overrides the folder's ``labels.nii.gz``).
+    **overrides
+        ``fps``, ``pixel_spacing_mm`` for :func:`vtract.read_sequence`.
+
+    Returns
+    -------
+    dict
+        ``session``, ``labels`` (ndarray or None), ``acoustics``, ``measures`` (DataFrame or None).
+    """
+    import pandas as pd
+
+    from ..io import read_audio, read_sequence
+    from ..session import Session
+
+    path = Path(path)
+    ov = {k: v for k, v in overrides.items() if v is not None}
+    out: dict[str, Any] = {"labels": None, "acoustics": None, "measures": None}
+    if path.is_dir() and not any(path.glob("*.dcm")) and not any(path.glob("*.IMA")):
+        folder = _session_folder(path)
+        rec = _read_json(folder / "session.json")
+        entry = rec.get("entry", rec)
+        seq = read_sequence(entry["sequence"], fps=ov.get("fps", entry.get("fps")),
+                            pixel_spacing_mm=ov.get("pixel_spacing_mm", entry.get("pixel_spacing_mm")),
+                            t0_s=entry.get("t0_s"))
+        audio_path = audio or entry.get("audio")
+        aud = (read_audio(audio_path, channel=entry.get("audio_channel") if not audio else None)
+               if audio_path else None)
+        off = offset
+        if off is None and (folder / "sync.json").is_file():
+            off = _read_json(folder / "sync.json").get("audio_offset_s")
+        if off is None:
+            off = entry.get("audio_offset_s")
+        session = Session(seq, aud, audio_offset_s=off, session_id=entry.get("id", folder.name),
+                          subject=entry.get("subject"), task=entry.get("task"),
+                          group=entry.get("group") or {})
+        lab_path = Path(labels) if labels else folder / "labels.nii.gz"
+        if lab_path.is_file():
+            out["labels"] = _read_labels(lab_path, seq)
+        for key in ("acoustics", "measures"):
+            f = folder / f"{key}.csv"
+            if f.is_file():
+                out[key] = pd.read_csv(f)
+    else:
+        seq = read_sequence(path, **ov)
+        aud = read_audio(audio) if audio else None
+        session = Session(seq, aud, audio_offset_s=offset, session_id=path.name.split(".")[0])
+        if labels:
+            out["labels"] = _read_labels(Path(labels), seq)
+    out["session"] = session
+    return out
+
+
+def _parse_align(value: str) -> Any:
+    if value in ("start", "note_onset"):
+        return value
+    parts = value.split(",")
+    if len(parts) == 2:
+        try:
+            return float(parts[0]), float(parts[1])
+        except ValueError:
+            pass
+    return value  # a TextGrid interval label
+
+
+@click.command()
+@click.argument("source", type=click.Path(path_type=str))
+@click.option("-o", "--output", "output", type=click.Path(path_type=str), default=None,
+              help="Output MP4 (H.264 + AAC).")
+@click.option("--compare", "compare", type=click.Path(path_type=str), default=None,
+              help="Second session folder or sequence: render both side by side.")
+@click.option("--align", default="start", show_default=True,
+              help="Comparison alignment: start, note_onset, a TextGrid interval label, or 'T_A,T_B' s.")
+@click.option("--slow", type=float, default=1.0, show_default=True,
+              help="Playback speed (0.25 = four times slower).")
+@click.option("--mute", is_flag=True, help="Silence the audio (default in slow motion: lengthened "
+              "without pitch change).")
+@click.option("--start", "start_s", type=float, default=None, help="Start time (s, image clock).")
+@click.option("--end", "end_s", type=float, default=None, help="End time (s, image clock).")
+@click.option("--size", type=int, default=None, help="MRI panel height in pixels (default 720; "
+              "480 per side with --compare).")
+@click.option("--audio", "audio", type=click.Path(path_type=str), default=None,
+              help="Audio file (for a sequence file, or to replace the folder's).")
+@click.option("--offset", type=float, default=None,
+              help="Audio offset in s: audio time at which frame 0 starts.")
+@click.option("--labels", "labels", type=click.Path(path_type=str), default=None,
+              help="Label maps (NIfTI) for a sequence file.")
+@click.option("--fps-out", type=float, default=None, help="Output frame rate (frames/s).")
+@click.option("--still", "still", type=click.Path(path_type=str), default=None,
+              help="Also (or only) write a PNG montage of key frames.")
+@click.option("--keyframes", type=int, default=6, show_default=True, help="Tiles in --still.")
+@click.option("--no-acoustics", is_flag=True,
+              help="Do not compute f0/formant tracks when no acoustics.csv is given.")
+@sequence_options
+def video(source: str, output: str | None, compare: str | None, align: str, slow: float, mute: bool,
+          start_s: float | None, end_s: float | None, size: int | None, audio: str | None,
+          offset: float | None, labels: str | None, fps_out: float | None, still: str | None,
+          keyframes: int, no_acoustics: bool, fps: float | None, pixel_spacing: str | None) -> None:
+    """Render an articulation video (MRI, contours, spectrogram, sound) for teaching.
+
+    SOURCE is a batch session folder (DIR/<session_id>/ from 'vtract run') or a sequence file
+    (with --audio, --offset, --labels).
+    """
+    from ..video import render_comparison, render_still, render_video
+
+    if output is None and still is None:
+        raise click.UsageError("give -o OUT.mp4 and/or --still OUT.png")
+    if compare is not None and (start_s is not None or end_s is not None):
+        raise click.UsageError("--start/--end apply to a single video; with --compare choose the "
+                               "moment with --align")
+    ov = sequence_overrides(fps, pixel_spacing)
+    a = load_input(source, audio=audio, offset=offset, labels=labels, **ov)
+    slow_audio = "mute" if mute else "lengthen"
+    quiet = (click.get_current_context().find_root().obj or {}).get("quiet", False)
+    if output is not None and compare is None:
+        render_video(a["session"], output, labels=a["labels"], acoustics=a["acoustics"],
+                     measures=a["measures"], slow=slow, slow_audio=slow_audio, start_s=start_s,
+                     end_s=end_s, size=size or 720, fps_out=fps_out,
+                     analyze=not no_acoustics)
+    elif output is not None:
+        b = load_input(compare, **ov)
+        render_comparison(a["session"], b["session"], output, align=_parse_align(align),
+                          labels_a=a["labels"], labels_b=b["labels"], acoustics_a=a["acoustics"],
+                          acoustics_b=b["acoustics"], measures_a=a["measures"],
+                          measures_b=b["measures"], slow=slow, slow_audio=slow_audio,
+                          size=size or 480, fps_out=fps_out, analyze=not no_acoustics)
+    if output is not None and not quiet:
+        click.echo(f"wrote {output}")
+    if still is not None:
+        render_still(a["session"], still, labels=a["labels"], acoustics=a["acoustics"],
+                     n_keyframes=keyframes, size=min(size or 320, 480))
+        if not quiet:
+            click.echo(f"wrote {still}")
