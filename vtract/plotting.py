@@ -68,7 +68,7 @@ def label_overlay(frame: np.ndarray, labels: np.ndarray | None = None, alpha: fl
 def qc_figure(frames: np.ndarray, times: np.ndarray, *, labels: np.ndarray | None = None,
               traces: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
               f0: tuple[np.ndarray, np.ndarray] | None = None, n_montage: int = 6,
-              title: str = "") -> Figure:
+              flagged: np.ndarray | None = None, title: str = "") -> Figure:
     """Draw a session's QC figure: a montage of frames (with labels) above time traces.
 
     Parameters
@@ -85,6 +85,8 @@ def qc_figure(frames: np.ndarray, times: np.ndarray, *, labels: np.ndarray | Non
         Pitch track on the image clock, drawn in its own panel.
     n_montage : int
         Number of evenly spaced frames in the montage.
+    flagged : ndarray of bool, shape (n_frames,), optional
+        Frames flagged by segmentation QC; shaded in the trace panels and marked in the montage.
     title : str
         Figure title.
 
@@ -93,6 +95,8 @@ def qc_figure(frames: np.ndarray, times: np.ndarray, *, labels: np.ndarray | Non
     matplotlib.figure.Figure
     """
     frames = np.asarray(frames)
+    times = np.asarray(times, dtype=float)
+    bad = None if flagged is None else np.asarray(flagged, dtype=bool)
     n = len(frames)
     idx = np.unique(np.linspace(0, n - 1, min(n_montage, n)).round().astype(int))
     traces = dict(traces or {})
@@ -103,7 +107,9 @@ def qc_figure(frames: np.ndarray, times: np.ndarray, *, labels: np.ndarray | Non
         ax = fig.add_subplot(gs[0, j])
         ax.imshow(label_overlay(frames[k], None if labels is None else labels[k]),
                   interpolation="nearest")
-        ax.set_title(f"frame {k}  {times[k]:.2f} s", fontsize=8)
+        flag = " (flagged)" if bad is not None and bad[k] else ""
+        ax.set_title(f"frame {k}  {times[k]:.2f} s{flag}", fontsize=8,
+                     color="tab:red" if flag else "black")
         ax.set_axis_off()
     row = 1
     if traces:
@@ -111,7 +117,11 @@ def qc_figure(frames: np.ndarray, times: np.ndarray, *, labels: np.ndarray | Non
         for name, (t, y) in traces.items():
             ax.plot(t, y, lw=1, label=pretty_name(name))
         ax.set_xlabel("time (s)")
-        ax.legend(fontsize=7, ncol=min(len(traces), 3), loc="upper right")
+        if bad is not None and bad.any():
+            ax.fill_between(times, 0, 1, where=bad, transform=ax.get_xaxis_transform(),
+                            color="tab:red", alpha=0.12, step="mid", lw=0,
+                            label=f"QC-flagged frames ({bad.mean():.0%})")
+        ax.legend(fontsize=7, ncol=min(len(traces) + 1, 3), loc="upper right")
         ax.grid(alpha=0.3)
         row += 1
     if f0 is not None:

@@ -81,3 +81,19 @@ def test_session_without_audio(tmp_path):
     res = run_batch(manifest, tmp_path / "out", workers=0, steps="framestats", quiet=True)
     rec = json.loads((tmp_path / "out" / "sub01_s00" / "session.json").read_text())
     assert res.ok and rec["entry"]["audio"] is None and rec["summary"]["audio_duration_s"] is None
+
+
+def test_existing_scheduler_address(study, tmp_path):
+    """--scheduler: connect to a running cluster (here a LocalCluster started by the test)."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        res = run_batch(study, tmp_path / "out", scheduler=cluster.scheduler_address,
+                        steps="framestats", quiet=True)
+        assert res.scheduler == cluster.scheduler_address
+        assert res.ok and len(res.processed) == 3
+        # the cluster stays up for its owner after the batch disconnects
+        assert cluster.scheduler_address.startswith("tcp://")
+        assert len(cluster.workers) == 1
+    assert len(pd.read_parquet(tmp_path / "out" / "frames.parquet")) == 36

@@ -398,7 +398,12 @@ def _qc(ctx: StepContext) -> None:
         t = a["time_s"].to_numpy(float) - (off or 0.0) + seq.t0_s
         acoustic = (t, a["f0_hz"].to_numpy(float))
     title = f"{ctx.entry['id']}  ({seq.n_frames} frames, {seq.fps:.1f} fps)"
-    fig = qc_figure(seq.frames, seq.times, labels=labels, traces=traces, f0=acoustic, title=title)
+    flagged = None
+    flags = getattr(seg, "flags", None)
+    if isinstance(flags, pd.DataFrame) and "ok" in flags:
+        flagged = ~flags["ok"].to_numpy(bool)
+    fig = qc_figure(seq.frames, seq.times, labels=labels, traces=traces, f0=acoustic,
+                    flagged=flagged, title=title)
     save_figure(fig, ctx.out_dir / "qc.png")
     ctx.outputs.append("qc.png")
 
