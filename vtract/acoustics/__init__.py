@@ -19,8 +19,11 @@ synth_vowel, add_gradient_noise
 
 from ._features import FEATURE_COLUMNS, analyze_audio
 from ._gradient import GradientNoise, estimate_period, find_gradient_noise, periodicity_score
+from ._noise import suppress_mri_noise
 from ._settings import VOICE_PRESETS, AnalysisSettings, settings_for_voice
+from ._singing import formant_tuning, note_name, segment_notes, singers_formant, vibrato
 from ._synth import add_gradient_noise, gradient_noise, synth_vowel
+from ._wind import wind_events, wind_spectrum
 
 __all__ = [
     "FEATURE_COLUMNS",
@@ -30,6 +33,14 @@ __all__ = [
     "add_gradient_noise",
     "analyze_audio",
     "estimate_period",
+    "formant_tuning",
+    "note_name",
+    "segment_notes",
+    "singers_formant",
+    "suppress_mri_noise",
+    "vibrato",
+    "wind_events",
+    "wind_spectrum",
     "find_gradient_noise",
     "gradient_noise",
     "periodicity_score",
