@@ -1,6 +1,4 @@
-"""Wind-instrument measures: note onsets and articulation (tonguing) events, spectral centroid,
-harmonic amplitudes.
-"""
+"""Wind-instrument measures: note onsets, articulation (tonguing) events, centroid, harmonics."""
 
 from __future__ import annotations
 
