@@ -22,6 +22,8 @@ log = logging.getLogger("vtract.batch")
 
 #: per-session mean measures compared across singing styles
 SINGING_MEASURES = ("larynx_height_mm", "jaw_opening_mm", "lip_aperture_mm", "pharynx_width_oro_mm")
+STYLE_ORDER = ("classical", "belting", "pop")
+INSTRUMENT_ORDER = ("trumpet", "horn", "clarinet", "saxophone", "flute")
 #: per-session mean measures compared across wind instruments
 WIND_MEASURES = ("lip_aperture_mm", "jaw_opening_mm", "tongue_dorsum_height_mm", "larynx_height_mm")
 
@@ -71,8 +73,8 @@ def session_means(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         One row per session: metadata columns (constant within a session) then the means.
     """
     cols = [c for c in columns if c in table.columns]
-    meta = [c for c in table.columns if table[c].dtype == object or str(table[c].dtype) == "string"]
-    meta = [c for c in meta if c not in cols]
+    meta = [c for c in table.columns
+            if not pd.api.types.is_numeric_dtype(table[c]) and c not in cols]
     if "session_id" not in meta:
         meta.insert(0, "session_id")
     first = table.groupby("session_id", sort=False)[[c for c in meta if c != "session_id"]].first()
@@ -130,15 +132,21 @@ def comparison_figures(out_dir: str | os.PathLike) -> list[Path]:
         if len(vib):
             sing = sing.merge(vib.rename_axis("session_id").reset_index(), on="session_id", how="left")
         cols = [*SINGING_MEASURES, *(["vibrato_extent_cents"] if len(vib) else [])]
-        fig = group_boxplot(sing, cols, by="style", title="Singing styles (one dot per session)")
+        fig = group_boxplot(sing, cols, by="style", order=_order(sing["style"], STYLE_ORDER),
+                            title="Singing styles (one dot per session)")
         written.append(save_figure(fig, out_dir / "figures" / "singing_styles.png"))
     if "instrument" in per:
         wind = per[per["instrument"].notna()]
         fig = group_boxplot(wind, WIND_MEASURES, by="instrument",
-                            title="Wind instruments (one dot per session)")
+                            order=_order(wind["instrument"], INSTRUMENT_ORDER), title="Wind instruments (one dot per session)")
         written.append(save_figure(fig, out_dir / "figures" / "wind_instruments.png"))
     per.to_csv(out_dir / "figures" / "session_means.csv", index=False, float_format="%.4g")
     return written
+
+
+def _order(values: pd.Series, preferred: Sequence[str]) -> list[str]:
+    present = [str(v) for v in values.dropna().unique()]
+    return [g for g in preferred if g in present] + sorted(g for g in present if g not in preferred)
 
 
 def _pick(sessions: pd.DataFrame, key: str, value: str | None = None) -> str | None:
