@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage as ndi
+from skimage.filters import threshold_otsu
 
 __all__ = ["reference_image", "bias_field", "normalize", "denoise", "preprocess"]
 
@@ -60,7 +61,11 @@ def bias_field(reference: np.ndarray, *, shrink: int = 1, iterations: int = 30) 
     if not np.any(ref > 0):
         return np.ones_like(ref)
     img = sitk.GetImageFromArray(ref - ref.min() + 1e-3)
-    mask = sitk.OtsuThreshold(img, 0, 1, 200)
+    # mask: everything above a third of Otsu's level with holes filled, so that low-signal
+    # tissue far from the coil (neck, back of the head) is part of the fit
+    level = 0.33 * float(threshold_otsu(ref))
+    inside_np = ndi.binary_fill_holes(ndi.binary_closing(ref > level, iterations=2))
+    mask = sitk.GetImageFromArray(inside_np.astype(np.uint8))
     if shrink > 1:
         img_s = sitk.Shrink(img, [shrink] * 2)
         mask_s = sitk.Shrink(mask, [shrink] * 2)

@@ -60,9 +60,10 @@ def _cost(img: np.ndarray, thr: float) -> np.ndarray:
 class _Reference:
     """Geometry found once per sequence on the reference image."""
 
-    def __init__(self, img: np.ndarray, px_mm: float, n_points: int, max_px: float):
+    def __init__(self, img: np.ndarray, px_mm: float, n_points: int, max_px: float,
+                 close_mm: float = 12.0):
         ny, nx = img.shape
-        self.H = head_mask(img, px_mm)
+        self.H = head_mask(img, px_mm, close_mm=close_mm)
         if self.H.sum() < 0.05 * img.size:
             raise SegmentationError(
                 f"no head found in the reference image ({int(self.H.sum())} of {img.size} pixels "
@@ -88,7 +89,14 @@ class _Reference:
         # the tract goes up from the glottis first and never far behind it
         r5 = max(1, int(round(6.0 / px_mm)))
         rows, cols2 = np.mgrid[:ny, :nx]
-        self.forbidden = (~self.H) | (cols2 > self.glottis[1] + int(round(8.0 / px_mm)))
+        # the dark partial-volume rim just inside the skin is no path: only the mouth region may
+        # come close to the face profile
+        ex_mask = np.zeros_like(self.H)
+        ex_mask[tuple(self.exits.T)] = True
+        near_exit = ndi.binary_dilation(ex_mask, iterations=max(2, int(round(6.0 / px_mm))))
+        rim = self.H & ~ndi.binary_erosion(self.H, iterations=max(1, int(round(5.0 / px_mm))))
+        self.forbidden = (~self.H) | (rim & ~near_exit) | (
+            cols2 > self.glottis[1] + int(round(8.0 / px_mm)))
         self.forbidden |= (rows > self.glottis[0] - 3 * r5) & (np.abs(cols2 - self.glottis[1]) > r5)
         self.forbidden[tuple(self.exits.T)] = False
         self.n_points, self.max_px, self.px_mm = n_points, max_px, px_mm

@@ -25,7 +25,8 @@ __all__ = ["head_mask", "air_threshold", "tract_path", "resample_polyline", "cas
            "fit_midline"]
 
 
-def head_mask(ref: np.ndarray, spacing_mm: float, *, close_mm: float = 7.0) -> np.ndarray:
+def head_mask(ref: np.ndarray, spacing_mm: float, *, close_mm: float = 7.0,
+              level: float | None = None) -> np.ndarray:
     """Mask of the head and neck with the internal air spaces filled.
 
     The image is thresholded at half the Otsu level (tissue vs background), holes are filled
@@ -41,12 +42,16 @@ def head_mask(ref: np.ndarray, spacing_mm: float, *, close_mm: float = 7.0) -> n
         Pixel size in mm (mean of row and column spacing).
     close_mm : float
         Radius of the closing disk in mm.
+    level : float, optional
+        Tissue level; default half of Otsu's threshold of the whole image. Passing the air/tissue
+        threshold keeps faint low-signal regions at the edge of the coil outside the head.
 
     Returns
     -------
     ndarray of bool, shape (ny, nx)
     """
-    level = 0.5 * float(threshold_otsu(ref))
+    if level is None:
+        level = 0.5 * float(threshold_otsu(ref))
     m = ref > level
     m = _fill_holes_tb(m)
     r = max(1, int(round(close_mm / spacing_mm)))
