@@ -140,10 +140,11 @@ def _frames():
                                "larynx_height_mm": lh + np.linspace(-1, 1, n),
                                "velum_opening_mm": np.r_[np.full(n - 1, 0.0), np.nan]}))
         t = np.arange(200) * 0.01
-        f0 = np.where(t < 1.5, 220.0, np.nan)
-        f1 = f0 * (2 if style == "belting" else 2.5) + rng.normal(0, 1, len(t))
+        ext = 50.0 if style == "classical" else 0.0          # vibrato semi-extent, cents, at 5.5 Hz
+        f0 = np.where(t < 1.5, 220.0 * 2 ** (ext * np.sin(2 * np.pi * 5.5 * t) / 1200), np.nan)
+        f1 = f0 * (2 if style == "belting" else 2.4) * 2 ** (rng.normal(0, 3, len(t)) / 1200)
         a.append(pd.DataFrame({"session_id": sid, "subject": subj, "style": style, "time_s": t,
-                               "f0_hz": f0, "f1_hz": f1, "intensity_db": 70.0}))
+                               "f0_hz": f0, "f1_hz": f1, "f2_hz": 1200.0, "intensity_db": 70.0}))
     return pd.concat(m, ignore_index=True), pd.concat(a, ignore_index=True)
 
 
@@ -157,26 +158,19 @@ def test_session_summary_medians_metadata_and_tuning():
     assert s.loc["s1", "n_frames"] == 21
     assert s.loc["s1", "velum_opening_mm"] == 0.0
     assert "frame" not in s.columns and "time_s" not in s.columns
-    assert s.loc["s1", "f0_hz"] == pytest.approx(220.0)
+    assert s.loc["s1", "f0_hz"] == pytest.approx(220.0, rel=0.01)
     assert s.loc["s2", "f1_f0_ratio"] == pytest.approx(2.0, abs=0.01)
     assert s.loc["s2", "f1_tuned_fraction"] == pytest.approx(1.0)
-    assert s.loc["s1", "f1_tuned_fraction"] == pytest.approx(0.0)   # 2.5 f0 is 316 cents below 3 f0
-    assert s.loc["s1", "f1_tuning_abs_cents"] == pytest.approx(1200 * np.log2(3 / 2.5), abs=5)
+    assert s.loc["s1", "f1_tuned_fraction"] == pytest.approx(0.0)   # 2.4 f0 is 316 cents above 2 f0
+    assert s.loc["s1", "f1_tuning_abs_cents"] == pytest.approx(1200 * np.log2(2.4 / 2), abs=5)
     assert s.loc["s1", "voiced_s"] == pytest.approx(1.5)
+    assert s.loc["s1", "vibrato_extent_cents"] == pytest.approx(50.0, rel=0.15)
+    assert s.loc["s1", "vibrato_rate_hz"] == pytest.approx(5.5, abs=0.3)
+    assert s.loc["s2", "vibrato_extent_cents"] < 10.0
     mean = vc.session_summary(meas, stat="mean").set_index("session_id")
     assert mean.loc["s2", "larynx_height_mm"] == pytest.approx(20.0)
     with pytest.raises(DataValueError, match="session"):
         vc.session_summary(meas.drop(columns="session_id"))
-
-
-def test_formant_tuning_nearest_harmonic():
-    t = vc.formant_tuning(pd.DataFrame({"f0_hz": [200.0, 200.0, np.nan, 500.0],
-                                        "f1_hz": [600.0, 630.0, 500.0, 300.0]}))
-    assert t.f1_harmonic.tolist()[:2] == [3.0, 3.0]
-    assert t.f1_tuning_cents[0] == pytest.approx(0.0)
-    assert t.f1_tuning_cents[1] == pytest.approx(1200 * np.log2(630 / 600))
-    assert np.isnan(t.f1_f0_ratio[2]) and not t.f1_tuned[2]
-    assert t.f1_harmonic[3] == 1.0  # F1 below f0 counts against the first harmonic
 
 
 def test_figures_and_publication_export(tmp_path):

@@ -6,7 +6,8 @@ functions over tidy :class:`pandas.DataFrame` tables (the batch's combined ``mea
 ``acoustics.parquet``, one row per frame with ``session_id``, ``subject`` and group columns):
 
 - :func:`session_summary` reduces per-frame tables to one row per session (medians of each measure plus
-  acoustic summaries: f0, formants, F1/f0 tuning, vibrato, singer's formant when available);
+  acoustic summaries: f0, formants, F1/f0 tuning, vibrato); :func:`audio_summary` adds what needs the
+  recording itself (singer's formant, wind-note onsets);
 - :func:`group_differences` compares the groups of one value pairwise: raw mean difference with a
   Welch CI, Cohen's d / Hedges' g with a CI, and a linear mixed-effects model with a random intercept
   per subject (:func:`statsmodels.formula.api.mixedlm`), falling back with a :class:`VtractWarning` to OLS
@@ -42,8 +43,8 @@ from scipy import stats
 from ._atomic import atomic_path
 from .errors import DataValueError, VtractWarning
 
-__all__ = ["session_summary", "formant_tuning", "group_differences", "compare_groups", "hedges_g",
-           "forest_plot", "formant_tuning_plot", "frame_figure", "frame_browser", "save_figure",
+__all__ = ["session_summary", "audio_summary", "TUNED_CENTS", "group_differences", "compare_groups",
+           "hedges_g", "forest_plot", "formant_tuning_plot", "frame_figure", "frame_browser", "save_figure",
            "DIFFERENCE_COLUMNS"]
 
 #: per-frame columns that are clocks or indices, never summarised as measures
@@ -82,55 +83,13 @@ def _numeric_columns(table: pd.DataFrame, keys: list[str]) -> list[str]:
             and not pd.api.types.is_bool_dtype(table[c])]
 
 
-def formant_tuning(acoustics: pd.DataFrame, *, formant: str = "f1_hz", f0: str = "f0_hz",
-                   tolerance_cents: float = 50.0) -> pd.DataFrame:
-    """Per-frame tuning of a formant to the nearest harmonic of f0.
-
-    Parameters
-    ----------
-    acoustics : DataFrame
-        Acoustic feature table with ``f0_hz`` and formant columns in Hz (NaN where undefined).
-    formant : str
-        Formant column to relate to the harmonics (default ``"f1_hz"``).
-    f0 : str
-        Fundamental-frequency column in Hz.
-    tolerance_cents : float
-        A frame counts as tuned when the formant lies within this many cents of a harmonic.
-
-    Returns
-    -------
-    DataFrame
-        Same index as ``acoustics`` with ``f1_f0_ratio`` (formant / f0, dimensionless),
-        ``f1_harmonic`` (nearest harmonic number, >= 1), ``f1_tuning_cents`` (signed distance of the
-        formant from that harmonic in cents, positive = formant above it) and ``f1_tuned`` (bool).
-        The ``f1`` prefix follows ``formant``'s name. NaN where f0 or the formant is undefined.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> formant_tuning(pd.DataFrame({"f0_hz": [220.0], "f1_hz": [440.0]})).f1_harmonic.tolist()
-    [2.0]
-    """
-    name = formant.removesuffix("_hz")
-    f0v = acoustics[f0].to_numpy(float)
-    fk = acoustics[formant].to_numpy(float)
-    ok = (f0v > 0) & (fk > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(ok, fk / f0v, np.nan)
-        # nearest harmonic on the log-frequency (cents) scale: compare the two neighbours
-        lo = np.maximum(np.floor(ratio), 1.0)
-        hi = lo + 1.0
-        c_lo, c_hi = 1200.0 * np.log2(ratio / lo), 1200.0 * np.log2(ratio / hi)
-        harmonic = np.where(ok, np.where(np.abs(c_lo) <= np.abs(c_hi), lo, hi), np.nan)
-        cents = np.where(ok, 1200.0 * np.log2(ratio / harmonic), np.nan)
-    return pd.DataFrame({f"{name}_f0_ratio": ratio, f"{name}_harmonic": harmonic,
-                         f"{name}_tuning_cents": cents,
-                         f"{name}_tuned": np.abs(cents) <= tolerance_cents}, index=acoustics.index)
+TUNED_CENTS = 50.0
+"""A voiced frame counts as F1-tuned when F1 lies within this many cents of a harmonic of f0."""
 
 
 def session_summary(measures: pd.DataFrame, acoustics: pd.DataFrame | None = None, *,
                     by: str | Sequence[str] = "session_id", stat: str = "median",
-                    columns: Sequence[str] | None = None,
+                    columns: Sequence[str] | None = None, vibrato: bool = True,
                     acoustic_summaries: Mapping[str, Callable[[pd.DataFrame], float]] | None = None,
                     ) -> pd.DataFrame:
     """One row per session: medians of the per-frame measures plus acoustic summaries.
@@ -142,22 +101,27 @@ def session_summary(measures: pd.DataFrame, acoustics: pd.DataFrame | None = Non
         column, metadata columns (``subject``, ``task``, group keys such as ``style``) and numeric
         measure columns (``larynx_height_mm`` ...; units as name suffixes).
     acoustics : DataFrame, optional
-        Per-analysis-frame acoustic features of the same sessions (``acoustics.parquet``; ``f0_hz``,
-        ``f1_hz``.., plus any singing columns). Summarised over voiced frames (``f0_hz`` defined):
-        the ``stat`` of every numeric column, and F1/f0 tuning from :func:`formant_tuning`:
-        ``f1_f0_ratio`` (median ratio), ``f1_tuning_abs_cents`` (median absolute distance of F1 from
-        the nearest harmonic, cents) and ``f1_tuned_fraction`` (share of voiced frames within 50
-        cents of a harmonic, 0-1).
+        Per-analysis-frame acoustic features of the same sessions (``acoustics.parquet``:
+        ``time_s``, ``f0_hz``, ``f1_hz``...). Summarised over voiced frames (``f0_hz`` defined):
+
+        - the ``stat`` of every numeric column (``f0_hz``, ``f1_hz``, ``intensity_db``...);
+        - F1/f0 tuning (:func:`vtract.acoustics.formant_tuning`): ``f1_f0_ratio`` (median),
+          ``f1_tuning_abs_cents`` (median distance of F1 from the nearest harmonic, cents) and
+          ``f1_tuned_fraction`` (share of voiced frames within :data:`TUNED_CENTS`, 0-1);
+        - vibrato (:func:`vtract.acoustics.vibrato`, per sustained note, then the median over the
+          session's notes): ``vibrato_extent_cents`` (semi-extent, cents), ``vibrato_rate_hz``,
+          ``vibrato_regularity`` (0-1) and ``n_notes``.
     by : str or list of str
         Column(s) identifying a session.
     stat : {"median", "mean"}
-        Per-frame statistic (median is robust to segmentation outliers).
+        Per-frame statistic (median is robust to segmentation outliers and flagged frames).
     columns : sequence of str, optional
         Measure columns to summarise (default: every numeric column except clocks/indices).
+    vibrato : bool
+        Compute the vibrato summaries (needs ``time_s`` and ``f0_hz``).
     acoustic_summaries : mapping of name -> callable, optional
         Extra per-session acoustic summaries: each callable receives one session's acoustic rows
-        (all frames, time-sorted) and returns a float, e.g. a vibrato extent in cents. Stored in
-        a column named by the key.
+        (all frames, time-sorted) and returns a float. Stored in a column named by the key.
 
     Returns
     -------
@@ -170,6 +134,11 @@ def session_summary(measures: pd.DataFrame, acoustics: pd.DataFrame | None = Non
     ------
     DataValueError
         When a ``by`` column is missing or ``stat`` is unknown.
+
+    Examples
+    --------
+    >>> per_session = session_summary(pd.read_parquet("out/measures.parquet"),
+    ...                               pd.read_parquet("out/acoustics.parquet"))  # doctest: +SKIP
     """
     keys = _as_list(by)
     if stat not in ("median", "mean"):
@@ -185,30 +154,107 @@ def session_summary(measures: pd.DataFrame, acoustics: pd.DataFrame | None = Non
     out["n_frames"] = grouped.size()
     out = out.join(grouped[cols].agg(stat))
     if acoustics is not None:
-        out = out.join(_acoustic_summary(acoustics, keys, stat, acoustic_summaries or {}), how="left")
+        out = out.join(_acoustic_summary(acoustics, keys, stat, vibrato, acoustic_summaries or {}),
+                       how="left")
     return out.reset_index()
 
 
-def _acoustic_summary(acoustics: pd.DataFrame, keys: list[str], stat: str,
+def _tuning(voiced: pd.DataFrame) -> pd.Series:
+    from .acoustics import formant_tuning
+
+    t = formant_tuning(voiced)
+    cents = t["f1_harmonic_cents"].to_numpy(float)
+    ok = np.isfinite(cents)
+    return pd.Series({"f1_f0_ratio": float(np.nanmedian(t["f1_f0_ratio"])) if ok.any() else math.nan,
+                      "f1_tuning_abs_cents": float(np.median(np.abs(cents[ok]))) if ok.any() else math.nan,
+                      "f1_tuned_fraction": float(np.mean(np.abs(cents[ok]) <= TUNED_CENTS))
+                      if ok.any() else math.nan})
+
+
+def _vibrato(session: pd.DataFrame) -> pd.Series:
+    from .acoustics import vibrato
+
+    v = vibrato(session[["time_s", "f0_hz"]])
+    v = v[v["vibrato_extent_cents"].notna()]
+    cols = ["vibrato_extent_cents", "vibrato_rate_hz", "vibrato_regularity"]
+    out = v[cols].median() if len(v) else pd.Series(math.nan, index=cols)
+    out["n_notes"] = len(v)
+    return out
+
+
+def _acoustic_summary(acoustics: pd.DataFrame, keys: list[str], stat: str, vibrato: bool,
                       extra: Mapping[str, Callable[[pd.DataFrame], float]]) -> pd.DataFrame:
     ac = acoustics.sort_values([*keys, "time_s"]) if "time_s" in acoustics else acoustics
     voiced = ac[ac["f0_hz"].notna()] if "f0_hz" in ac else ac
     meta = set(_constant_columns(ac, keys))
     cols = [c for c in _numeric_columns(ac, keys) if c not in meta]
-    g = voiced.groupby(keys, sort=False, dropna=False)
-    res = g[cols].agg(stat)
-    if {"f0_hz", "f1_hz"} <= set(ac.columns):
-        tune = formant_tuning(voiced)
-        tune[keys] = voiced[keys]
-        tg = tune.groupby(keys, sort=False, dropna=False)
-        res["f1_f0_ratio"] = tg["f1_f0_ratio"].median()
-        res["f1_tuning_abs_cents"] = tg["f1_tuning_cents"].apply(lambda s: s.abs().median())
-        res["f1_tuned_fraction"] = tg.apply(
-            lambda d: d["f1_tuned"][d["f1_tuning_cents"].notna()].mean(), include_groups=False)
+    res = voiced.groupby(keys, sort=False, dropna=False)[cols].agg(stat)
+    per_session = ac.groupby(keys, sort=False, dropna=False)
+    if {"f0_hz", "f1_hz", "f2_hz"} <= set(ac.columns):
+        res = res.join(voiced.groupby(keys, sort=False, dropna=False).apply(_tuning, include_groups=False))
+    if vibrato and {"time_s", "f0_hz"} <= set(ac.columns):
+        res = res.join(per_session.apply(_vibrato, include_groups=False))
     for name, fn in extra.items():
-        res[name] = ac.groupby(keys, sort=False, dropna=False).apply(
-            lambda d, fn=fn: float(fn(d)), include_groups=False)
+        res[name] = per_session.apply(lambda d, fn=fn: float(fn(d)), include_groups=False)
     return res
+
+
+def audio_summary(manifest, *, sessions: Sequence[str] | None = None, suppress_noise: bool = True,
+                  offsets: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Per-session measures that need the recording itself (not the frame-wise feature table).
+
+    Singer's formant (:func:`vtract.acoustics.singers_formant`, from the LTAS of the noise-suppressed
+    recording) for every session with audio; for wind sessions (group ``kind: wind`` or an
+    ``instrument`` group) also the counts of the note onsets :func:`vtract.acoustics.wind_events`
+    finds.
+
+    Parameters
+    ----------
+    manifest : Manifest
+        The study (e.g. ``vtract.datasets.load_demo()``).
+    sessions : sequence of str, optional
+        Session ids (default: all).
+    suppress_noise : bool
+        Remove the MRI gradient noise first (:func:`vtract.suppress_mri_noise`, frame period from
+        the sequence's fps).
+    offsets : mapping of session id -> float, optional
+        Audio offsets (s) of frame 0, e.g. from the batch's ``sync.json``; used to restrict the
+        analysis to the scan. Default: the manifest's, else the whole recording.
+
+    Returns
+    -------
+    DataFrame
+        ``session_id``, ``singers_formant_hz``, ``singers_formant_prominence_db`` (dB above the
+        1-5 kHz LTAS trend), ``singing_power_ratio_db``; wind sessions also ``n_attacks``,
+        ``n_tongued``, ``n_slurs``.
+    """
+    from . import acoustics
+    from .manifest import load_session
+
+    ids = list(sessions) if sessions is not None else [s.id for s in manifest.sessions]
+    rows = []
+    for sid in ids:
+        session = load_session(manifest, sid)
+        if session.audio is None:
+            continue
+        audio = session.audio
+        seq = session.sequence
+        if suppress_noise:
+            audio = acoustics.suppress_mri_noise(audio, frame_rate_hz=seq.fps)
+        off = (offsets or {}).get(sid, session.audio_offset_s)
+        span = {}
+        if off is not None and np.isfinite(off):
+            span = {"start_s": max(float(off), 0.0),
+                    "end_s": min(float(off) + seq.duration_s, audio.duration_s)}
+        row: dict[str, float | str] = {"session_id": sid}
+        row.update(acoustics.singers_formant(audio, **span))
+        group = session.group or {}
+        if str(group.get("kind", "")).lower() == "wind" or "instrument" in group:
+            ev = acoustics.wind_events(audio)
+            for kind in ("attack", "tongued", "slur"):
+                row[f"n_{kind}s" if kind != "tongued" else "n_tongued"] = int((ev["kind"] == kind).sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------------------------------
