@@ -12,6 +12,7 @@ import yaml
 from vtract import Sequence
 from vtract.io import write_sequence
 
+TONE_HZ = 233.0  # not a multiple of the 20 fps frame rate, so MRI-noise removal keeps it
 GROUPS = [{"style": "classical"}, {"style": "belting"}, {"instrument": "trumpet"}]
 
 
@@ -37,8 +38,8 @@ def make_study(root: Path, n_sessions: int = 3, n_frames: int = 12, *, corrupt: 
         entry = {"id": sid, "subject": f"sub{i % 2 + 1:02d}", "group": GROUPS[i % len(GROUPS)],
                  "task": "vowels", "sequence": f"{sid}.nii.gz"}
         if audio:
-            t = np.arange(int(n_frames / 20.0 * 8000)) / 8000
-            sf.write(root / f"{sid}.wav", 0.3 * np.sin(2 * np.pi * 220 * t), 8000)
+            t = np.arange(int(n_frames / 20.0 * 16000)) / 16000
+            sf.write(root / f"{sid}.wav", 0.3 * np.sin(2 * np.pi * TONE_HZ * t), 16000)
             entry.update(audio=f"{sid}.wav", audio_offset_s=0.0)
         sessions.append(entry)
     manifest = root / "study.yaml"

@@ -97,3 +97,25 @@ def test_existing_scheduler_address(study, tmp_path):
         assert cluster.scheduler_address.startswith("tcp://")
         assert len(cluster.workers) == 1
     assert len(pd.read_parquet(tmp_path / "out" / "frames.parquet")) == 36
+
+
+def test_acoustics_and_sync_steps(tmp_path):
+    from .conftest import TONE_HZ
+
+    manifest = make_study(tmp_path / "data", n_sessions=2, n_frames=40)
+    out = tmp_path / "out"
+    res = run_batch(manifest, out, workers=0, steps="acoustics,sync", quiet=True)
+    assert res.ok, res.failures.to_dict("records")
+    sync = json.loads((out / "sub01_s00" / "sync.json").read_text())
+    assert sync["audio_offset_s"] == 0.0 and sync["method"] == "metadata"
+    synced = pd.read_parquet(out / "synced.parquet")
+    assert len(synced) == 2 * 40
+    assert list(synced.columns[:4]) == ["session_id", "subject", "task", "style"]
+    np.testing.assert_allclose(synced["audio_time_s"], synced["time_s"])
+    voiced = synced["f0_hz"].dropna()
+    assert len(voiced) > 60
+    np.testing.assert_allclose(voiced.median(), TONE_HZ, rtol=0.01)
+    acoustics = pd.read_parquet(out / "acoustics.parquet")
+    assert {"session_id", "f0_hz", "f1_hz", "intensity_db"} <= set(acoustics.columns)
+    sessions = pd.read_csv(out / "sessions.csv")
+    assert sessions["sync_method"].tolist() == ["metadata", "metadata"]

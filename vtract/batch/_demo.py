@@ -138,7 +138,8 @@ def comparison_figures(out_dir: str | os.PathLike) -> list[Path]:
     if "instrument" in per:
         wind = per[per["instrument"].notna()]
         fig = group_boxplot(wind, WIND_MEASURES, by="instrument",
-                            order=_order(wind["instrument"], INSTRUMENT_ORDER), title="Wind instruments (one dot per session)")
+                            order=_order(wind["instrument"], INSTRUMENT_ORDER),
+                            title="Wind instruments (one dot per session)")
         written.append(save_figure(fig, out_dir / "figures" / "wind_instruments.png"))
     per.to_csv(out_dir / "figures" / "session_means.csv", index=False, float_format="%.4g")
     return written

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ from ..errors import VtractError
 from ..io import write_table
 
 __all__ = ["Step", "StepContext", "STEPS", "DEFAULT_STEPS", "OPTIONAL_STEPS", "resolve_steps",
-           "step_available", "call_with_supported", "voice_preset"]
+           "step_available", "voice_preset"]
 
 
 @dataclass
@@ -119,21 +118,6 @@ def step_available(step: Step) -> tuple[bool, str | None]:
     return True, None
 
 
-def call_with_supported(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call ``func`` with only the keyword arguments its signature accepts.
-
-    The batch passes context (``fps``, ``audio_offset_s`` ...) that some implementations use and others
-    do not; user settings are passed unfiltered, so a misspelt setting still raises.
-    """
-    try:
-        params = inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return func(*args, **kwargs)
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return func(*args, **kwargs)
-    return func(*args, **{k: v for k, v in kwargs.items() if k in params})
-
-
 # --------------------------------------------------------------------------------------------- steps
 
 def _read(ctx: StepContext) -> None:
@@ -202,57 +186,19 @@ def _segment(ctx: StepContext) -> None:
     with atomic_path(ctx.out_dir / "labels.nii.gz") as tmp:
         write_labels(np.asarray(seg.labels, dtype=np.uint8), tmp, like=seq)
     ctx.outputs.append("labels.nii.gz")
-    contours = _contours_table(seg)
-    if contours is not None:
-        ctx.write_df(contours, "contours.csv", "segment")
+    ctx.write_df(seg.contours_table(), "contours.csv", "segment")
     ctx.summary.update(_qc_summary(seg))
 
 
-def _contours_table(seg: Any) -> pd.DataFrame | None:
-    for name in ("contours_table", "contours_frame", "contours_df"):
-        obj = getattr(seg, name, None)
-        if obj is not None:
-            return obj() if callable(obj) else obj
-    c = getattr(seg, "contours", None)
-    if isinstance(c, pd.DataFrame):
-        return c
-    return None
-
-
 def _qc_summary(seg: Any) -> dict[str, Any]:
-    """Scalar QC fields from the segmentation (``qc_`` prefixed for sessions.csv)."""
-    summary: Any = None
-    try:
-        from .. import qc as qc_mod  # optional module of the segmentation issue
-
-        for name in ("summarize", "summary", "qc_summary"):
-            fn = getattr(qc_mod, name, None)
-            if callable(fn):
-                summary = fn(seg)
-                break
-    except ImportError:
-        pass
-    if summary is None:
-        for name in ("qc_summary", "summary", "qc"):
-            obj = getattr(seg, name, None)
-            if obj is not None:
-                summary = obj() if callable(obj) else obj
-                break
-    if summary is None:
-        return {}
-    if hasattr(summary, "to_dict") and not isinstance(summary, dict):
-        summary = summary.to_dict()
-    elif hasattr(summary, "__dataclass_fields__"):
-        from dataclasses import asdict
-
-        summary = asdict(summary)
-    if not isinstance(summary, dict):
-        return {"qc_summary": str(summary)}
+    """Scalar fields of :func:`vtract.qc.summary`, ``qc_`` prefixed (columns of sessions.csv)."""
     out: dict[str, Any] = {}
-    for k, v in summary.items():
+    for k, v in seg.summary().items():
+        if k in ("source", "n_frames", "fps"):  # already in the session record
+            continue
         if isinstance(v, bool | int | float | str | np.generic) or v is None:
-            key = k if str(k).startswith("qc_") else f"qc_{k}"
-            out[key] = v.item() if isinstance(v, np.generic) else v
+            out[k if str(k).startswith("qc_") else f"qc_{k}"] = v.item() if isinstance(
+                v, np.generic) else v
     return out
 
 
@@ -298,9 +244,9 @@ def _acoustics(ctx: StepContext) -> None:
     noise_opts = opts.pop("noise", {}) or {}
     if suppress:
         seq = ctx.session.sequence
-        audio = call_with_supported(acoustics.suppress_mri_noise, audio, fps=seq.fps,
-                                    audio_offset_s=ctx.session.audio_offset_s,
-                                    n_frames=seq.n_frames, **noise_opts)
+        # the gradient noise repeats with the frame clock (a frame is a whole number of TRs)
+        noise_opts.setdefault("frame_rate_hz", seq.fps)
+        audio = acoustics.suppress_mri_noise(audio, **noise_opts)
         ctx.results["clean_audio"] = audio
     df = acoustics.analyze_audio(audio, **opts)
     ctx.results["acoustics"] = df
@@ -310,57 +256,25 @@ def _acoustics(ctx: StepContext) -> None:
 
 def _sync(ctx: StepContext) -> None:
     from .. import sync
-    from .._atomic import atomic_write_text
-    from ._state import to_jsonable
 
     session = ctx.session
     if session.audio is None:
         ctx.notes.append("sync: no audio in the manifest; step skipped")
         return
-    result = call_with_supported(sync.synchronize, session, measures=ctx.results.get("measures"),
-                                 **ctx.opts("sync"))
-    report = _sync_report(result)
-    ctx.results["sync"] = report
-    import json
-
-    atomic_write_text(ctx.out_dir / "sync.json", json.dumps(to_jsonable(report), indent=2,
-                                                            allow_nan=True, default=str))
+    result = sync.synchronize(session, ctx.results.get("measures"), **ctx.opts("sync"))
+    with atomic_path(ctx.out_dir / "sync.json") as tmp:
+        result.to_json(tmp)
     ctx.outputs.append("sync.json")
+    report = result.to_dict()
+    ctx.results["sync"] = report
     ctx.summary.update({f"sync_{k}": report.get(k) for k in ("audio_offset_s", "method", "confidence",
                                                              "drift_ppm")})
-    ctx.session = session = session.with_offset(float(report["audio_offset_s"]))
-    synced = _synced_table(sync, session, ctx.results.get("measures"), ctx.results.get("acoustics"))
-    if synced is not None:
+    ctx.session = session = session.with_offset(float(result.audio_offset_s))
+    acoustic = ctx.results.get("acoustics")
+    if acoustic is not None:
+        synced = sync.synced_table(session, ctx.results.get("measures"), acoustic, result)
         ctx.results["synced"] = synced
         ctx.write_df(synced, "synced.csv", "sync")
-
-
-def _sync_report(result: Any) -> dict[str, Any]:
-    if isinstance(result, dict):
-        report = dict(result)
-    elif hasattr(result, "to_dict"):
-        report = dict(result.to_dict())
-    elif hasattr(result, "__dataclass_fields__"):
-        from dataclasses import asdict
-
-        report = asdict(result)
-    elif isinstance(result, int | float):
-        report = {"audio_offset_s": float(result)}
-    else:
-        raise VtractError(f"vtract.synchronize returned {type(result).__name__}; the batch expects a "
-                          "dict or object with audio_offset_s")
-    if report.get("audio_offset_s") is None:
-        raise VtractError("vtract.synchronize gave no audio_offset_s")
-    return report
-
-
-def _synced_table(sync_mod: Any, session: Any, measures: pd.DataFrame | None,
-                  acoustics: pd.DataFrame | None) -> pd.DataFrame | None:
-    for name in ("synced_table", "resample_to_frames", "frame_table"):
-        fn = getattr(sync_mod, name, None)
-        if callable(fn):
-            return call_with_supported(fn, session, measures=measures, acoustics=acoustics)
-    return None
 
 
 def _video(ctx: StepContext) -> None:
