@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vtract.batch._demo import comparison_figures, session_means
+from vtract.batch._demo import comparison_figures
 from vtract.plotting import group_boxplot, pretty_name, qc_figure
 
 
@@ -30,24 +30,16 @@ def _fake_run(out):
     pd.DataFrame(rows).to_parquet(out / "measures.parquet")
 
 
-def test_session_means(tmp_path):
-    _fake_run(tmp_path / "run")
-    per = session_means(pd.read_parquet(tmp_path / "run" / "measures.parquet"),
-                        ["larynx_height_mm", "lip_aperture_mm"])
-    assert list(per.session_id) == ["a1", "a2", "b1", "b2", "w1", "w2"]
-    assert per.set_index("session_id").loc["a2", "larynx_height_mm"] == pytest.approx(62.0)
-    assert per.set_index("session_id").loc["b1", "style"] == "belting"
-    assert "frame" not in per and "time_s" not in per
-
-
 def test_comparison_figures(tmp_path):
     run = tmp_path / "run"
     _fake_run(run)
     paths = comparison_figures(run)
     assert [p.name for p in paths] == ["singing_styles.png", "wind_instruments.png"]
     assert all(p.stat().st_size > 10_000 for p in paths)
-    means = pd.read_csv(run / "figures" / "session_means.csv")
-    assert len(means) == 6
+    per = pd.read_csv(run / "figures" / "session_summary.csv").set_index("session_id")
+    assert list(per.index) == ["a1", "a2", "b1", "b2", "w1", "w2"]
+    assert per.loc["a2", "larynx_height_mm"] == pytest.approx(62.0)  # median over frames
+    assert per.loc["b1", "style"] == "belting" and per.loc["w1", "lip_aperture_mm"] == 3.0
 
 
 def test_plotting_helpers():

@@ -8,15 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..errors import VtractError
 from ._runner import BatchResult, run_batch
 from ._steps import DEFAULT_STEPS, STEPS, step_available
 
-__all__ = ["run_demo", "DemoResult", "session_means", "comparison_figures", "SINGING_MEASURES",
-           "WIND_MEASURES"]
+__all__ = ["run_demo", "DemoResult", "comparison_figures", "SINGING_MEASURES", "WIND_MEASURES"]
 
 log = logging.getLogger("vtract.batch")
 
@@ -57,91 +55,47 @@ class DemoResult:
         return "\n".join(lines)
 
 
-def session_means(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """Per-session means of per-frame columns, keeping the metadata columns.
-
-    Parameters
-    ----------
-    table : DataFrame
-        A combined table (``measures.parquet``) with ``session_id`` and metadata columns.
-    columns : sequence of str
-        Value columns to average (NaN frames ignored).
-
-    Returns
-    -------
-    DataFrame
-        One row per session: metadata columns (constant within a session) then the means.
-    """
-    cols = [c for c in columns if c in table.columns]
-    meta = [c for c in table.columns
-            if not pd.api.types.is_numeric_dtype(table[c]) and c not in cols]
-    if "session_id" not in meta:
-        meta.insert(0, "session_id")
-    first = table.groupby("session_id", sort=False)[[c for c in meta if c != "session_id"]].first()
-    means = table.groupby("session_id", sort=False)[cols].mean()
-    return first.join(means).reset_index()
-
-
-def _vibrato_extent(out_dir: Path, session_ids: Sequence[str]) -> pd.Series:
-    """Vibrato extent (cents) per session from its acoustics table (vtract.acoustics)."""
-    from .. import acoustics
-
-    fn = getattr(acoustics, "vibrato", None) or getattr(acoustics, "vibrato_stats", None)
-    values = {}
-    for sid in session_ids:
-        p = out_dir / sid / "acoustics.csv"
-        if fn is None or not p.exists():
-            continue
-        res = fn(pd.read_csv(p))
-        if isinstance(res, pd.DataFrame):
-            col = next((c for c in res.columns if "extent" in c), None)
-            values[sid] = float(res[col].median()) if col and len(res) else np.nan
-        elif isinstance(res, dict):
-            values[sid] = float(next((v for k, v in res.items() if "extent" in k), np.nan))
-    return pd.Series(values, name="vibrato_extent_cents", dtype=float)
-
-
 def comparison_figures(out_dir: str | os.PathLike) -> list[Path]:
-    """Per-group box plots of session means: singing styles and wind instruments.
+    """Per-group box plots of session medians: singing styles and wind instruments.
+
+    Session summaries come from :func:`vtract.compare.session_summary` (per-frame medians of the
+    measures; vibrato extent from the acoustic table); they are also written to
+    ``figures/session_summary.csv``.
 
     Parameters
     ----------
     out_dir : path
-        A run folder with ``measures.parquet`` (and ``acoustics`` per session for vibrato).
+        A run folder with ``measures.parquet`` (and ``acoustics.parquet`` for vibrato).
 
     Returns
     -------
     list of Path
         The PNG files written to ``out_dir/figures/``.
     """
+    from ..compare import session_summary
     from ..plotting import group_boxplot, save_figure
 
     out_dir = Path(out_dir)
     src = out_dir / "measures.parquet"
     if not src.exists():
         return []
-    measures = pd.read_parquet(src)
-    per = session_means(measures, sorted(set(SINGING_MEASURES + WIND_MEASURES)))
+    acoustics = pd.read_parquet(out_dir / "acoustics.parquet") \
+        if (out_dir / "acoustics.parquet").exists() else None
+    per = session_summary(pd.read_parquet(src), acoustics)
     written = []
     if "style" in per:
-        sing = per[per["style"].notna()].copy()
-        try:
-            vib = _vibrato_extent(out_dir, list(sing["session_id"]))
-        except ImportError:
-            vib = pd.Series(dtype=float)
-        if len(vib):
-            sing = sing.merge(vib.rename_axis("session_id").reset_index(), on="session_id", how="left")
-        cols = [*SINGING_MEASURES, *(["vibrato_extent_cents"] if len(vib) else [])]
+        sing = per[per["style"].notna()]
+        cols = [*SINGING_MEASURES, "vibrato_extent_cents"]
         fig = group_boxplot(sing, cols, by="style", order=_order(sing["style"], STYLE_ORDER),
-                            title="Singing styles (one dot per session)")
+                            title="Singing styles (session medians, one dot per session)")
         written.append(save_figure(fig, out_dir / "figures" / "singing_styles.png"))
     if "instrument" in per:
         wind = per[per["instrument"].notna()]
         fig = group_boxplot(wind, WIND_MEASURES, by="instrument",
                             order=_order(wind["instrument"], INSTRUMENT_ORDER),
-                            title="Wind instruments (one dot per session)")
+                            title="Wind instruments (session medians, one dot per session)")
         written.append(save_figure(fig, out_dir / "figures" / "wind_instruments.png"))
-    per.to_csv(out_dir / "figures" / "session_means.csv", index=False, float_format="%.4g")
+    per.to_csv(out_dir / "figures" / "session_summary.csv", index=False, float_format="%.4g")
     return written
 
 
