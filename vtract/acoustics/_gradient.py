@@ -294,7 +294,7 @@ def find_gradient_noise(x: np.ndarray, sr: float, *, period_s: float,
         i1 = min(x.size, int((c_on + 2 * period) * sr))
         k, con = _change_point(y[i0:i1], gn.predict(t_all[i0:i1]), rising=True)
         if 0 < k < i1 - i0:
-            gn.onset_s, gn.onset_contrast = (i0 + k) / sr, con
+            gn.onset_s, gn.onset_contrast = _snap_onset(gn, (i0 + k) / sr), con
     if c_end < dur - 1.5 * period:
         i0 = max(0, int((c_end - 3 * period) * sr))
         i1 = min(x.size, int((c_end + 2 * period) * sr))
@@ -306,6 +306,40 @@ def find_gradient_noise(x: np.ndarray, sr: float, *, period_s: float,
     return gn
 
 
+def _rises(gn: GradientNoise) -> tuple[np.ndarray, np.ndarray, float]:
+    """Template phases (samples of the template) where a noise burst begins, its envelope."""
+    tm = gn.template
+    m = tm.size
+    env = ndimage.uniform_filter1d(np.abs(tm), size=max(3, m // 200), mode="wrap")
+    thr = 0.2 * env.max()
+    rises = np.flatnonzero((env >= thr) & (np.roll(env, 1) < thr))
+    return rises, env, thr
+
+
+def _snap_onset(gn: GradientNoise, t_on: float) -> float:
+    """Move an onset found in the quiet gap before a burst to where that burst begins.
+
+    Before the first burst the predicted noise is only the previous period's decaying tail, so
+    the least-squares onset is poorly defined there and tends to land early; the acquisition
+    starts where the first burst begins. Continuous noise (no burst starts) is left as it is.
+    """
+    rises, env, thr = _rises(gn)
+    if rises.size == 0:
+        return t_on
+    m = gn.template.size
+    ph = np.mod((t_on - gn.ref_s) / gn.period_s, 1.0) * m
+    ahead = np.mod(rises - ph, m)
+    j = int(np.argmin(ahead))
+    n_ahead = int(np.ceil(ahead[j]))
+    quiet = env[(int(ph) + np.arange(n_ahead)) % m]
+    if n_ahead > 0 and quiet.size and np.max(quiet) < thr:
+        return t_on + float(ahead[j]) / m * gn.period_s
+    behind = np.mod(ph - rises, m)
+    if np.min(behind) < 0.02 * m:  # just past a burst start
+        return t_on - float(np.min(behind)) / m * gn.period_s
+    return t_on
+
+
 def _snap_end(gn: GradientNoise, t_end: float) -> float:
     """Move a noise end found in a quiet tail to where the next noise burst would have begun.
 
@@ -314,13 +348,10 @@ def _snap_end(gn: GradientNoise, t_end: float) -> float:
     acquisition ends where the next burst would have started (frames start with a readout, as the
     onset estimate assumes too). Continuous noise has no burst starts and is left as it is.
     """
-    tm = gn.template
-    m = tm.size
-    env = ndimage.uniform_filter1d(np.abs(tm), size=max(3, m // 200), mode="wrap")
-    thr = 0.2 * env.max()
-    rises = np.flatnonzero((env >= thr) & (np.roll(env, 1) < thr))
+    rises, env, thr = _rises(gn)
     if rises.size == 0:
         return t_end
+    m = gn.template.size
     ph_end = np.mod((t_end - gn.ref_s) / gn.period_s, 1.0) * m
     ahead = np.mod(rises - ph_end, m)
     if np.min(np.minimum(ahead, m - ahead)) < 0.01 * m:  # already at a burst start

@@ -1,0 +1,109 @@
+"""synchronize / synced_table: known offsets (+/-), frame rates, drift, short audio, images."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vtract.acoustics import analyze_audio
+from vtract.errors import MissingMetadataError, SyncError, VtractWarning
+from vtract.sync import SyncResult, synced_table, synchronize
+
+from ._helpers import noisy_session
+
+
+@pytest.mark.parametrize("fps, offset", [(23.0, 0.5123), (50.0, 0.2031), (83.0, 0.7777),
+                                         (50.0, -0.3)])
+def test_offset_within_1ms(fps, offset):
+    n = int(2.5 * fps)
+    s, _ = noisy_session(fps=fps, offset_s=offset, n_frames=n, audio_s=4.0)
+    r = synchronize(s)
+    assert abs(r.audio_offset_s - offset) < 1e-3
+    assert r.method == ("gradient-noise" if offset > 0 else "gradient-noise-end")
+    assert 0.5 <= r.confidence <= 1
+
+
+def test_drift_estimated():
+    s, _ = noisy_session(fps=50.0, offset_s=0.25, n_frames=175, audio_s=4.0, drift_ppm=200.0)
+    r = synchronize(s)
+    assert abs(r.drift_ppm - 200.0) < 30
+    assert abs(r.audio_offset_s - 0.25) < 1e-3
+    assert r.frame_period_audio_s == pytest.approx((1 + r.drift_ppm * 1e-6) / 50.0)
+
+
+def test_metadata_wins_and_is_cross_checked(tmp_path):
+    s, _ = noisy_session(offset_s=0.5, metadata_offset=0.52)
+    r = synchronize(s)
+    assert r.method == "metadata" and r.audio_offset_s == 0.52 and r.confidence == 1.0
+    assert any("differs from the gradient-noise" in w for w in r.warnings)
+    p = r.to_json(tmp_path / "sync.json")
+    d = json.loads(p.read_text())
+    assert d["audio_offset_s"] == 0.52 and d["method"] == "metadata" and "drift_ppm" in d
+
+
+def test_audio_shorter_than_sequence_gives_nan_rows():
+    s, _ = noisy_session(fps=23.0, offset_s=1.0, n_frames=80, audio_s=3.0)
+    r = synchronize(s)
+    assert any("does not cover" in w for w in r.warnings)
+    feats = analyze_audio(s.audio)
+    with pytest.warns(VtractWarning, match="outside the audio"):
+        t = synced_table(s, None, feats, r)
+    start = r.audio_offset_s + np.arange(80) / 23.0
+    outside = start + 1 / 23.0 > 3.0
+    assert t.loc[outside, "intensity_db"].isna().all()
+    # frames well inside the audio have values (the last ~50 ms lack a full Praat window)
+    assert t.loc[start + 1 / 23.0 < 3.0 - 0.05, "intensity_db"].notna().all()
+
+
+def test_synced_table_averages_over_frame_span():
+    s, _ = noisy_session(fps=23.0, offset_s=0.5, n_frames=40, audio_s=3.0)
+    r = SyncResult(0.5, "metadata", 1.0, 0.0, 23.0, 40, 3.0)
+    t_ac = np.arange(0, 3.0, 0.005) + 0.0025
+    acoustics = pd.DataFrame({"time_s": t_ac, "x_db": t_ac * 10})
+    measures = pd.DataFrame({"frame": np.arange(40), "time_s": 0.0,
+                             "lip_aperture_mm": np.arange(40.0)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t = synced_table(s, measures, acoustics, r)
+    assert list(t.columns[:4]) == ["frame", "time_s", "audio_time_s", "lip_aperture_mm"]
+    np.testing.assert_allclose(t["time_s"], (np.arange(40) + 0.5) / 23.0)
+    np.testing.assert_allclose(t["audio_time_s"], 0.5 + (np.arange(40) + 0.5) / 23.0)
+    k = 7
+    a, b = 0.5 + k / 23.0, 0.5 + (k + 1) / 23.0
+    inside = (t_ac >= a) & (t_ac < b)
+    assert t.loc[k, "x_db"] == pytest.approx(np.mean(t_ac[inside] * 10))
+
+
+def test_image_cross_check_and_image_only_estimate():
+    s, clean = noisy_session(fps=23.0, offset_s=0.5, n_frames=60, audio_s=4.0)
+    sr = clean.sample_rate_hz
+    # an articulator that opens with the voice level: per-frame RMS of the clean audio
+    start = 0.5 + np.arange(60) / 23.0
+    lev = np.array([np.sqrt(np.mean(clean.samples[int(a * sr): int((a + 1 / 23.0) * sr)] ** 2))
+                    for a in start])
+    rng = np.random.default_rng(0)
+    lev = lev * (1 + 0.8 * np.sin(np.arange(60) / 3.0)) + rng.normal(0, 1e-3, 60)
+    # modulate the voice with the same envelope so the image measure and the sound agree
+    env = np.interp(np.arange(clean.n_samples) / sr, start + 0.5 / 23.0,
+                    1 + 0.8 * np.sin(np.arange(60) / 3.0))
+    audio = s.audio.replace(samples=s.audio.samples - clean.samples + clean.samples * env)
+    s2 = type(s)(s.sequence, audio=audio, session_id="img")
+    m = pd.DataFrame({"frame": np.arange(60), "lip_aperture_mm": 20 * lev / lev.max()})
+    r = synchronize(s2, m)
+    assert r.details["image_check"]["best_lag_frames"] == 0
+    assert r.details["image_check"]["best_corr"] > 0.5
+
+
+def test_errors():
+    s, _ = noisy_session()
+    with pytest.raises(MissingMetadataError, match="no audio"):
+        synchronize(type(s)(s.sequence, audio=None))
+    from vtract.acoustics import synth_vowel
+
+    quiet = type(s)(s.sequence, audio=synth_vowel(duration_s=3.0))
+    with pytest.raises(SyncError, match="no gradient"):
+        synchronize(quiet)
