@@ -222,3 +222,38 @@ def test_frame_figure_and_browser():
     first = image.value
     slider.value = 2
     assert image.value != first and image.value[:4] == b"\x89PNG"
+
+
+def test_label_and_measure_agreement():
+    truth = np.zeros((3, 10, 10), np.uint8)
+    truth[:, 2:6, 2:6] = 1            # airway 16 px
+    truth[:, 7:9, 2:6] = 2            # tongue 8 px
+    pred = truth.copy()
+    pred[:, 2:6, 2:4] = 0             # half the airway missed
+    res = vc.label_agreement(pred, truth, structures=[1, 2, 4]).set_index("structure")
+    assert res.loc["airway", "dice"] == pytest.approx(2 * 8 / (8 + 16))
+    assert res.loc["tongue", "dice"] == 1.0
+    assert np.isnan(res.loc["velum", "dice"]) and res.loc["velum", "n_frames"] == 0
+    with pytest.raises(DataValueError, match="shape"):
+        vc.label_agreement(pred[:2], truth)
+    tm = pd.DataFrame({"frame": range(5), "time_s": np.arange(5) * 0.1, "jaw_opening_mm": [1.0, 2, 3, 4, 5]})
+    est = tm.assign(jaw_opening_mm=tm.jaw_opening_mm + 0.5)
+    est.loc[4, "jaw_opening_mm"] = np.nan
+    a = vc.measure_agreement(est, tm).set_index("measure").loc["jaw_opening_mm"]
+    assert a.n == 4 and a.bias == pytest.approx(0.5) and a.mae == pytest.approx(0.5)
+    assert a.r == pytest.approx(1.0)
+
+
+def test_constriction_events_and_lags():
+    t = (np.arange(40) + 0.5) / 20.0                       # 20 fps frame centres
+    cd = np.full(40, 6.0)
+    cd[10:15] = 0.0                                        # closed on frames 10..14
+    m = pd.DataFrame({"time_s": t, "tongue_tip_cd_mm": cd})
+    ev = vc.constriction_events(m, threshold_mm=3.0)
+    assert list(ev.kind) == ["closure", "release"]
+    # crossing halfway between frame centres 9 and 10 (0.475, 0.525) -> 0.5 s; release at 0.75 s
+    assert ev.time_s.tolist() == pytest.approx([0.5, 0.75])
+    lags = vc.event_lags(ev.time_s[ev.kind == "release"], [0.2, 0.77, 1.5], max_lag_s=0.05)
+    assert lags.lag_s.tolist() == pytest.approx([0.02])
+    none = vc.event_lags([0.1], [0.5], max_lag_s=0.05)
+    assert np.isnan(none.lag_s[0])

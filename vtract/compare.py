@@ -13,6 +13,9 @@ functions over tidy :class:`pandas.DataFrame` tables (the batch's combined ``mea
   per subject (:func:`statsmodels.formula.api.mixedlm`), falling back with a :class:`VtractWarning` to OLS
   with cluster-robust (by subject) standard errors when the mixed model cannot be fitted;
 - :func:`compare_groups` runs it over several values and returns one tidy table (Holm-adjusted p);
+- :func:`label_agreement` / :func:`measure_agreement` score a segmentation against ground truth;
+  :func:`constriction_events`, :func:`event_lags` and :func:`articulation_timing` time articulatory
+  gestures against acoustic onsets;
 - :func:`forest_plot`, :func:`formant_tuning_plot` and :func:`save_figure` make publication figures
   (PDF/PNG/SVG); :func:`frame_figure` / :func:`frame_browser` show single frames with labels and
   contours (an ipywidgets slider in Jupyter).
@@ -44,8 +47,9 @@ from ._atomic import atomic_path
 from .errors import DataValueError, VtractWarning
 
 __all__ = ["session_summary", "audio_summary", "TUNED_CENTS", "group_differences", "compare_groups",
-           "hedges_g", "forest_plot", "formant_tuning_plot", "frame_figure", "frame_browser", "save_figure",
-           "DIFFERENCE_COLUMNS"]
+           "hedges_g", "label_agreement", "measure_agreement", "constriction_events", "event_lags",
+           "articulation_timing", "forest_plot", "formant_tuning_plot", "frame_figure", "frame_browser",
+           "save_figure", "DIFFERENCE_COLUMNS"]
 
 #: per-frame columns that are clocks or indices, never summarised as measures
 _CLOCK_COLUMNS = {"frame", "time_s", "audio_time_s", "point"}
@@ -567,6 +571,226 @@ def compare_groups(table: pd.DataFrame, values: Sequence[str], group: str,
             adj[ok] = multipletests(p[ok], method=p_adjust)[1]
         out["model_p_adj"] = adj
     return out
+
+
+# --------------------------------------------------------------------------------------------------
+# agreement with ground truth, and event timing
+# --------------------------------------------------------------------------------------------------
+def label_agreement(labels: np.ndarray, truth: np.ndarray,
+                    structures: Sequence[int] | None = None) -> pd.DataFrame:
+    """Dice overlap of label maps with ground truth, per structure.
+
+    Parameters
+    ----------
+    labels, truth : ndarray of uint8, shape (n_frames, ny, nx)
+        Label maps on the same grid (values from :mod:`vtract.labels`).
+    structures : sequence of int, optional
+        Label values to score (default: airway, tongue, hard palate, velum).
+
+    Returns
+    -------
+    DataFrame
+        One row per structure: ``structure`` (name), ``label`` (value), ``dice`` (pooled over all
+        frames, 0-1), ``dice_median`` (median of the per-frame Dice), ``dice_p05`` (5th percentile:
+        the worst frames), ``n_frames`` (frames where either map has the structure).
+    """
+    from . import labels as L
+
+    a, b = np.asarray(labels), np.asarray(truth)
+    if a.shape != b.shape:
+        raise DataValueError(f"label_agreement: labels {a.shape} and truth {b.shape} differ in shape; "
+                             "both must be on the frame grid")
+    values = list(structures) if structures is not None else [L.AIRWAY, L.TONGUE, L.HARD_PALATE, L.VELUM]
+    rows = []
+    for v in values:
+        pa, pb = a == v, b == v
+        inter = np.logical_and(pa, pb).sum(axis=(1, 2))
+        tot = pa.sum(axis=(1, 2)) + pb.sum(axis=(1, 2))
+        present = tot > 0
+        per_frame = 2.0 * inter[present] / tot[present]
+        rows.append({"structure": L.LABELS.get(v, str(v)), "label": int(v),
+                     "dice": float(2.0 * inter.sum() / tot.sum()) if tot.sum() else math.nan,
+                     "dice_median": float(np.median(per_frame)) if present.any() else math.nan,
+                     "dice_p05": float(np.percentile(per_frame, 5)) if present.any() else math.nan,
+                     "n_frames": int(present.sum())})
+    return pd.DataFrame(rows)
+
+
+def measure_agreement(measures: pd.DataFrame, truth: pd.DataFrame, columns: Sequence[str] | None = None,
+                      *, on: str = "frame") -> pd.DataFrame:
+    """Errors of per-frame measures against ground-truth measures.
+
+    Parameters
+    ----------
+    measures, truth : DataFrame
+        Per-frame tables with the same column names (``vtract.measure`` output and, e.g., the
+        phantom's ``ground_truth: measures`` CSV), joined on ``on``.
+    columns : sequence of str, optional
+        Measures to score (default: the numeric columns present in both, except clocks and the
+        distance/area-function samples ``df_*``/``af_*``).
+    on : str
+        Join column.
+
+    Returns
+    -------
+    DataFrame
+        One row per measure: ``measure``, ``n`` (frames defined in both), ``bias`` (mean of
+        estimate - truth, in the measure's unit), ``mae`` (mean absolute error), ``rmse``, ``r``
+        (Pearson correlation; NaN when either side is constant), ``truth_sd`` (SD of the truth,
+        to judge the errors against).
+    """
+    m = measures.merge(truth, on=on, suffixes=("", "__truth"))
+    if columns is None:
+        columns = [c for c in measures.columns if c in truth.columns and c not in _CLOCK_COLUMNS
+                   and c != on and not c.startswith(("df_", "af_"))
+                   and pd.api.types.is_numeric_dtype(measures[c])]
+    rows = []
+    for c in columns:
+        est, tru = m[c].to_numpy(float), m[f"{c}__truth"].to_numpy(float)
+        ok = np.isfinite(est) & np.isfinite(tru)
+        e = est[ok] - tru[ok]
+        r = math.nan
+        if ok.sum() > 2 and np.std(est[ok]) > 0 and np.std(tru[ok]) > 0:
+            r = float(np.corrcoef(est[ok], tru[ok])[0, 1])
+        rows.append({"measure": c, "n": int(ok.sum()),
+                     "bias": float(e.mean()) if ok.any() else math.nan,
+                     "mae": float(np.abs(e).mean()) if ok.any() else math.nan,
+                     "rmse": float(np.sqrt((e ** 2).mean())) if ok.any() else math.nan, "r": r,
+                     "truth_sd": float(np.std(tru[ok])) if ok.any() else math.nan})
+    return pd.DataFrame(rows)
+
+
+def constriction_events(measures: pd.DataFrame, column: str = "tongue_tip_cd_mm", *,
+                        threshold_mm: float = 2.0, min_gap_s: float = 0.04) -> pd.DataFrame:
+    """Find the times at which a constriction closes and releases, from a per-frame measure.
+
+    A closure is a downward crossing of ``threshold_mm`` and a release the next upward crossing; the
+    crossing time is interpolated linearly between frame centres (sub-frame timing).
+
+    Parameters
+    ----------
+    measures : DataFrame
+        Per-frame table with ``time_s`` (frame centres, s) and ``column`` (mm, NaN where undefined).
+    column : str
+        The constriction degree, e.g. ``tongue_tip_cd_mm`` (tonguing), ``lip_aperture_mm``.
+    threshold_mm : float
+        Below this the constriction counts as closed.
+    min_gap_s : float
+        Crossings closer than this to the previous one of the same kind are dropped (flicker).
+
+    Returns
+    -------
+    DataFrame
+        ``time_s`` (image clock), ``kind`` (``"closure"`` or ``"release"``), ``measure``.
+    """
+    t = measures["time_s"].to_numpy(float)
+    y = measures[column].to_numpy(float)
+    ok = np.isfinite(y)
+    t, y = t[ok], y[ok]
+    below = y < threshold_mm
+    rows = []
+    last: dict[str, float] = {}
+    for i in np.flatnonzero(below[1:] != below[:-1]):
+        kind = "closure" if below[i + 1] else "release"
+        frac = (threshold_mm - y[i]) / (y[i + 1] - y[i]) if y[i + 1] != y[i] else 0.5
+        tc = float(t[i] + frac * (t[i + 1] - t[i]))
+        if tc - last.get(kind, -np.inf) >= min_gap_s:
+            rows.append({"time_s": tc, "kind": kind, "measure": column})
+            last[kind] = tc
+    return pd.DataFrame(rows, columns=["time_s", "kind", "measure"])
+
+
+def event_lags(reference_s: Sequence[float], events_s: Sequence[float], *,
+               max_lag_s: float = 0.1) -> pd.DataFrame:
+    """Match each reference event to the nearest other event and report the lag.
+
+    Parameters
+    ----------
+    reference_s : sequence of float
+        Reference event times, s (e.g. MRI release times on the image clock).
+    events_s : sequence of float
+        Other event times on the same clock, s (e.g. acoustic onsets mapped to the image clock).
+    max_lag_s : float
+        Largest absolute lag accepted as a match.
+
+    Returns
+    -------
+    DataFrame
+        One row per reference event: ``reference_s``, ``event_s`` (NaN if unmatched) and ``lag_s``
+        (event minus reference, s; positive = the other event comes later).
+    """
+    ref = np.asarray(reference_s, float)
+    ev = np.sort(np.asarray(events_s, float))
+    rows = []
+    for r in ref:
+        if ev.size:
+            j = int(np.argmin(np.abs(ev - r)))
+            if abs(ev[j] - r) <= max_lag_s:
+                rows.append({"reference_s": r, "event_s": ev[j], "lag_s": ev[j] - r})
+                continue
+        rows.append({"reference_s": r, "event_s": math.nan, "lag_s": math.nan})
+    return pd.DataFrame(rows, columns=["reference_s", "event_s", "lag_s"])
+
+
+def articulation_timing(manifest, run_dir: str | os.PathLike, *, sessions: Sequence[str] | None = None,
+                        column: str = "tongue_tip_cd_mm", threshold_mm: float = 2.0,
+                        acoustic_kinds: Sequence[str] = ("tongued", "attack"),
+                        max_lag_s: float = 0.1) -> pd.DataFrame:
+    """MRI constriction releases against acoustic note onsets, per event, over a batch run.
+
+    For each session: releases of ``column`` from the batch's ``measures.csv``
+    (:func:`constriction_events`), note onsets from the noise-suppressed recording
+    (:func:`vtract.acoustics.wind_events`) mapped to the image clock with the batch's
+    ``sync.json`` offset (image time = audio time - ``audio_offset_s`` + ``t0_s``), then
+    :func:`event_lags`. In tonguing, the tongue tip leaves the alveolar ridge and the note sounds:
+    the lag is the articulatory-acoustic delay (plus segmentation and frame-rate jitter).
+
+    Parameters
+    ----------
+    manifest : Manifest
+        The study.
+    run_dir : path
+        The batch run folder (``vtract.run_batch`` output).
+    sessions : sequence of str, optional
+        Session ids (default: every session with ``measures.csv`` and ``sync.json``).
+    column, threshold_mm
+        As in :func:`constriction_events`.
+    acoustic_kinds : sequence of str
+        Kinds of :func:`~vtract.acoustics.wind_events` counted as onsets.
+    max_lag_s : float
+        Largest lag accepted as a match (s).
+
+    Returns
+    -------
+    DataFrame
+        One row per MRI release: ``session_id``, ``subject``, group keys, ``reference_s`` (MRI
+        release, image clock), ``event_s`` (acoustic onset, image clock), ``lag_s``.
+    """
+    import json
+
+    from . import acoustics
+    from .manifest import load_session
+
+    run_dir = Path(run_dir)
+    ids = list(sessions) if sessions is not None else [s.id for s in manifest.sessions]
+    parts = []
+    for sid in ids:
+        mpath, spath = run_dir / sid / "measures.csv", run_dir / sid / "sync.json"
+        if not (mpath.exists() and spath.exists()):
+            continue
+        session = load_session(manifest, sid)
+        offset = float(json.loads(spath.read_text())["audio_offset_s"])
+        rel = constriction_events(pd.read_csv(mpath), column, threshold_mm=threshold_mm)
+        rel = rel[rel["kind"] == "release"]
+        clean = acoustics.suppress_mri_noise(session.audio, frame_rate_hz=session.sequence.fps)
+        ev = acoustics.wind_events(clean)
+        onsets = ev.loc[ev["kind"].isin(list(acoustic_kinds)), "time_s"].to_numpy(float)
+        onsets = onsets - offset + session.sequence.t0_s
+        lags = event_lags(rel["time_s"], onsets, max_lag_s=max_lag_s)
+        meta = {"session_id": sid, "subject": session.subject, **dict(session.group or {})}
+        parts.append(lags.assign(**meta)[[*meta, *lags.columns]])
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["session_id", "subject", "reference_s", "event_s", "lag_s"])
 
 
 # --------------------------------------------------------------------------------------------------
