@@ -130,7 +130,7 @@ def measure(seg: Segmentation, *, n_samples: int = 32, alpha: float = 1.6,
         if plane is not None:
             c, nrm = plane
             larynx = float(np.dot(mid[0] - c, nrm))
-            tongue = lo[epi:alv + 1]
+            tongue = lo[epi:lm['tongue_tip'] + 1]
             dorsum_h = float(np.min((tongue - c) @ nrm)) if len(tongue) else np.nan
         else:
             larynx = dorsum_h = np.nan

@@ -9,7 +9,8 @@ the wall geometry alone (no per-speaker template):
 * the **posterior nasal spine** (palate/velum junction) is where the upper wall, followed forward
   from the velum tip, becomes flat (within ``flat_deg`` of horizontal) after at least
   ``min_velum_mm``; the **alveolar ridge** is where it starts to descend towards the incisors;
-* the **epiglottis tip** is the largest forward jump of the lower wall in the lower pharynx.
+* the **epiglottis tip** is the largest forward jump of the lower wall in the lower pharynx;
+* the **tongue tip** ends the lower wall's smooth run forward of the alveolar index.
 
 Each rule has an anatomical fallback (typical adult proportions) when the image does not show it.
 """
@@ -32,6 +33,7 @@ class WallLandmarks:
     pns: int
     alveolar: int
     epiglottis: int
+    tongue_tip: int
 
 
 def _arc(pts: np.ndarray) -> np.ndarray:
@@ -41,7 +43,8 @@ def _arc(pts: np.ndarray) -> np.ndarray:
 
 def find_landmarks(mid: np.ndarray, upper: np.ndarray, lower: np.ndarray, px_mm: float, *,
                    flat_deg: float = 30.0, min_velum_mm: float = 10.0,
-                   max_velum_mm: float = 35.0, max_palate_mm: float = 55.0) -> WallLandmarks:
+                   max_velum_mm: float = 35.0, max_palate_mm: float = 55.0,
+                   desc_deg: float = 40.0) -> WallLandmarks:
     """Find wall landmarks on one frame's midline and walls (pixel coordinates, x = col, y = row).
 
     Parameters
@@ -83,7 +86,7 @@ def find_landmarks(mid: np.ndarray, upper: np.ndarray, lower: np.ndarray, px_mm:
     pns_rel = min(pns_rel, int(np.searchsorted(arc, max_velum_mm)), len(up) - 3)
     pns = velum_tip + max(pns_rel, 1)
     arc_p = (arc - arc[pns - velum_tip])
-    desc = np.nonzero((ang > 40.0) & (arc_p > 15.0))[0]
+    desc = np.nonzero((ang > desc_deg) & (arc_p > 15.0))[0]
     alv_rel = int(desc[0]) if desc.size else len(up) - 3
     alv_rel = min(alv_rel, int(np.searchsorted(arc_p, max_palate_mm)), len(up) - 2)
     alveolar = max(velum_tip + alv_rel, pns + 2)
@@ -93,5 +96,15 @@ def find_landmarks(mid: np.ndarray, upper: np.ndarray, lower: np.ndarray, px_mm:
     jl = np.hypot(*np.diff(lower, axis=0).T)[lo_e:hi_e]
     epiglottis = lo_e + int(np.argmax(jl)) + 1 if jl.size and jl.max() > 2.0 else int(0.15 * n)
     epiglottis = min(epiglottis, bend - 1) if bend > 1 else epiglottis
+    # tongue tip: follow the lower wall forward from the alveolar index until it jumps (to the
+    # lower incisors / lip) or 12 mm of arc
+    tip = alveolar
+    arc_lo = _arc(lower[alveolar:]) * px_mm
+    steps = np.hypot(*np.diff(lower[alveolar:], axis=0).T)
+    for j, st in enumerate(steps):
+        if st > 1.5 or arc_lo[j + 1] > 12.0:
+            break
+        tip = alveolar + j + 1
     return WallLandmarks(bend=int(bend), velum_tip=int(velum_tip), pns=int(min(pns, n - 2)),
-                         alveolar=int(alveolar), epiglottis=int(max(epiglottis, 1)))
+                         alveolar=int(alveolar), epiglottis=int(max(epiglottis, 1)),
+                         tongue_tip=int(tip))

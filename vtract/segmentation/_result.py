@@ -37,7 +37,7 @@ class Segmentation:
     width_px : ndarray float32, shape (n, n_points)
         Cross distance between the walls along each grid line (pixels, 0 at a closure, NaN where
         no wall was found).
-    landmarks : ndarray int16, shape (n, 5)
+    landmarks : ndarray int16, shape (n, 6)
         Per-frame wall landmark indices, columns :attr:`LANDMARK_NAMES`.
     palate_px : ndarray float32, shape (k, 2)
         Oral surface of the hard palate (fixed: found on the reference image), pixels.
@@ -64,7 +64,7 @@ class Segmentation:
     flags: pd.DataFrame
     settings: Mapping[str, Any] = field(default_factory=dict)
 
-    LANDMARK_NAMES = ("bend", "velum_tip", "pns", "alveolar", "epiglottis")
+    LANDMARK_NAMES = ("bend", "velum_tip", "pns", "alveolar", "epiglottis", "tongue_tip")
 
     # -- basic properties -----------------------------------------------------------------------
     @property
@@ -93,16 +93,17 @@ class Segmentation:
         mid, up, lo = self.midline[k], self.upper[k], self.lower[k]
         lm = dict(zip(self.LANDMARK_NAMES, self.landmarks[k].astype(int), strict=True))
         vt, pns, alv, epi = lm["velum_tip"], lm["pns"], lm["alveolar"], lm["epiglottis"]
+        tip = lm["tongue_tip"]
         return {
             "midline": mid,
             "upper_wall": up,
             "lower_wall": lo,
-            "tongue": lo[epi:alv + 1],
+            "tongue": lo[epi:tip + 1],
             "hard_palate": self.palate_px,
             "velum": up[vt:pns + 1],
             "pharyngeal_wall": up[:vt],
             "upper_lip": up[alv:],
-            "lower_lip": lo[alv:],
+            "lower_lip": lo[tip:],
         }
 
     def contours(self, frame: int) -> dict[str, np.ndarray]:

@@ -194,7 +194,7 @@ def _labels_one(img, thr, ref: _Reference, mid, up, lo, lm, band):
     g_row = int(np.ceil(max(mid[0, 1], up[0, 1], lo[0, 1]))) + 1
     airway[g_row:] = False
     # tongue: tissue under the tongue wall (epiglottis -> alveolar), closed by a fan point
-    tw = lo[lm.epiglottis:lm.alveolar + 1]
+    tw = lo[lm.epiglottis:lm.tongue_tip + 1]
     tongue = np.zeros(shape, bool)
     if len(tw) >= 3:
         a, b = tw[0], tw[-1]
@@ -273,7 +273,7 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
     mids = np.zeros((n, n_points, 2), np.float32)
     ups, los = np.zeros_like(mids), np.zeros_like(mids)
     widths = np.full((n, n_points), np.nan, np.float32)
-    lms = np.zeros((n, 5), np.int16)
+    lms = np.zeros((n, 6), np.int16)
     ports = np.full(n, np.nan, np.float32)
     closed = np.ones(n, np.float32)
     contrast = np.zeros(n, np.float32)
@@ -300,7 +300,7 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
             lab, port = _labels_one(img, thr, ref, mid, up, lo, lm, band)
             labels[k] = lab
             mids[k], ups[k], los[k], widths[k] = mid, up, lo, width
-            lms[k] = (lm.bend, lm.velum_tip, lm.pns, lm.alveolar, lm.epiglottis)
+            lms[k] = (lm.bend, lm.velum_tip, lm.pns, lm.alveolar, lm.epiglottis, lm.tongue_tip)
             ports[k] = port
             inside = img[ref.H]
             contrast[k] = float(np.median(inside[inside >= thr]) - np.median(inside[inside < thr])) \

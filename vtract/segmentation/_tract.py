@@ -155,7 +155,7 @@ def normals(mid: np.ndarray) -> np.ndarray:
 
 
 def cast_walls(img: np.ndarray, thr: float, mid: np.ndarray, max_px: float,
-               step: float = 0.25) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+               step: float = 0.25, local_px: float = 2.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cast grid lines normal to the midline and find the first air->tissue crossing each side.
 
     Parameters
@@ -170,6 +170,8 @@ def cast_walls(img: np.ndarray, thr: float, mid: np.ndarray, max_px: float,
         Maximum search distance along each grid line, pixels.
     step : float
         Sampling step, pixels.
+    local_px : float
+        Window beyond the global crossing searched for the local tissue level, pixels.
 
     Returns
     -------
@@ -186,15 +188,28 @@ def cast_walls(img: np.ndarray, thr: float, mid: np.ndarray, max_px: float,
         xy = mid[:, None, :] + sign * s[None, :, None] * nrm[:, None, :]
         vals = ndi.map_coordinates(img, [xy[..., 1].ravel(), xy[..., 0].ravel()], order=1,
                                    mode="constant", cval=max(thr * 2, 1.0)).reshape(xy.shape[:2])
+        rows = np.arange(len(mid))
         tissue = vals >= thr
         first = np.argmax(tissue, axis=1)
-        found = tissue[np.arange(len(mid)), first]
-        j = np.maximum(first, 1)
-        v0 = vals[np.arange(len(mid)), j - 1]
-        v1 = vals[np.arange(len(mid)), j]
-        frac = np.clip((thr - v0) / np.where(v1 - v0 == 0, 1e-9, v1 - v0), 0.0, 1.0)
+        found = tissue[rows, first]
+        # local half-maximum edge (Proctor et al. 2010 use a threshold per grid line): half-way
+        # between the darkest air sample before the wall and the brightest tissue sample within
+        # ``local_px`` beyond the global crossing
+        idx = np.arange(vals.shape[1])[None, :]
+        win = int(round(local_px / step))
+        air_lv = np.where(idx <= first[:, None], vals, np.inf).min(axis=1)
+        beyond = (idx >= first[:, None]) & (idx <= first[:, None] + win)
+        peak_i = np.argmax(np.where(beyond, vals, -np.inf), axis=1)
+        tis_lv = vals[rows, peak_i]
+        loc = np.where(found, 0.5 * (air_lv + tis_lv), thr)
+        hit = (vals >= loc[:, None]) & (idx <= peak_i[:, None])
+        first_l = np.where(found, np.argmax(hit, axis=1), first)
+        j = np.maximum(first_l, 1)
+        v0 = vals[rows, j - 1]
+        v1 = vals[rows, j]
+        frac = np.clip((loc - v0) / np.where(v1 - v0 == 0, 1e-9, v1 - v0), 0.0, 1.0)
         dist = np.where(found, (j - 1 + frac) * step, max_px)
-        dist = np.where(first == 0, 0.0, dist)
+        dist = np.where(first_l == 0, 0.0, dist)
         dist = np.where(tissue[:, 0], 0.0, dist)
         out.append(dist)
     d_up, d_lo = out
@@ -204,8 +219,11 @@ def cast_walls(img: np.ndarray, thr: float, mid: np.ndarray, max_px: float,
 
 
 def fit_midline(img: np.ndarray, thr: float, path_xy: np.ndarray, n_points: int, max_px: float,
-                smooth: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                smooth: float, median: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                        np.ndarray]:
     """Midline and walls from a rough path: resample, cast, re-centre between the walls, cast again.
+
+    ``median`` > 1 applies a running median of that many grid lines to the wall distances.
 
     Returns
     -------
@@ -220,5 +238,14 @@ def fit_midline(img: np.ndarray, thr: float, path_xy: np.ndarray, n_points: int,
         centre = np.where(ok[:, None], 0.5 * (up + lo), mid)
         mid = resample_polyline(centre, n_points, smooth=1.5)
     up, lo, du, dl = cast_walls(img, thr, mid, max_px)
+    # optional: isolated grid lines that slip through a thin gap in the wall are spikes; a running
+    # median over ``median`` lines removes them and keeps steps (velum tip, epiglottis)
+    if median > 1:
+        du = ndi.median_filter(du, size=median, mode="nearest")
+        dl = ndi.median_filter(dl, size=median, mode="nearest")
+    nrm = normals(mid)
+    up = mid + du[:, None] * nrm
+    lo = mid - dl[:, None] * nrm
     width = np.where((du < max_px) & (dl < max_px), du + dl, np.nan)
     return mid, up, lo, width
+
