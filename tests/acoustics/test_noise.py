@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vtract.acoustics import (add_gradient_noise, analyze_audio, estimate_period,
-                              find_gradient_noise, suppress_mri_noise, synth_vowel)
+from vtract.acoustics import (
+    add_gradient_noise,
+    analyze_audio,
+    estimate_period,
+    find_gradient_noise,
+    suppress_mri_noise,
+    synth_vowel,
+)
 from vtract.errors import DataValueError, VtractWarning
 
 F = (700.0, 1220.0, 2600.0, 3500.0, 4500.0)
