@@ -6,8 +6,17 @@ import numpy as np
 import pytest
 
 from vtract import Audio
-from vtract.acoustics import (analyze_audio, formant_tuning, note_name, segment_notes,
-                              singers_formant, synth_vowel, vibrato, wind_events, wind_spectrum)
+from vtract.acoustics import (
+    analyze_audio,
+    formant_tuning,
+    note_name,
+    segment_notes,
+    singers_formant,
+    synth_vowel,
+    vibrato,
+    wind_events,
+    wind_spectrum,
+)
 
 SR = 20000.0
 

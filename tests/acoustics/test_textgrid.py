@@ -8,8 +8,17 @@ import pytest
 from parselmouth.praat import call
 
 from vtract.errors import FileFormatError
-from vtract.textgrid import (Interval, IntervalTier, Point, PointTier, TextGrid, events_to_tier,
-                             notes_to_tier, read_textgrid, write_textgrid)
+from vtract.textgrid import (
+    Interval,
+    IntervalTier,
+    Point,
+    PointTier,
+    TextGrid,
+    events_to_tier,
+    notes_to_tier,
+    read_textgrid,
+    write_textgrid,
+)
 
 
 @pytest.fixture()
