@@ -257,3 +257,13 @@ def test_constriction_events_and_lags():
     assert lags.lag_s.tolist() == pytest.approx([0.02])
     none = vc.event_lags([0.1], [0.5], max_lag_s=0.05)
     assert np.isnan(none.lag_s[0])
+
+
+def test_register_summary_splits_at_the_session_median_pitch():
+    f0 = np.r_[np.full(10, 200.0), np.full(10, 400.0), np.nan]
+    d = pd.DataFrame({"session_id": "w1", "subject": "P", "instrument": "flute", "f0_hz": f0,
+                      "tongue_dorsum_height_mm": np.r_[np.full(10, 20.0), np.full(10, 12.0), 0.0]})
+    r = vc.register_summary(d, "tongue_dorsum_height_mm").set_index("register")
+    assert r.loc["low", "tongue_dorsum_height_mm"] == 20.0 and r.loc["high", "tongue_dorsum_height_mm"] == 12.0
+    assert r.loc["high", "f0_hz"] == 400.0 and r.loc["low", "n_frames"] == 10
+    assert r.loc["low", "instrument"] == "flute"

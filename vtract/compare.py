@@ -46,10 +46,10 @@ from scipy import stats
 from ._atomic import atomic_path
 from .errors import DataValueError, VtractWarning
 
-__all__ = ["session_summary", "audio_summary", "TUNED_CENTS", "group_differences", "compare_groups",
-           "hedges_g", "label_agreement", "measure_agreement", "constriction_events", "event_lags",
-           "articulation_timing", "forest_plot", "formant_tuning_plot", "frame_figure", "frame_browser",
-           "save_figure", "DIFFERENCE_COLUMNS"]
+__all__ = ["session_summary", "audio_summary", "register_summary", "TUNED_CENTS", "group_differences",
+           "compare_groups", "hedges_g", "label_agreement", "measure_agreement", "constriction_events",
+           "event_lags", "articulation_timing", "forest_plot", "formant_tuning_plot", "frame_figure",
+           "frame_browser", "save_figure", "DIFFERENCE_COLUMNS"]
 
 #: per-frame columns that are clocks or indices, never summarised as measures
 _CLOCK_COLUMNS = {"frame", "time_s", "audio_time_s", "point"}
@@ -160,6 +160,43 @@ def session_summary(measures: pd.DataFrame, acoustics: pd.DataFrame | None = Non
     if acoustics is not None:
         out = out.join(_acoustic_summary(acoustics, keys, stat, vibrato, acoustic_summaries or {}),
                        how="left")
+    return out.reset_index()
+
+
+def register_summary(synced: pd.DataFrame, columns: str | Sequence[str], *, by: str = "session_id",
+                     f0: str = "f0_hz", stat: str = "median") -> pd.DataFrame:
+    """Per-session measures split by register: frames below / above the session's median pitch.
+
+    Parameters
+    ----------
+    synced : DataFrame
+        Per-frame synchronised table(s) (the batch's ``synced.parquet``): measures plus ``f0_hz``
+        averaged over each frame, a ``by`` column and metadata columns.
+    columns : str or sequence of str
+        Measures to summarise (e.g. ``"tongue_dorsum_height_mm"``).
+    by : str
+        Session column.
+    f0 : str
+        Pitch column in Hz; frames without pitch are left out.
+    stat : {"median", "mean"}
+        Statistic per session and register.
+
+    Returns
+    -------
+    DataFrame
+        Two rows per session (``register`` = ``"low"``, ``"high"``): metadata, ``n_frames``,
+        ``f0_hz`` (the register's median pitch) and the summarised columns (their units).
+    """
+    cols = _as_list(columns)
+    d = synced[synced[f0].notna()].copy()
+    d["register"] = np.where(d[f0] > d.groupby(by)[f0].transform("median"), "high", "low")
+    keys = [by, "register"]
+    meta = [c for c in _constant_columns(synced, [by]) if c in d.columns]
+    g = d.groupby(keys, sort=False)
+    out = g[meta].first() if meta else g.size().to_frame().iloc[:, :0]
+    out["n_frames"] = g.size()
+    out[f0] = g[f0].median()
+    out = out.join(g[cols].agg(stat))
     return out.reset_index()
 
 
