@@ -92,3 +92,21 @@ def test_kill_and_resume(tmp_path):
     sessions = pd.read_csv(out / "sessions.csv")
     assert (sessions["status"] == "ok").all() and len(sessions) == 10
     assert not list(out.glob("*/.*.tmp*"))  # no temp files left behind
+
+
+def test_unchanged_inputs_are_not_rehashed(study, tmp_path, monkeypatch):
+    from vtract.batch import _state
+
+    out = tmp_path / "out"
+    run_batch(study, out, workers=0, steps="framestats", quiet=True)
+    rec = json.loads((out / "sub01_s00" / "session.json").read_text())
+    assert rec["input_checksums"]["sequence"] == _state.file_checksum(
+        study.parent / "sub01_s00.nii.gz")
+    calls = []
+    real = _state.file_checksum
+    monkeypatch.setattr(_state, "file_checksum", lambda p: calls.append(p) or real(p))
+    res = run_batch(study, out, workers=0, steps="framestats", quiet=True)
+    assert len(res.skipped) == 3 and calls == []  # size + mtime unchanged: recorded sums reused
+    os.utime(study.parent / "sub01_s00.wav")  # touched: re-hashed, same content -> still skipped
+    res = run_batch(study, out, workers=0, steps="framestats", quiet=True)
+    assert len(res.skipped) == 3 and [os.path.basename(p) for p in calls] == ["sub01_s00.wav"]

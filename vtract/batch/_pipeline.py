@@ -91,6 +91,7 @@ def process_session(task: dict[str, Any]) -> dict[str, Any]:
         "settings": ctx.settings,
         "settings_fingerprint": task.get("settings_fingerprint"),
         "input_checksums": task.get("input_checksums"),
+        "input_stats": task.get("input_stats"),
         "summary": ctx.summary,
         "outputs": sorted(set(ctx.outputs)),
         "notes": ctx.notes,

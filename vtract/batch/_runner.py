@@ -168,13 +168,15 @@ def plan_batch(manifest: Manifest, out_dir: Path, steps: tuple[str, ...], settin
     for entry in manifest.sessions:
         resolved = to_jsonable(manifest.resolved(entry))
         entries.append(resolved)
-        checks = input_checksums(resolved)
-        if not force and is_current(read_record(out_dir / entry.id), checks, fingerprint):
+        previous = read_record(out_dir / entry.id)
+        checks, stats = input_checksums(resolved, previous)
+        if not force and is_current(previous, checks, fingerprint):
             skipped.append(entry.id)
             continue
         tasks.append({"session_id": entry.id, "entry": resolved, "out_dir": str(out_dir / entry.id),
                       "steps": list(steps), "settings": to_jsonable(dict(settings)),
-                      "input_checksums": checks, "settings_fingerprint": fingerprint,
+                      "input_checksums": checks, "input_stats": stats,
+                      "settings_fingerprint": fingerprint,
                       "manifest": manifest.path, "study": manifest.study})
     return entries, tasks, skipped
 

@@ -20,8 +20,9 @@ import numpy as np
 
 from .._atomic import atomic_write_text
 
-__all__ = ["SESSION_FILE", "FAILURE_FILE", "file_checksum", "input_checksums", "settings_fingerprint",
-           "read_record", "is_current", "write_record", "to_jsonable", "clear_partial"]
+__all__ = ["SESSION_FILE", "FAILURE_FILE", "file_checksum", "input_checksums", "stat_signature",
+           "settings_fingerprint", "read_record", "is_current", "write_record", "to_jsonable",
+           "clear_partial"]
 
 #: the completion marker of a session folder (written last)
 SESSION_FILE = "session.json"
@@ -63,30 +64,53 @@ def file_checksum(path: str | os.PathLike) -> str:
     return "sha256:" + h.hexdigest()
 
 
-def input_checksums(entry: Mapping[str, Any]) -> dict[str, str | None]:
+def stat_signature(path: str | os.PathLike) -> list[int]:
+    """Cheap change detector of a file or folder: ``[n_files, total_bytes, newest_mtime_ns]``."""
+    path = Path(path)
+    files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+    stats = [f.stat() for f in files]
+    return [len(stats), sum(st.st_size for st in stats), max((st.st_mtime_ns for st in stats),
+                                                           default=0)]
+
+
+def input_checksums(entry: Mapping[str, Any], previous: Mapping[str, Any] | None = None
+                    ) -> tuple[dict[str, str | None], dict[str, list[int] | None]]:
     """Checksums of a resolved manifest entry's inputs (``sequence`` and ``audio``).
 
     Parameters
     ----------
     entry : mapping
         A resolved entry (:meth:`vtract.manifest.Manifest.resolved`) with absolute paths.
+    previous : mapping, optional
+        The session's previous ``session.json``. When a file's path, size and modification time
+        are unchanged since then, its recorded checksum is reused instead of re-reading the file
+        (the quick check ``make`` and ``rsync`` use), so re-running a large study is fast.
 
     Returns
     -------
-    dict
+    checksums : dict
         ``{"sequence": "sha256:...", "audio": "sha256:..." or None}``; a missing file gives
         ``"missing"`` (the session then fails when read, with a clear error).
+    stats : dict
+        The :func:`stat_signature` of each input (recorded for the next run's quick check).
     """
-    out: dict[str, str | None] = {}
+    prev_sums = dict((previous or {}).get("input_checksums") or {})
+    prev_stats = dict((previous or {}).get("input_stats") or {})
+    prev_entry = dict((previous or {}).get("entry") or {})
+    sums: dict[str, str | None] = {}
+    stats: dict[str, list[int] | None] = {}
     for key in ("sequence", "audio"):
         p = entry.get(key)
         if not p:
-            out[key] = None
+            sums[key], stats[key] = None, None
         elif not Path(p).exists():
-            out[key] = "missing"
+            sums[key], stats[key] = "missing", None
         else:
-            out[key] = file_checksum(p)
-    return out
+            stats[key] = stat_signature(p)
+            same = (prev_entry.get(key) == p and prev_stats.get(key) == stats[key]
+                    and str(prev_sums.get(key, "")).startswith("sha256:"))
+            sums[key] = prev_sums[key] if same else file_checksum(p)
+    return sums, stats
 
 
 def to_jsonable(obj: Any) -> Any:
