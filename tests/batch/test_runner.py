@@ -93,8 +93,10 @@ def test_existing_scheduler_address(study, tmp_path):
                         steps="framestats", quiet=True)
         assert res.scheduler == cluster.scheduler_address
         assert res.ok and len(res.processed) == 3
-        # the cluster stays up for its owner after the batch disconnects
-        assert cluster.scheduler_address.startswith("tcp://")
+        # a cluster object works too (dask-jobqueue style); it stays up for its owner
+        res = run_batch(study, tmp_path / "out", scheduler=cluster, steps="framestats",
+                        quiet=True, force=True)
+        assert res.ok and res.scheduler == cluster.scheduler_address
         assert len(cluster.workers) == 1
     assert len(pd.read_parquet(tmp_path / "out" / "frames.parquet")) == 36
 

@@ -188,7 +188,7 @@ def _run_loop(tasks: list[dict[str, Any]], on_result) -> None:
         on_result(process_session(task))
 
 
-def _run_dask(tasks: list[dict[str, Any]], on_result, *, workers: int | None, scheduler: str | None,
+def _run_dask(tasks: list[dict[str, Any]], on_result, *, workers: int | None, scheduler: Any,
               memory_limit: str | None) -> tuple[str, float]:
     from dask.distributed import Client, LocalCluster, as_completed
 
@@ -202,8 +202,10 @@ def _run_dask(tasks: list[dict[str, Any]], on_result, *, workers: int | None, sc
     cluster = None
     t0 = time.perf_counter()
     if scheduler:
-        client = Client(scheduler, timeout="30s")
-        label = scheduler
+        # a cluster object (dask-jobqueue SLURMCluster/PBSCluster, LocalCluster) or its address
+        address = str(getattr(scheduler, "scheduler_address", scheduler))
+        client = Client(address, timeout="30s")
+        label = address
     else:
         n = workers or min(os.cpu_count() or 1, len(tasks))
         n = max(1, min(n, len(tasks)))
@@ -246,7 +248,7 @@ def _worker_lost(task: Mapping[str, Any], exc: BaseException) -> dict[str, Any]:
 
 
 def run_batch(manifest: str | os.PathLike | Manifest, out_dir: str | os.PathLike, *,
-              workers: int | None = None, scheduler: str | None = None,
+              workers: int | None = None, scheduler: Any = None,
               steps: Iterable[str] | str | None = ("segment", "measure", "acoustics", "sync"),
               force: bool = False, quiet: bool = False, settings: Mapping[str, Any] | None = None,
               memory_limit: str | None = None) -> BatchResult:
@@ -263,9 +265,11 @@ def run_batch(manifest: str | os.PathLike | Manifest, out_dir: str | os.PathLike
         ``None``: a LocalCluster with one worker process per core (at most one per session);
         ``N >= 1``: a LocalCluster with N single-threaded worker processes; ``0``: no Dask, a plain
         in-process loop (debugging, or measuring the Dask overhead).
-    scheduler : str, optional
-        Address of an existing Dask scheduler (``tcp://host:8786``); workers must see the input files
-        and ``out_dir`` at the same paths (shared file system). Overrides ``workers``.
+    scheduler : str or dask cluster, optional
+        Address of an existing Dask scheduler (``tcp://host:8786``), or a cluster object with a
+        ``scheduler_address`` (e.g. ``dask_jobqueue.SLURMCluster``); the cluster is used, not closed.
+        Workers must see the input files and ``out_dir`` at the same paths (shared file system).
+        Overrides ``workers``.
     steps : iterable of str or comma-separated str
         Among ``framestats, segment, measure, acoustics, sync, video``; requirements are added
         (``measure`` needs ``segment``). Reading and the QC figure always run.
