@@ -44,8 +44,10 @@ _FORBIDDEN = 1e3
 
 
 def _pixel_mm(seq: Sequence) -> float:
-    """Pixel size in mm used for anatomical distances (assumes a ~220 mm field of view when the
-    sequence carries no spacing)."""
+    """Return the pixel size in mm used for anatomical distances.
+
+    Assumes a ~220 mm field of view when the sequence carries no spacing.
+    """
     if seq.pixel_spacing_mm is not None:
         return float(np.mean(seq.pixel_spacing_mm))
     return 220.0 / max(seq.shape)

@@ -87,8 +87,11 @@ def _fill_holes_tb(m: np.ndarray) -> np.ndarray:
 
 
 def air_threshold(img: np.ndarray, mask: np.ndarray) -> float:
-    """Air/tissue threshold: Otsu's level on the pixels inside ``mask`` (the half-way point
-    between the air and tissue classes, i.e. the half-maximum edge of a blurred boundary)."""
+    """Return the air/tissue threshold: Otsu's level on the pixels inside ``mask``.
+
+    This is the half-way point between the air and tissue classes, i.e. the half-maximum edge of
+    a blurred boundary.
+    """
     vals = img[mask]
     if vals.size < 16 or np.ptp(vals) <= 0:
         return float(np.mean(img))
@@ -120,8 +123,9 @@ def tract_path(cost: np.ndarray, start: tuple[int, int],
 
 
 def resample_polyline(pts: np.ndarray, n: int, *, smooth: float = 0.0) -> np.ndarray:
-    """Smooth (Gaussian, ``smooth`` points sigma) and resample a polyline to ``n`` points equally
-    spaced in arc length.
+    """Smooth and resample a polyline to ``n`` points equally spaced in arc length.
+
+    The optional Gaussian smoothing has a sigma of ``smooth`` points.
 
     Parameters
     ----------
@@ -147,15 +151,18 @@ def resample_polyline(pts: np.ndarray, n: int, *, smooth: float = 0.0) -> np.nda
 
 
 def normals(mid: np.ndarray) -> np.ndarray:
-    """Unit normals of a polyline (x, y) running glottis -> lips, pointing to the upper/posterior
-    wall (tangent rotated by +90 degrees in image coordinates)."""
+    """Return unit normals of a polyline (x, y) running glottis -> lips.
+
+    They point to the upper/posterior wall (tangent rotated by +90 degrees in image coordinates).
+    """
     t = np.gradient(mid, axis=0)
     t /= np.maximum(np.hypot(t[:, 0], t[:, 1]), 1e-9)[:, None]
     return np.column_stack([-t[:, 1], t[:, 0]])
 
 
 def cast_walls(img: np.ndarray, thr: float, mid: np.ndarray, max_px: float,
-               step: float = 0.25, local_px: float = 2.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+               step: float = 0.25, local_px: float = 2.0
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cast grid lines normal to the midline and find the first air->tissue crossing each side.
 
     Parameters
