@@ -89,7 +89,10 @@ def test_textgrid_interval(tmp_path):
     assert textgrid_interval_s(tg, "ah") == pytest.approx(0.7)
     s = make_session()  # offset 0.3 s: audio 0.7 s = image 0.4 s
     assert event_time(s, "ah", textgrid=tg) == pytest.approx(0.4)
-    with pytest.raises(DataValueError, match="no interval labelled"):
+    with pytest.raises(DataValueError, match="no interval or point labelled"):
         textgrid_interval_s(tg, "oo")
+    # vtract's own TextGrid objects (another module) work too when available
+    textgrid = pytest.importorskip("vtract.textgrid")
+    assert textgrid_interval_s(textgrid.read_textgrid(tg), "ah") == pytest.approx(0.7)
     with pytest.raises(DataValueError, match="no TextGrid"):
         event_time(s, "ah")

@@ -65,31 +65,49 @@ def _pitch_track(session: Session) -> pd.DataFrame:
 
 
 def textgrid_interval_s(textgrid, name: str) -> float:
-    """Start time (s, the TextGrid's clock) of the first interval labelled ``name`` in any tier.
+    """Time (s, the TextGrid's clock) of the first interval start or point labelled ``name``.
 
     Parameters
     ----------
-    textgrid : path or parselmouth TextGrid
-        Praat TextGrid (read with parselmouth).
+    textgrid : path, :class:`vtract.textgrid.TextGrid` or parselmouth TextGrid
+        Praat TextGrid. Paths are read with Praat (parselmouth); objects with ``.tiers`` (vtract's
+        own reader) are used as they are.
     name : str
-        Interval label (exact, surrounding spaces ignored).
+        Interval label or point mark (exact, surrounding spaces ignored).
     """
-    import parselmouth
-    from parselmouth.praat import call
-
-    tg = parselmouth.read(str(textgrid)) if isinstance(textgrid, str | os.PathLike) else textgrid
+    want = name.strip()
     seen: list[str] = []
-    for tier in range(1, int(call(tg, "Get number of tiers")) + 1):
-        if not call(tg, "Is interval tier", tier):
-            continue
-        for i in range(1, int(call(tg, "Get number of intervals", tier)) + 1):
-            label = call(tg, "Get label of interval", tier, i).strip()
-            if label == name.strip():
-                return float(call(tg, "Get start time of interval", tier, i))
-            if label:
-                seen.append(label)
-    raise DataValueError(f"TextGrid {textgrid}: no interval labelled {name!r}; labels found: "
-                         f"{sorted(set(seen))[:20]}")
+    if hasattr(textgrid, "tiers"):  # vtract.textgrid.TextGrid (duck-typed)
+        for tier in textgrid.tiers:
+            for item in getattr(tier, "intervals", []):
+                if item.text.strip() == want:
+                    return float(item.xmin)
+                seen.append(item.text.strip())
+            for item in getattr(tier, "points", []):
+                if item.mark.strip() == want:
+                    return float(item.time)
+                seen.append(item.mark.strip())
+    else:
+        import parselmouth
+        from parselmouth.praat import call
+
+        tg = parselmouth.read(str(textgrid)) if isinstance(textgrid, str | os.PathLike) else textgrid
+        for tier in range(1, int(call(tg, "Get number of tiers")) + 1):
+            if call(tg, "Is interval tier", tier):
+                for i in range(1, int(call(tg, "Get number of intervals", tier)) + 1):
+                    label = call(tg, "Get label of interval", tier, i).strip()
+                    if label == want:
+                        return float(call(tg, "Get start time of interval", tier, i))
+                    seen.append(label)
+            else:
+                for i in range(1, int(call(tg, "Get number of points", tier)) + 1):
+                    label = call(tg, "Get label of point", tier, i).strip()
+                    if label == want:
+                        return float(call(tg, "Get time of point", tier, i))
+                    seen.append(label)
+    raise DataValueError(f"TextGrid {textgrid if isinstance(textgrid, str | os.PathLike) else ''}: "
+                         f"no interval or point labelled {name!r}; labels found: "
+                         f"{sorted(set(x for x in seen if x))[:20]}")
 
 
 def event_time(session: Session, align, *, acoustics: pd.DataFrame | None = None,
