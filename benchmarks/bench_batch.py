@@ -89,7 +89,39 @@ def run_config(manifest, out: Path, workers: int, steps) -> dict:
             "worker_processes": len(per_worker)}
 
 
+#: configurations: name -> (workers, environment overrides). Each runs in a fresh process so no
+#: configuration profits from modules another one already imported.
+CONFIGS = {
+    "loop": (0, {}),
+    "loop_1thread": (0, {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                         "ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS": "1"}),
+    "dask_1": (1, {}),
+    "dask_2": (2, {}),
+}
+
+
+def _one(args) -> int:
+    """Child process: run one configuration and print its row as JSON."""
+    import json
+
+    workers, _ = CONFIGS[args.one]
+    manifest = args.manifest if args.manifest else None
+    if manifest is None:
+        from vtract import datasets
+
+        manifest = datasets.load_demo(args.variant)
+    row = run_config(manifest, Path(args.tmp) / f"out_{args.one}", workers, args.steps.split(","))
+    row["config"] = args.one
+    if args.one == "loop_1thread":
+        row["mode"] = "plain loop, single-threaded libraries"
+    print("ROW " + json.dumps(row))
+    return 0
+
+
 def main(argv=None) -> int:
+    import json
+    import subprocess
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--variant", default="quick", choices=["quick", "full"],
                     help="demo set variant (default quick)")
@@ -99,39 +131,50 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", default=None, help="comma-separated steps (default: every available "
                                                   "default step)")
     ap.add_argument("--out", default=str(RESULTS / "batch_scaling"), help="output stem")
+    ap.add_argument("--one", choices=sorted(CONFIGS), help=argparse.SUPPRESS)
+    ap.add_argument("--tmp", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.one:
+        return _one(args)
 
     from vtract.batch import DEFAULT_STEPS, STEPS
     from vtract.batch._steps import step_available
 
     tmp = Path(tempfile.mkdtemp(prefix="vtract_bench_batch_"))
     if args.synthetic:
-        manifest, source = synthetic_study(tmp / "data", args.synthetic), \
-            f"{args.synthetic} synthetic sessions (84x84, 300 frames, 83 fps, 16 kHz audio)"
+        manifest = str(synthetic_study(tmp / "data", args.synthetic))
+        source = f"{args.synthetic} synthetic sessions (84x84, 300 frames, 83 fps, 16 kHz audio)"
     elif args.manifest:
-        manifest, source = args.manifest, args.manifest
+        manifest, source = str(Path(args.manifest).resolve()), args.manifest
     else:
         from vtract import datasets
 
-        manifest, source = datasets.load_demo(args.variant), f"demo set, {args.variant} variant"
+        datasets.load_demo(args.variant)  # build once, before timing
+        manifest, source = None, f"demo set, {args.variant} variant"
     steps = args.steps.split(",") if args.steps else \
         [s for s in DEFAULT_STEPS if step_available(STEPS[s])[0]]
     if "measure" in steps and "segment" not in steps:
         steps.remove("measure")
 
     rows = []
-    for workers in (0, 1, 2):
+    for name, (_, env) in CONFIGS.items():
+        cmd = [sys.executable, __file__, "--one", name, "--tmp", str(tmp), "--variant", args.variant,
+               "--steps", ",".join(steps)] + (["--manifest", manifest] if manifest else [])
         t0 = time.perf_counter()
-        rows.append(run_config(manifest, tmp / f"out_w{workers}", workers, steps))
+        proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **env})
+        line = [ln for ln in proc.stdout.splitlines() if ln.startswith("ROW ")]
+        if proc.returncode or not line:
+            print(proc.stdout[-3000:], proc.stderr[-3000:], file=sys.stderr)
+            raise SystemExit(f"configuration {name} failed")
+        rows.append(json.loads(line[-1][4:]))
         print(f"{rows[-1]['mode']}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     df = pd.DataFrame(rows)
-    one = df.loc[df.workers == 1].iloc[0]
-    two = df.loc[df.workers == 2].iloc[0]
-    loop = df.loc[df.workers == 0].iloc[0]
+    by = df.set_index("config")
+    loop, loop1, one, two = (by.loc[c] for c in ("loop", "loop_1thread", "dask_1", "dask_2"))
     speedup = one.wall_s / two.wall_s
     speedup_compute = (one.compute_s - one.startup_s) / (two.compute_s - two.startup_s)
-    overhead_total = one.wall_s - loop.wall_s
-    overhead_per_session = ((one.compute_s - one.startup_s) - loop.compute_s) / max(one.sessions, 1)
+    overhead_total = one.wall_s - loop1.wall_s
+    overhead_per_session = ((one.compute_s - one.startup_s) - loop1.compute_s) / max(one.sessions, 1)
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -146,16 +189,19 @@ def main(argv=None) -> int:
         f"- Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"load average at the end {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} (1/5/15 min). "
         "The cores are shared with other processes, so absolute numbers are noisy.",
-        "- Each row processes the same sessions from scratch (`force=True`, fresh output folder); "
-        "wall time includes cluster start-up and rebuilding the combined tables.",
+        "- Each row runs in a fresh Python process and processes the same sessions from scratch "
+        "(`force=True`, fresh output folder); wall time includes importing the pipeline, cluster "
+        "start-up and rebuilding the combined tables.",
+        "- Dask workers run with single-threaded numerical libraries (Dask sets OMP/MKL/OpenBLAS "
+        "threads to 1), so the Dask overhead is measured against the single-threaded plain loop.",
         "",
         markdown_table(fmt),
         "",
         f"- Speed-up 2 workers vs 1 worker: **{speedup:.2f}x** on wall time "
         f"({speedup_compute:.2f}x excluding cluster start-up).",
-        f"- Dask overhead vs the plain loop (1 worker): {overhead_total:+.2f} s in total, of which "
-        f"cluster start-up {one.startup_s:.2f} s; per session {overhead_per_session:+.3f} s "
-        f"(task transfer, scheduling, first import of vtract in the worker process).",
+        f"- Dask overhead vs the single-threaded plain loop: {overhead_total:+.2f} s in total, of "
+        f"which cluster start-up {one.startup_s:.2f} s; per session {overhead_per_session:+.3f} s "
+        "(task transfer, scheduling, importing vtract in the worker process).",
         f"- Peak memory per worker: {two.peak_rss_mb_per_worker:.0f} MiB with 2 workers "
         f"({one.peak_rss_mb_per_worker:.0f} MiB with 1 worker; the plain loop's "
         f"{loop.peak_rss_mb_per_worker:.0f} MiB is the whole client process).",
