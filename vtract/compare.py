@@ -970,11 +970,15 @@ def frame_figure(sequence, k: int, *, labels: np.ndarray | None = None,
               interpolation="nearest")
     if contours is not None and len(contours):
         row_mm, col_mm = sequence.pixel_spacing_mm or (1.0, 1.0)
-        names = {v.lower(): c for v, c in zip(LABELS.values(), LABEL_COLORS.values())}
+        def norm(name: object) -> str:
+            return str(name).lower().replace("_", " ")
+
+        names = {norm(LABELS[v]): np.asarray(c, float)[:3] / 255.0 for v, c in LABEL_COLORS.items()
+                 if v in LABELS}
         sel = contours[contours["frame"] == k]
-        for name, c in sel.groupby("structure", sort=False):
+        for i, (name, c) in enumerate(sel.groupby("structure", sort=False)):
             c = c.sort_values("point") if "point" in c else c
-            color = np.asarray(names.get(str(name).lower(), (255, 255, 0)), float)[:3] / 255.0
+            color = names.get(norm(name), f"C{i % 10}")
             ax.plot(c["x_mm"] / col_mm, c["y_mm"] / row_mm, "-", lw=1.2, color=color, label=str(name))
         if len(sel):
             ax.legend(fontsize=6, loc="lower right", framealpha=0.6)
