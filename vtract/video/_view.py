@@ -67,11 +67,27 @@ def resolve_acoustics(session: Session, acoustics: pd.DataFrame | None, *, analy
     except ImportError:
         return None
     try:
-        return analyze_audio(session.audio)
+        return analyze_audio(session.audio, voice=_voice_preset(session))
     except Exception as exc:  # the video is still useful without tracks
         warnings.warn(f"session {session.session_id!r}: acoustic analysis failed ({exc}); the strip "
                       "shows the spectrogram without f0/formant tracks", VtractWarning, stacklevel=3)
         return None
+
+
+def _voice_preset(session: Session) -> str:
+    """Analysis preset from the session's group keys: wind players, singers, else speech."""
+    group = {str(k): str(v).lower() for k, v in session.group.items()}
+    if group.get("kind") == "wind" or "instrument" in group:
+        preset = "wind"
+    elif group.get("kind") == "singing" or "style" in group:
+        preset = "singing"
+    else:
+        preset = "speech"
+    try:
+        from ..acoustics import VOICE_PRESETS
+    except ImportError:
+        return "speech"
+    return preset if preset in VOICE_PRESETS else "speech"
 
 
 def audio_offset(session: Session) -> float:
