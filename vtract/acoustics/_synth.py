@@ -86,8 +86,9 @@ def gradient_noise(n_samples: int, sample_rate_hz: float, *, fps: float, onset_s
                    level: float = 0.3, seed: int = 1) -> np.ndarray:
     """MRI gradient noise that repeats with the frame clock, present only during acquisition.
 
-    Each frame period holds ``tr_per_frame`` readouts; each readout makes a decaying band-pass
-    burst (gradient switching excites the coil's mechanical resonances around 0.6-3 kHz).
+    Each frame period holds ``tr_per_frame`` readouts; each readout makes a band-pass burst with
+    a 0.2 ms attack (gradient slew) and an exponential ring-down (gradient switching excites
+    the coil's mechanical resonances around 0.6-3 kHz).
     The waveform of one frame is identical in every frame, so the noise is periodic at the frame
     clock (and nearly periodic at the TR).
 
@@ -127,7 +128,10 @@ def gradient_noise(n_samples: int, sample_rate_hz: float, *, fps: float, onset_s
     for k in range(tr_per_frame):
         tk = tt - k * tr
         on = tk >= 0
-        env = np.where(on, np.exp(-np.where(on, tk, 0) / (0.25 * tr)), 0.0)
+        # gradient switching ramps up within ~0.2 ms (slew-rate limit), then rings down
+        tk0 = np.where(on, tk, 0.0)
+        attack = 0.5 - 0.5 * np.cos(np.pi * np.clip(tk0 / 2e-4, 0, 1))
+        env = np.where(on, attack * np.exp(-tk0 / (0.25 * tr)), 0.0)
         freqs = rng.uniform(600, 3000, 4)
         burst = sum(np.sin(2 * np.pi * f * tk + rng.uniform(0, 2 * np.pi)) for f in freqs)
         tmpl += env * burst * (1 + 0.3 * rng.standard_normal())
