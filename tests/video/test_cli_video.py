@@ -84,8 +84,9 @@ def test_compare_two_folders(tmp_path, capsys):
     b = _session_folder(tmp_path / "b", "reference", flash_frame=10)
     out = tmp_path / "cmp.mp4"
     rc = main(["video", str(a), "--compare", str(b), "--align", f"{20.5 / FPS},{10.5 / FPS}",
-               "-o", str(out), "--size", "120"])
+               "-o", str(out), "--size", "120", "--poster", str(tmp_path / "cmp.png")])
     assert rc == 0, capsys.readouterr().err
+    assert (tmp_path / "cmp.png").is_file()
     times, frames = _probe.video_frames(out)
     w = frames[0].shape[1]
     left = [f[:120, : (w - 4) // 2].mean() for f in frames]

@@ -144,7 +144,15 @@ def test_mute_gives_a_silent_track(tmp_path):
     from .conftest import make_session
 
     out = render_video(make_session(), tmp_path / "mute.mp4", size=128, slow=0.5,
-                       slow_audio="mute", analyze=False)
+                       slow_audio="mute", analyze=False, poster=tmp_path / "poster.png",
+                       poster_s=1.0 + 0.5 / FPS)
+    # the poster is the flash frame of the video, same size
+    from PIL import Image
+
+    poster = np.asarray(Image.open(tmp_path / "poster.png").convert("RGB"))
+    times, frames = _probe.video_frames(out)
+    assert poster.shape == frames[0].shape
+    assert poster[:128].mean() > 200
     x, sr, _ = _probe.audio_samples(out)
     assert len(x) / sr == pytest.approx(N_FRAMES / FPS / 0.5, abs=0.05)
     assert np.sqrt(np.mean(x ** 2)) < 1e-3
@@ -174,6 +182,19 @@ def test_timeline_and_positions():
                                                   n_frames=40), np.arange(40))
     with pytest.raises(DataValueError):
         make_timeline(2.0, 20.0, slow=0.0)
+    rep = frame_positions(tl.clip_times, t0_s=0.0, fps=20.0, n_frames=40, interpolate=False)
+    assert np.all(rep == np.round(rep)) and np.all(np.bincount(rep.astype(int)) == 6)
+
+
+def test_session_without_audio_has_video_only(tmp_path):
+    from vtract import Session
+
+    from .conftest import make_session
+
+    s = Session(make_session().sequence, session_id="silent")
+    out = render_video(s, tmp_path / "silent.mp4", size=96)
+    assert [x["type"] for x in _probe.streams(out)] == ["video"]
+    assert len(_probe.video_frames(out)[1]) == N_FRAMES
 
 
 def test_interpolation_matrix_equals_scipy_zoom():

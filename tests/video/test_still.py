@@ -48,3 +48,16 @@ def test_explicit_times_and_errors(tmp_path):
 def test_keyframe_indices():
     np.testing.assert_array_equal(keyframe_indices(40, 4), [0, 13, 26, 39])
     np.testing.assert_array_equal(keyframe_indices(3, 6), [0, 1, 2])
+
+
+def test_user_colours_and_toggles(tmp_path):
+    from vtract.labels import AIRWAY
+
+    s = make_session()
+    out = render_still(s, tmp_path / "c.png", labels=label_maps(), times_s=[0.1], size=120,
+                       colors={"tongue": "#00ff00"}, show=("tongue",), line_width=3)
+    img = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    near = lambda rgb: np.count_nonzero(np.linalg.norm(img - np.array(rgb), axis=-1) < 40)  # noqa: E731
+    assert near((0, 255, 0)) > 50  # the tongue in the user's colour
+    assert near(LABEL_COLORS[TONGUE]) == 0  # not in the default red
+    assert near(LABEL_COLORS[AIRWAY]) == 0  # airway toggled off

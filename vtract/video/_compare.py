@@ -16,7 +16,7 @@ from ..session import Session
 from ._align import event_time
 from ._audio import check_slow_audio, soundtrack
 from ._compose import DEFAULT_SHOW
-from ._encode import VideoEncoder, write_wav
+from ._encode import VideoEncoder, poster_index, save_png, write_wav
 from ._strip import MIN_STRIP_HEIGHT
 from ._timeline import make_timeline
 from ._view import DEFAULT_TRACES, SessionView, audio_offset, resolve_acoustics, resolve_labels
@@ -39,8 +39,8 @@ def render_comparison(session_a: Session, session_b: Session, out_path: str | os
                       slow_audio: str = "lengthen", size: int = 480, fps_out: float | None = None,
                       strip_height: int | None = None, interpolate: bool = True,
                       line_width: float | None = None, analyze: bool = True, crf: int = 20,
-                      preset: str = "veryfast",
-                      threads: int | None = None) -> Path:
+                      preset: str = "veryfast", threads: int | None = None,
+                      poster: str | os.PathLike | None = None) -> Path:
     """Render two sessions side by side (e.g. student | reference), aligned on an event.
 
     Parameters
@@ -70,6 +70,8 @@ def render_comparison(session_a: Session, session_b: Session, out_path: str | os
         As in :func:`render_video`.
     size : int
         MRI panel height in pixels (each side).
+    poster : path, optional
+        Also save the frame at the alignment event as PNG.
 
     Returns
     -------
@@ -130,10 +132,14 @@ def render_comparison(session_a: Session, session_b: Session, out_path: str | os
         with atomic_path(out_path) as tmp_out:
             with VideoEncoder(tmp_out, width, height, timeline.fps_out, audio_path=wav, crf=crf,
                               preset=preset, threads=threads) as enc:
-                for tc in timeline.clip_times:
+                j_poster = (poster_index(timeline.clip_times, before) if poster is not None
+                            else -1)
+                for j, tc in enumerate(timeline.clip_times):
                     views[0].render_into(left, spans[0][0] + float(tc))
                     views[1].render_into(right, spans[1][0] + float(tc))
                     enc.write(frame)
+                    if j == j_poster:
+                        save_png(frame, poster)
     return Path(out_path)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import FileFormatError
 
-__all__ = ["VideoEncoder", "ffmpeg_exe", "write_wav"]
+__all__ = ["VideoEncoder", "ffmpeg_exe", "write_wav", "save_png", "poster_index"]
 
 AUDIO_RATE_HZ = 48000
 
@@ -40,6 +40,25 @@ def write_wav(path: str | os.PathLike, samples: np.ndarray, sample_rate_hz: floa
         x = x / peak
     sf.write(str(path), x.astype(np.float32), int(round(sample_rate_hz)), subtype="FLOAT")
     return Path(path)
+
+
+def save_png(frame: np.ndarray, path: str | os.PathLike) -> Path:
+    """Write an RGB uint8 frame as PNG atomically."""
+    from PIL import Image
+
+    from .._atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        Image.fromarray(frame).save(tmp, format="PNG")
+    return Path(path)
+
+
+def poster_index(times_s: np.ndarray, t_s: float | None) -> int:
+    """Index of the output frame whose time is nearest ``t_s`` (default: the middle frame)."""
+    times_s = np.asarray(times_s)
+    if t_s is None:
+        return int(times_s.size // 2)
+    return int(np.argmin(np.abs(times_s - t_s)))
 
 
 class VideoEncoder:

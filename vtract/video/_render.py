@@ -14,7 +14,7 @@ from .._atomic import atomic_path
 from ..session import Session
 from ._audio import check_slow_audio, soundtrack
 from ._compose import DEFAULT_SHOW
-from ._encode import VideoEncoder, write_wav
+from ._encode import VideoEncoder, poster_index, save_png, write_wav
 from ._timeline import make_timeline
 from ._view import DEFAULT_TRACES, SessionView, audio_offset, clip_span, resolve_acoustics, resolve_labels
 
@@ -30,7 +30,8 @@ def render_video(session: Session, out_path: str | os.PathLike, *, labels=None,
                  strip_height: int | None = None, interpolate: bool = True,
                  title: str | None = None, line_width: float | None = None,
                  segment: bool = False, analyze: bool = True, crf: int = 20,
-                 preset: str = "veryfast", threads: int | None = None) -> Path:
+                 preset: str = "veryfast", threads: int | None = None,
+                 poster: str | os.PathLike | None = None, poster_s: float | None = None) -> Path:
     """Render a session as an MP4 for teaching: MRI with contours, spectrogram strip and sound.
 
     Parameters
@@ -85,6 +86,10 @@ def render_video(session: Session, out_path: str | os.PathLike, *, labels=None,
         x264 speed preset.
     threads : int, optional
         Encoder threads.
+    poster : path, optional
+        Also save one video frame as PNG (e.g. for a README or a notebook).
+    poster_s : float, optional
+        Image-clock time (s) of the poster frame (default: the middle of the clip).
 
     Returns
     -------
@@ -121,7 +126,10 @@ def render_video(session: Session, out_path: str | os.PathLike, *, labels=None,
         with atomic_path(out_path) as tmp_out:
             with VideoEncoder(tmp_out, view.width, view.height, timeline.fps_out, audio_path=wav,
                               crf=crf, preset=preset, threads=threads) as enc:
-                for t in times:
+                j_poster = poster_index(times, poster_s) if poster is not None else -1
+                for j, t in enumerate(times):
                     view.render_into(frame, float(t))
                     enc.write(frame)
+                    if j == j_poster:
+                        save_png(frame, poster)
     return out_path
