@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage as ndi
 from skimage.draw import polygon as draw_polygon
+from skimage.morphology import convex_hull_image
 
 from .. import labels as L
 from ..errors import SegmentationError
@@ -36,7 +37,8 @@ from ..preprocess import bias_field, denoise, normalize, reference_image
 from ..sequence import Sequence
 from ._anatomy import find_landmarks
 from ._result import Segmentation
-from ._tract import air_threshold, fit_midline, head_mask, resample_polyline, tract_path
+from ._tract import (air_threshold, cast_walls, fit_midline, head_mask, resample_polyline,
+                     tract_path)
 
 __all__ = ["segment"]
 
@@ -101,6 +103,8 @@ class _Reference:
             cols2 > self.glottis[1] + int(round(8.0 / px_mm)))
         self.forbidden |= (rows > self.glottis[0] - 3 * r5) & (np.abs(cols2 - self.glottis[1]) > r5)
         self.forbidden[tuple(self.exits.T)] = False
+        # lips lie behind the nose-chin line (Ricketts' E-line): inside the head's convex hull
+        self.hull = convex_hull_image(self.H)
         self.n_points, self.max_px, self.px_mm = n_points, max_px, px_mm
         geo = self.frame_geometry(img, self.thr, band=None)
         if geo is None:
@@ -134,11 +138,55 @@ class _Reference:
             path = path[int(airy[0]):]
         if len(path) < 4:
             return None
-        im = np.where(self.H, img, max(float(img.max()), 2 * thr)).astype(np.float32)
+        path, inside_mask = self._extend_to_lips(img, thr, path)
+        im = np.where(inside_mask, img, max(float(img.max()), 2 * thr)).astype(np.float32)
         mid, up, lo, width = fit_midline(im, thr, path[:, ::-1], self.n_points, self.max_px,
                                          smooth=1.5)
         closed_frac = float(np.mean(vals >= thr))
         return mid, up, lo, width, closed_frac
+
+
+    def _extend_to_lips(self, img: np.ndarray, thr: float,
+                        path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Continue the path forward between the lips to the front of the mouth.
+
+        The head mask is closed over the mouth only partly when the lips are wide open, so the
+        traced path may stop at the teeth. From its end we step forward (the path's direction,
+        at least half of it anterior) while grid lines across the step still meet tissue above
+        and below within 15 mm (upper and lower lip) and the step stays inside the head's
+        convex hull (the lips lie behind the nose-chin line). Returns the extended path (row, col) and the mask inside
+        which walls are searched (head mask plus the lip corridor).
+        """
+        if len(path) < 3:
+            return path, self.H
+        end = path[-1]
+        d = end - path[max(0, len(path) - 5)]
+        d = d / max(float(np.hypot(*d)), 1e-9)
+        if d[1] > -0.5:  # keep heading to the face (decreasing column)
+            d = np.array([d[0], -0.5])
+            d /= np.hypot(*d)
+        steps = np.arange(0.5, 25.0 / self.px_mm, 0.5)
+        pts = end[None, :] + steps[:, None] * d[None, :]
+        ny, nx = img.shape
+        ok = (pts[:, 0] >= 0) & (pts[:, 0] <= ny - 1) & (pts[:, 1] >= 0) & (pts[:, 1] <= nx - 1)
+        pts = pts[: int(np.argmin(ok)) if not ok.all() else len(pts)]
+        if len(pts) == 0:
+            return path, self.H
+        line = np.vstack([end[None, :], pts])[:, ::-1]  # (x, y)
+        lip_px = 15.0 / self.px_mm
+        _, _, du, dl = cast_walls(img, thr, line, lip_px)
+        in_hull = self.hull[np.round(pts[:, 0]).astype(int), np.round(pts[:, 1]).astype(int)]
+        both = (du[1:] < lip_px) & (dl[1:] < lip_px) & in_hull
+        n_ok = int(np.argmin(both)) if not both.all() else len(both)
+        if n_ok == 0:
+            return path, self.H
+        ext = pts[:n_ok]
+        corridor = np.zeros_like(self.H)
+        rr = np.clip(np.round(ext[:, 0]).astype(int), 0, ny - 1)
+        cc = np.clip(np.round(ext[:, 1]).astype(int), 0, nx - 1)
+        corridor[rr, cc] = True
+        corridor = ndi.binary_dilation(corridor, iterations=max(1, int(round(lip_px))))
+        return np.vstack([path, ext]), self.H | corridor
 
 
 def _fill(poly_xy: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
