@@ -159,16 +159,7 @@ class Strip:
         if audio is not None:
             self._draw_spectrogram(panels[0], audio, acoustics, formants, max_hz, fs)
         if traces:
-            ax = panels[-1]
-            t = pd.to_numeric(measures["time_s"], errors="coerce").to_numpy()
-            for i, col in enumerate(traces):
-                ax.plot(t, pd.to_numeric(measures[col], errors="coerce").to_numpy(),
-                        color=_TRACE_COLORS[i % len(_TRACE_COLORS)], lw=1.6,
-                        label=col.removesuffix("_mm").replace("_", " ") + " (mm)")
-            ax.set_ylabel("mm", color="0.8", fontsize=fs * 0.9, labelpad=1)
-            ax.legend(loc="upper left", fontsize=fs * 0.75, frameon=True, facecolor=_BG,
-                      edgecolor="0.4", labelcolor="0.9", ncol=len(traces), borderpad=0.2,
-                      handlelength=1.2)
+            self._draw_traces(panels[-1], measures, traces, fs)
         fig.canvas.draw()
         img = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
         # Pixel mapping of the time axis (display coordinates: origin bottom-left).
@@ -178,6 +169,28 @@ class Strip:
         y_top = self.height - panels[0].bbox.y1
         y_bot = self.height - panels[-1].bbox.y0
         return img, (lambda t: xa + (t - self.t_start) * scale), (int(y_top), int(np.ceil(y_bot)))
+
+    def _draw_traces(self, ax, measures, traces, fs) -> None:
+        """Measure traces: the first on the left axis, the others on a right axis, each in colour."""
+        t = pd.to_numeric(measures["time_s"], errors="coerce").to_numpy()
+        axes = [ax] if len(traces) == 1 else [ax, ax.twinx()]
+        handles = []
+        for i, col in enumerate(traces):
+            a = axes[min(i, 1)]
+            color = _TRACE_COLORS[i % len(_TRACE_COLORS)]
+            (h,) = a.plot(t, pd.to_numeric(measures[col], errors="coerce").to_numpy(), color=color,
+                          lw=1.6, label=col.removesuffix("_mm").replace("_", " ") + " (mm)")
+            handles.append(h)
+        for i, a in enumerate(axes):
+            a.set_xlim(self.t_start, self.t_end)
+            color = _TRACE_COLORS[i] if len(traces) <= 2 else "0.8"
+            a.tick_params(axis="y", colors=color, labelsize=fs * 0.8, length=2)
+            a.margins(y=0.15)
+        for sp in axes[-1].spines.values():
+            sp.set_color("0.5")
+        ax.legend(handles=handles, loc="upper left", fontsize=fs * 0.75, frameon=True,
+                  facecolor=_BG, edgecolor="0.4", labelcolor="0.9", ncol=len(traces),
+                  borderpad=0.2, handlelength=1.2).set_zorder(5)
 
     def _draw_spectrogram(self, ax, audio, acoustics, formants, max_hz, fs) -> None:
         a0, a1 = self.t_start - self._shift, self.t_end - self._shift
@@ -193,6 +206,11 @@ class Strip:
             return
         t = pd.to_numeric(acoustics["time_s"], errors="coerce").to_numpy() + self._shift
         keep = (t >= self.t_start) & (t <= self.t_end)
+        if "f0_hz" in acoustics:  # formants only where there is a tone (voiced / sounding)
+            voiced = np.isfinite(pd.to_numeric(acoustics["f0_hz"], errors="coerce").to_numpy())
+            if voiced.any():
+                keep &= voiced
+        f0_keep = (t >= self.t_start) & (t <= self.t_end)
         for i in formants:
             col = f"f{i}_hz"
             if col in acoustics:
@@ -203,12 +221,12 @@ class Strip:
             f0 = pd.to_numeric(acoustics["f0_hz"], errors="coerce").to_numpy()
             ax2 = ax.twinx()
             ax2.set_xlim(self.t_start, self.t_end)
-            good = f0[keep][np.isfinite(f0[keep])]
+            good = f0[f0_keep][np.isfinite(f0[f0_keep])]
             lo, hi = (50.0, 1000.0) if good.size == 0 else (max(30.0, good.min() / 1.3),
                                                            max(good.max() * 1.3, good.min() * 2))
             ax2.set_yscale("log")
             ax2.set_ylim(lo, hi)
-            ax2.plot(t[keep], f0[keep], color=_F0_COLOR, lw=2.0, label="f0")
+            ax2.plot(t[f0_keep], f0[f0_keep], color=_F0_COLOR, lw=2.0, label="f0")
             ax2.set_ylabel("f0 (Hz)", color=_F0_COLOR, fontsize=fs * 0.9, labelpad=1)
             ax2.tick_params(colors=_F0_COLOR, which="both", labelsize=fs * 0.8, length=2)
             from matplotlib.ticker import LogLocator, ScalarFormatter
