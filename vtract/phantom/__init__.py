@@ -1,0 +1,36 @@
+"""Synthetic rtMRI + audio phantom of the vocal tract with ground truth.
+
+One concept per module:
+
+==================  =====================================================================================
+module              concept
+==================  =====================================================================================
+``_anatomy``        subjects: size, palate shape, larynx rest height, voice range
+``_articulation``   articulatory parameters, vowel/consonant targets, smooth trajectories
+``_styles``         singing styles and wind instruments as scores (built-in group differences)
+``_geometry``       pose -> polygons of every structure + the semi-polar tract grid
+``_measures``       ground-truth measures (the contract's per-frame columns) from the geometry
+``_render``         MRI-like rendering: partial volume, PD intensities, coil, blur, streaks, Rician noise
+``_audio``          glottal source, tube filtering, instrument tones, MRI gradient noise
+``_session``        one session: simulate and write frames, labels, audio, tables
+``_catalog``        which sessions the demo sets contain, and their manifests
+``_realism``        image statistics (SNR, sharpness, histograms) to compare phantom and real frames
+==================  =====================================================================================
+
+Use :func:`vtract.datasets.load_demo` for the built demo sets.
+"""
+
+from ._anatomy import SUBJECTS, Subject, get_subject
+from ._articulation import NEUTRAL, PARAMS, VOWELS
+from ._catalog import DEMO_VERSION, manifest_dict, session_specs
+from ._geometry import FrameGeometry, build_geometry
+from ._measures import MEASURE_COLUMNS, frame_measures
+from ._render import RenderSettings, degrade, rasterise
+from ._session import SESSION_FILES, SessionSpec, build_session, simulate_session
+from ._styles import INSTRUMENTS, SINGING_STYLES, STYLE_OFFSETS, VIBRATO, WIND
+
+__all__ = ["SUBJECTS", "Subject", "get_subject", "NEUTRAL", "PARAMS", "VOWELS", "DEMO_VERSION",
+           "manifest_dict", "session_specs", "FrameGeometry", "build_geometry", "MEASURE_COLUMNS",
+           "frame_measures", "RenderSettings", "degrade", "rasterise", "SESSION_FILES", "SessionSpec",
+           "build_session", "simulate_session", "INSTRUMENTS", "SINGING_STYLES", "STYLE_OFFSETS",
+           "VIBRATO", "WIND"]
