@@ -214,3 +214,26 @@ def test_bad_inputs_raise(tmp_path, session):
         render_video(session, tmp_path / "x.mp4", slow=0.05, size=64, analyze=False)
     assert not (tmp_path / "x.mp4").exists()
     assert not list(tmp_path.glob(".x.*"))  # no temporary left behind
+
+
+def test_strip_cursor_follows_time(rendered):
+    from vtract.video._view import SessionView
+
+    from .conftest import label_maps
+
+    s, out = rendered
+    view = SessionView(s, 0.0, N_FRAMES / FPS, labels=label_maps(), acoustics=acoustics_table(),
+                       measures=measures_table(s.sequence), size=SIZE, line_width=4)
+    times, frames = _probe.video_frames(out)
+    ph = view.panel.height
+    y0, y1 = view.strip._y0, view.strip._y1
+    for k in (3, 17, 36):
+        strip = frames[k][ph + y0 + 2:ph + y1 - 2].astype(float)
+        # the cursor is white in every row: the column profile of the darkest channel peaks there
+        prof = strip.min(axis=2).mean(axis=0)
+        peak = int(np.argmax(prof))
+        win = np.arange(max(peak - 3, 0), min(peak + 4, prof.size))
+        w = np.clip(prof[win] - np.median(prof), 0, None)
+        x = float((win * w).sum() / w.sum())
+        t = (k + 0.5) / FPS
+        assert x + 0.5 == pytest.approx(view.strip.x_of_t(t), abs=1.0)  # pixel centre vs x

@@ -58,7 +58,7 @@ def spectrogram_db(audio: Audio, start_s: float, end_s: float, *, max_hz: float 
     sr = audio.sample_rate_hz
     i0 = int(np.floor(start_s * sr))
     i1 = int(np.ceil(end_s * sr))
-    seg = np.zeros(max(i1 - i0, 16))
+    seg = np.zeros(max(i1 - i0, int(4 * window_s * sr) + 1))  # Praat needs a few windows
     a, b = max(i0, 0), min(i1, audio.n_samples)
     if b > a:
         seg[a - i0:b - i0] = audio.samples[a:b]
@@ -68,7 +68,7 @@ def spectrogram_db(audio: Audio, start_s: float, end_s: float, *, max_hz: float 
                               time_step=max((end_s - start_s) / 1500, 0.001))
     power = np.asarray(spec.values, dtype=float)
     db = 10 * np.log10(power + 1e-20)
-    db -= db.max()
+    db -= max(float(db.max()), -100.0)  # a silent span stays dark instead of normalising noise up
     np.maximum(db, -dynamic_range_db, out=db)
     return np.asarray(spec.xs()), np.asarray(spec.ys()), db
 
@@ -250,13 +250,12 @@ class Strip:
     def render_into(self, out: np.ndarray, t: float, color=(255, 255, 255)) -> None:
         """Copy the strip into ``out`` (height, width, 3) uint8 and draw the cursor at time ``t``."""
         out[...] = self.image
-        x = self.x_of_t(t)
-        xi = int(np.floor(x))
-        frac = x - xi
+        x = self.x_of_t(t)  # display coordinates: pixel column c spans [c, c + 1)
         y0, y1 = self._y0, self._y1
         col = np.asarray(color, np.float32)
-        # 2-pixel cursor with antialiased edges: full columns xi, xi+1; partial at xi-1 and xi+2.
-        for xx, a in ((xi - 1, 1 - frac), (xi, 1.0), (xi + 1, 1.0), (xi + 2, frac)):
-            if 0 <= xx < self.width and a > 0:
-                seg = out[y0:y1, xx].astype(np.float32)
-                out[y0:y1, xx] = np.rint(seg + a * (col - seg))
+        # 2-pixel-wide cursor centred on x, edge columns weighted by their coverage (antialiasing).
+        for c in range(int(np.floor(x - 1)), int(np.ceil(x + 1))):
+            a = min(c + 1, x + 1) - max(c, x - 1)
+            if 0 <= c < self.width and a > 0:
+                seg = out[y0:y1, c].astype(np.float32)
+                out[y0:y1, c] = np.rint(seg + min(a, 1.0) * (col - seg))
