@@ -112,3 +112,10 @@ def test_folder_with_several_sessions_is_one_line_error(tmp_path, capsys):
     rc = main(["video", str(tmp_path / "out"), "-o", str(tmp_path / "x.mp4")])
     err = capsys.readouterr().err
     assert rc == 1 and "holds 2 sessions" in err and len(err.strip().splitlines()) == 1
+
+
+def test_folder_without_session_json_is_read_as_a_sequence(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    rc = main(["video", str(tmp_path / "empty"), "-o", str(tmp_path / "x.mp4")])
+    err = capsys.readouterr().err
+    assert rc == 1 and str(tmp_path / "empty") in err and len(err.strip().splitlines()) == 1

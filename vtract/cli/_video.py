@@ -23,8 +23,11 @@ def _read_json(path: Path) -> dict[str, Any]:
         raise FileFormatError(f"{path}: cannot read JSON ({exc})") from exc
 
 
-def _session_folder(path: Path) -> Path:
-    """``path`` itself when it holds ``session.json``; else its only session sub-folder."""
+def _session_folder(path: Path) -> Path | None:
+    """``path`` itself when it holds ``session.json``, else its only session sub-folder.
+
+    ``None`` when there is no ``session.json`` at all (the folder may be a DICOM series).
+    """
     from ..errors import FileFormatError
 
     if (path / "session.json").is_file():
@@ -33,8 +36,7 @@ def _session_folder(path: Path) -> Path:
     if len(subs) == 1:
         return subs[0]
     if not subs:
-        raise FileFormatError(f"{path}: no session.json here or in a sub-folder; give a batch "
-                              "session folder (DIR/<session_id>/ from 'vtract run') or a sequence file")
+        return None
     raise FileFormatError(f"{path}: holds {len(subs)} sessions ({', '.join(p.name for p in subs[:8])}"
                           f"{' ...' if len(subs) > 8 else ''}); give one of them, e.g. {subs[0]}")
 
@@ -75,14 +77,15 @@ def load_input(path: str | Path, *, audio: str | None = None, offset: float | No
     """
     import pandas as pd
 
+    from ..errors import FileFormatError
     from ..io import read_audio, read_sequence
     from ..session import Session
 
     path = Path(path)
     ov = {k: v for k, v in overrides.items() if v is not None}
     out: dict[str, Any] = {"labels": None, "acoustics": None, "measures": None}
-    if path.is_dir() and not any(path.glob("*.dcm")) and not any(path.glob("*.IMA")):
-        folder = _session_folder(path)
+    folder = _session_folder(path) if path.is_dir() else None
+    if folder is not None:
         rec = _read_json(folder / "session.json")
         entry = rec.get("entry", rec)
         seq = read_sequence(entry["sequence"], fps=ov.get("fps", entry.get("fps")),
@@ -107,7 +110,13 @@ def load_input(path: str | Path, *, audio: str | None = None, offset: float | No
             if f.is_file():
                 out[key] = pd.read_csv(f)
     else:
-        seq = read_sequence(path, **ov)
+        try:
+            seq = read_sequence(path, **ov)
+        except FileFormatError as exc:
+            if not path.is_dir():
+                raise
+            raise FileFormatError(f"{exc}; nor a session.json: give a 'vtract run' session folder "
+                                  "(DIR/<session_id>/), a DICOM folder or a sequence file") from exc
         aud = read_audio(audio) if audio else None
         session = Session(seq, aud, audio_offset_s=offset, session_id=path.name.split(".")[0])
         if labels:
