@@ -267,3 +267,17 @@ def test_register_summary_splits_at_the_session_median_pitch():
     assert r.loc["low", "tongue_dorsum_height_mm"] == 20.0 and r.loc["high", "tongue_dorsum_height_mm"] == 12.0
     assert r.loc["high", "f0_hz"] == 400.0 and r.loc["low", "n_frames"] == 10
     assert r.loc["low", "instrument"] == "flute"
+
+
+def test_pairs_with_an_empty_group_are_skipped_in_compare_groups():
+    t = _sessions()
+    t.loc[t["style"] == "pop", "jaw_opening_mm"] = np.nan
+    pairs = [("classical", "belting"), ("pop", "belting")]
+    with pytest.warns(VtractWarning, match="'pop' has no rows"):
+        res = vc.compare_groups(t, ["jaw_opening_mm", "larynx_height_mm"], "style", pairs=pairs)
+    assert list(res.contrast) == ["classical - belting", "classical - belting", "pop - belting"]
+    with pytest.raises(DataValueError, match="'pop' has no rows"):
+        vc.group_differences(t, "jaw_opening_mm", "style", pairs=pairs)
+    # groups are taken from the rows that have values: pop is simply not compared
+    assert list(vc.group_differences(t, "jaw_opening_mm", "style", reference="belting").contrast) == [
+        "classical - belting"]

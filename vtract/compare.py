@@ -94,6 +94,7 @@ TUNED_CENTS = 50.0
 def session_summary(measures: pd.DataFrame, acoustics: pd.DataFrame | None = None, *,
                     by: str | Sequence[str] = "session_id", stat: str = "median",
                     columns: Sequence[str] | None = None, vibrato: bool = True,
+                    vibrato_min_cycles: float = 2.0,
                     acoustic_summaries: Mapping[str, Callable[[pd.DataFrame], float]] | None = None,
                     ) -> pd.DataFrame:
     """One row per session: medians of the per-frame measures plus acoustic summaries.
@@ -123,6 +124,9 @@ def session_summary(measures: pd.DataFrame, acoustics: pd.DataFrame | None = Non
         Measure columns to summarise (default: every numeric column except clocks/indices).
     vibrato : bool
         Compute the vibrato summaries (needs ``time_s`` and ``f0_hz``).
+    vibrato_min_cycles : float
+        Notes shorter than this many cycles of the slowest vibrato rate (3 Hz) are not analysed for
+        vibrato (2 cycles: notes of at least 0.67 s).
     acoustic_summaries : mapping of name -> callable, optional
         Extra per-session acoustic summaries: each callable receives one session's acoustic rows
         (all frames, time-sorted) and returns a float. Stored in a column named by the key.
@@ -158,8 +162,8 @@ def session_summary(measures: pd.DataFrame, acoustics: pd.DataFrame | None = Non
     out["n_frames"] = grouped.size()
     out = out.join(grouped[cols].agg(stat))
     if acoustics is not None:
-        out = out.join(_acoustic_summary(acoustics, keys, stat, vibrato, acoustic_summaries or {}),
-                       how="left")
+        out = out.join(_acoustic_summary(acoustics, keys, stat, vibrato_min_cycles if vibrato else None,
+                                         acoustic_summaries or {}), how="left")
     return out.reset_index()
 
 
@@ -212,10 +216,10 @@ def _tuning(voiced: pd.DataFrame) -> pd.Series:
                       if ok.any() else math.nan})
 
 
-def _vibrato(session: pd.DataFrame) -> pd.Series:
+def _vibrato(session: pd.DataFrame, min_cycles: float) -> pd.Series:
     from .acoustics import vibrato
 
-    v = vibrato(session[["time_s", "f0_hz"]])
+    v = vibrato(session[["time_s", "f0_hz"]], min_cycles=min_cycles)
     v = v[v["vibrato_extent_cents"].notna()]
     cols = ["vibrato_extent_cents", "vibrato_rate_hz", "vibrato_regularity"]
     out = v[cols].median() if len(v) else pd.Series(math.nan, index=cols)
@@ -223,7 +227,7 @@ def _vibrato(session: pd.DataFrame) -> pd.Series:
     return out
 
 
-def _acoustic_summary(acoustics: pd.DataFrame, keys: list[str], stat: str, vibrato: bool,
+def _acoustic_summary(acoustics: pd.DataFrame, keys: list[str], stat: str, vibrato: float | None,
                       extra: Mapping[str, Callable[[pd.DataFrame], float]]) -> pd.DataFrame:
     ac = acoustics.sort_values([*keys, "time_s"]) if "time_s" in acoustics else acoustics
     voiced = ac[ac["f0_hz"].notna()] if "f0_hz" in ac else ac
@@ -233,8 +237,8 @@ def _acoustic_summary(acoustics: pd.DataFrame, keys: list[str], stat: str, vibra
     per_session = ac.groupby(keys, sort=False, dropna=False)
     if {"f0_hz", "f1_hz", "f2_hz"} <= set(ac.columns):
         res = res.join(voiced.groupby(keys, sort=False, dropna=False).apply(_tuning, include_groups=False))
-    if vibrato and {"time_s", "f0_hz"} <= set(ac.columns):
-        res = res.join(per_session.apply(_vibrato, include_groups=False))
+    if vibrato is not None and {"time_s", "f0_hz"} <= set(ac.columns):
+        res = res.join(per_session.apply(_vibrato, vibrato, include_groups=False))
     for name, fn in extra.items():
         res[name] = per_session.apply(lambda d, fn=fn: float(fn(d)), include_groups=False)
     return res
@@ -450,7 +454,7 @@ def group_differences(table: pd.DataFrame, value: str, group: str, subject: str 
                       reference: str | None = None, *, pairs: Iterable[tuple[str, str]] | None = None,
                       order: Sequence[str] | None = None, confidence: float = 0.95,
                       effect_ci: str = "analytic", n_boot: int = 2000, seed: int = 0,
-                      min_subjects: int = 3) -> pd.DataFrame:
+                      min_subjects: int = 3, on_missing: str = "raise") -> pd.DataFrame:
     """Pairwise differences of one value between groups, with effect sizes and a mixed model.
 
     For each pair ``(a, b)`` the difference is **a minus b**, estimated three ways:
@@ -491,6 +495,9 @@ def group_differences(table: pd.DataFrame, value: str, group: str, subject: str 
         Seed of the bootstrap (results are reproducible).
     min_subjects : int
         Fewest subjects for which the random-intercept model is attempted.
+    on_missing : {"raise", "warn"}
+        What to do when a group of a pair has no values: raise :class:`DataValueError`, or skip
+        the pair with a :class:`VtractWarning`.
 
     Returns
     -------
@@ -531,10 +538,14 @@ def group_differences(table: pd.DataFrame, value: str, group: str, subject: str 
     groups = list(order) if order is not None else sorted(data["g"].unique())
     rows = []
     for a, b in _pairs(groups, reference, pairs):
-        for name in (a, b):
-            if name not in set(data["g"]):
-                raise DataValueError(f"group {name!r} has no rows with {value!r} in column {group!r}; "
-                                     f"groups present: {sorted(data['g'].unique())}")
+        absent = [name for name in (a, b) if name not in set(data["g"])]
+        if absent:
+            msg = (f"group {absent[0]!r} has no rows with {value!r} in column {group!r}; "
+                   f"groups present: {sorted(data['g'].unique())}")
+            if on_missing == "raise":
+                raise DataValueError(msg)
+            warnings.warn(f"{msg}; {value}: {a} - {b} skipped", VtractWarning, stacklevel=2)
+            continue
         d = data[data["g"].isin([a, b])].copy()
         d["x"] = (d["g"] == a).astype(float)
         if has_subject:
@@ -579,7 +590,8 @@ def compare_groups(table: pd.DataFrame, values: Sequence[str], group: str,
         (:func:`statsmodels.stats.multitest.multipletests` method, e.g. ``"holm"``, ``"fdr_bh"``);
         stored in ``model_p_adj``. ``None``: no column.
     skip_missing : bool
-        Skip values that are absent or entirely NaN (with a :class:`VtractWarning`) instead of raising.
+        Skip values that are absent or entirely NaN, and pairs with a group without values (with a
+        :class:`VtractWarning`), instead of raising.
     **kwargs
         Passed to :func:`group_differences` (``pairs``, ``confidence``, ``effect_ci`` ...).
 
@@ -596,6 +608,7 @@ def compare_groups(table: pd.DataFrame, values: Sequence[str], group: str,
             warnings.warn(f"compare_groups: column {v!r} is absent or all NaN; skipped", VtractWarning,
                           stacklevel=2)
             continue
+        kwargs.setdefault("on_missing", "warn" if skip_missing else "raise")
         parts.append(group_differences(table, v, group, subject, reference, **kwargs))
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=DIFFERENCE_COLUMNS)
     if p_adjust and len(out):
