@@ -237,3 +237,31 @@ def test_strip_cursor_follows_time(rendered):
         x = float((win * w).sum() / w.sum())
         t = (k + 0.5) / FPS
         assert x + 0.5 == pytest.approx(view.strip.x_of_t(t), abs=1.0)  # pixel centre vs x
+
+
+def test_denoise_cleans_the_sound_track(tmp_path):
+    acoustics = pytest.importorskip("vtract.acoustics")
+    from dataclasses import replace
+
+    from vtract import Audio
+
+    from .conftest import OFFSET_S, SR, make_session
+
+    s = make_session(flash_frame=39)
+    n = s.audio.n_samples
+    f_hz = 233.0  # not a harmonic of the 20 Hz frame rate (the noise period), as a voice is not
+    tone = 0.2 * np.sin(2 * np.pi * f_hz * np.arange(n) / SR)
+    noisy = acoustics.add_gradient_noise(Audio(tone, SR), fps=FPS, onset_s=OFFSET_S, snr_db=-6.0)
+    s = replace(s, audio=noisy)
+
+    def purity(path):
+        x, sr, _ = _probe.audio_samples(path)
+        x = x[int(0.2 * sr):int(1.8 * sr)]
+        spec = np.abs(np.fft.rfft(x * np.hanning(x.size))) ** 2
+        f = np.fft.rfftfreq(x.size, 1 / sr)
+        return spec[np.abs(f - f_hz) < 5].sum() / spec.sum()
+
+    raw = render_video(s, tmp_path / "raw.mp4", size=64, analyze=False)
+    clean = render_video(s, tmp_path / "clean.mp4", size=64, analyze=False, denoise=True)
+    assert purity(raw) < 0.5
+    assert purity(clean) > 2 * purity(raw)

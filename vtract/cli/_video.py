@@ -165,14 +165,16 @@ def _parse_align(value: str) -> Any:
 @click.option("--poster", "poster", type=click.Path(path_type=str), default=None,
               help="Also save one video frame as PNG (the middle, or the alignment event).")
 @click.option("--keyframes", type=int, default=6, show_default=True, help="Tiles in --still.")
+@click.option("--denoise", is_flag=True,
+              help="Remove MRI gradient noise from the sound (vtract.suppress_mri_noise).")
 @click.option("--no-acoustics", is_flag=True,
               help="Do not compute f0/formant tracks when no acoustics.csv is given.")
 @sequence_options
 def video(source: str, output: str | None, compare: str | None, align: str, slow: float, mute: bool,
           start_s: float | None, end_s: float | None, size: int | None, audio: str | None,
           offset: float | None, labels: str | None, fps_out: float | None, still: str | None,
-          poster: str | None,
-          keyframes: int, no_acoustics: bool, fps: float | None, pixel_spacing: str | None) -> None:
+          poster: str | None, keyframes: int, denoise: bool, no_acoustics: bool,
+          fps: float | None, pixel_spacing: str | None) -> None:
     """Render an articulation video (MRI, contours, spectrogram, sound) for teaching.
 
     SOURCE is a batch session folder (DIR/<session_id>/ from 'vtract run') or a sequence file
@@ -193,7 +195,7 @@ def video(source: str, output: str | None, compare: str | None, align: str, slow
         render_video(a["session"], output, labels=a["labels"], acoustics=a["acoustics"],
                      measures=a["measures"], slow=slow, slow_audio=slow_audio, start_s=start_s,
                      end_s=end_s, size=size or 720, fps_out=fps_out,
-                     analyze=not no_acoustics, poster=poster)
+                     analyze=not no_acoustics, denoise=denoise, poster=poster)
     elif output is not None:
         b = load_input(compare, **ov)
         render_comparison(a["session"], b["session"], output, align=_parse_align(align),
@@ -201,7 +203,7 @@ def video(source: str, output: str | None, compare: str | None, align: str, slow
                           acoustics_b=b["acoustics"], measures_a=a["measures"],
                           measures_b=b["measures"], slow=slow, slow_audio=slow_audio,
                           size=size or 480, fps_out=fps_out, analyze=not no_acoustics,
-                          poster=poster)
+                          denoise=denoise, poster=poster)
     if output is not None and not quiet:
         click.echo(f"wrote {output}" + (f" and {poster}" if poster else ""))
     if still is not None:

@@ -19,7 +19,7 @@ from ._compose import DEFAULT_SHOW
 from ._encode import VideoEncoder, poster_index, save_png, write_wav
 from ._strip import MIN_STRIP_HEIGHT
 from ._timeline import make_timeline
-from ._view import DEFAULT_TRACES, SessionView, audio_offset, resolve_acoustics, resolve_labels
+from ._view import DEFAULT_TRACES, SessionView, audio_offset, denoised, resolve_acoustics, resolve_labels
 
 __all__ = ["render_comparison"]
 
@@ -38,7 +38,8 @@ def render_comparison(session_a: Session, session_b: Session, out_path: str | os
                       show: Sequence[int | str] = DEFAULT_SHOW, slow: float = 1.0,
                       slow_audio: str = "lengthen", size: int = 480, fps_out: float | None = None,
                       strip_height: int | None = None, interpolate: bool = True,
-                      line_width: float | None = None, analyze: bool = True, crf: int = 20,
+                      line_width: float | None = None, analyze: bool = True,
+                      denoise: bool = False, crf: int = 20,
                       preset: str = "veryfast", threads: int | None = None,
                       poster: str | os.PathLike | None = None) -> Path:
     """Render two sessions side by side (e.g. student | reference), aligned on an event.
@@ -66,7 +67,7 @@ def render_comparison(session_a: Session, session_b: Session, out_path: str | os
     pre_s, post_s : float, optional
         Seconds shown before and after the event (default: as much as both sessions have).
     traces, colors, show, slow, slow_audio, fps_out, strip_height, interpolate, line_width,
-    analyze, crf, preset, threads
+    analyze, denoise, crf, preset, threads
         As in :func:`render_video`.
     size : int
         MRI panel height in pixels (each side).
@@ -80,6 +81,7 @@ def render_comparison(session_a: Session, session_b: Session, out_path: str | os
     """
     if audio not in ("a", "b", "mix"):
         raise DataValueError(f"audio must be 'a', 'b' or 'mix', got {audio!r}")
+    session_a, session_b = denoised(session_a, denoise), denoised(session_b, denoise)
     sessions = (session_a, session_b)
     for s in sessions:
         check_slow_audio(slow, slow_audio, has_audio=s.audio is not None)

@@ -16,7 +16,15 @@ from ._audio import check_slow_audio, soundtrack
 from ._compose import DEFAULT_SHOW
 from ._encode import VideoEncoder, poster_index, save_png, write_wav
 from ._timeline import make_timeline
-from ._view import DEFAULT_TRACES, SessionView, audio_offset, clip_span, resolve_acoustics, resolve_labels
+from ._view import (
+    DEFAULT_TRACES,
+    SessionView,
+    audio_offset,
+    clip_span,
+    denoised,
+    resolve_acoustics,
+    resolve_labels,
+)
 
 __all__ = ["render_video"]
 
@@ -29,7 +37,8 @@ def render_video(session: Session, out_path: str | os.PathLike, *, labels=None,
                  end_s: float | None = None, size: int = 720, fps_out: float | None = None,
                  strip_height: int | None = None, interpolate: bool = True,
                  title: str | None = None, line_width: float | None = None,
-                 segment: bool = False, analyze: bool = True, crf: int = 20,
+                 segment: bool = False, analyze: bool = True, denoise: bool = False,
+                 crf: int = 20,
                  preset: str = "veryfast", threads: int | None = None,
                  poster: str | os.PathLike | None = None, poster_s: float | None = None) -> Path:
     """Render a session as an MP4 for teaching: MRI with contours, spectrogram strip and sound.
@@ -80,6 +89,9 @@ def render_video(session: Session, out_path: str | os.PathLike, *, labels=None,
         Segment with :func:`vtract.segment` when ``labels`` is None.
     analyze : bool
         Compute the acoustic table when ``acoustics`` is None.
+    denoise : bool
+        Remove MRI gradient noise from the sound track and spectrogram with
+        :func:`vtract.suppress_mri_noise` (computed acoustics then use the cleaned audio too).
     crf : int
         H.264 quality (lower is better).
     preset : str
@@ -103,6 +115,7 @@ def render_video(session: Session, out_path: str | os.PathLike, *, labels=None,
     out_path = Path(out_path)
     seq = session.sequence
     check_slow_audio(slow, slow_audio, has_audio=session.audio is not None)
+    session = denoised(session, denoise)
     lab = resolve_labels(session, labels, segment=segment)
     acoustics = resolve_acoustics(session, acoustics, analyze=analyze)
     t_start, t_end = clip_span(session, start_s, end_s)

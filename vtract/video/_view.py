@@ -19,7 +19,8 @@ from ._draw import TextAtlas, paste_rgba, render_text
 from ._strip import MIN_STRIP_HEIGHT, Strip
 from ._timeline import frame_positions
 
-__all__ = ["SessionView", "resolve_labels", "resolve_acoustics", "audio_offset", "clip_span"]
+__all__ = ["SessionView", "resolve_labels", "resolve_acoustics", "audio_offset", "clip_span",
+           "denoised"]
 
 DEFAULT_TRACES = ("larynx_height_mm", "lip_aperture_mm")
 
@@ -72,6 +73,25 @@ def resolve_acoustics(session: Session, acoustics: pd.DataFrame | None, *, analy
         warnings.warn(f"session {session.session_id!r}: acoustic analysis failed ({exc}); the strip "
                       "shows the spectrogram without f0/formant tracks", VtractWarning, stacklevel=3)
         return None
+
+
+def denoised(session: Session, denoise: bool) -> Session:
+    """Return the session with MRI gradient noise removed from its audio when ``denoise`` is set.
+
+    Uses :func:`vtract.suppress_mri_noise` (noise period = the frame period); the sound track and
+    the spectrogram of the video then carry the cleaned recording.
+    """
+    if not denoise or session.audio is None:
+        return session
+    from dataclasses import replace
+
+    try:
+        from ..acoustics import suppress_mri_noise
+    except ImportError as exc:
+        raise DataValueError("denoise=True needs vtract.acoustics (suppress_mri_noise), which is "
+                             "not available in this installation") from exc
+    clean = suppress_mri_noise(session.audio, frame_rate_hz=session.sequence.fps)
+    return replace(session, audio=clean)
 
 
 def _voice_preset(session: Session) -> str:
