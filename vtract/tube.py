@@ -31,6 +31,7 @@ import numpy as np
 from .errors import DataValueError
 
 __all__ = ["SPEED_OF_SOUND_CM_S", "AIR_DENSITY_G_CM3", "transfer_function", "formants_from_area",
+           "formants_from_transfer",
            "bandwidths_from_area", "uniform_tube_formants", "area_from_distance"]
 
 #: Speed of sound in warm humid air (37 °C), cm/s.
@@ -40,26 +41,31 @@ AIR_DENSITY_G_CM3 = 1.14e-3
 
 
 def _sections(area_cm2, length_cm) -> tuple[np.ndarray, np.ndarray]:
-    area = np.atleast_1d(np.asarray(area_cm2, dtype=float))
-    if area.ndim != 1 or area.size == 0:
-        raise DataValueError(f"area_cm2 must be a non-empty 1D array (glottis -> lips); got shape "
-                             f"{area.shape}")
+    area = np.asarray(area_cm2, dtype=float)
+    if area.ndim == 0:
+        area = area[None]
+    if area.ndim not in (1, 2) or area.shape[-1] == 0:
+        raise DataValueError(f"area_cm2 must be a non-empty array (glottis -> lips), 1D or "
+                             f"(n_tracts, n_sections); got shape {area.shape}")
     lengths = np.asarray(length_cm, dtype=float)
-    if lengths.ndim == 0:
-        lengths = np.full(area.size, float(lengths) / area.size)
+    if lengths.ndim == 0 or (area.ndim == 2 and lengths.ndim == 1 and lengths.size == area.shape[0]
+                             and area.shape[0] != area.shape[1]):
+        total = lengths.reshape(-1, 1) if area.ndim == 2 else lengths
+        lengths = np.broadcast_to(total / area.shape[-1], area.shape).copy()
     if lengths.shape != area.shape:
         raise DataValueError(f"section lengths shape {lengths.shape} does not match area shape "
                              f"{area.shape}; give one total length or one length per section")
-    if np.any(~np.isfinite(area)) or np.any(~np.isfinite(lengths)) or np.any(lengths <= 0):
-        raise DataValueError("area_cm2 and section lengths must be finite; lengths > 0 cm")
+    if np.any(~np.isfinite(area)) or np.any(~np.isfinite(lengths)) or np.any(lengths < 0):
+        raise DataValueError("area_cm2 and section lengths must be finite; lengths >= 0 cm")
     # A closed section (area 0) has an infinite impedance; a tiny area keeps the chain finite and
-    # produces the expected near-zero transmission (a constriction).
+    # produces the expected near-zero transmission (a constriction). Zero-length sections are
+    # identities (used to pad tracts with different section counts).
     return np.maximum(area, 1e-4), lengths
 
 
 def _chain(area: np.ndarray, lengths: np.ndarray, freqs_hz: np.ndarray, *, loss: bool,
-           c: float, rho: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Chain-matrix entries (A, B, C, D), each shape (n_freqs,), glottis -> lips."""
+           c: float, rho: float) -> tuple[np.ndarray, np.ndarray]:
+    """Bottom-row chain-matrix entries (C, D), each shape (n_freqs,), glottis -> lips."""
     w = 2 * np.pi * freqs_hz
     if loss:
         # Attenuation (Np/cm) giving ~50 Hz formant bandwidths at 500 Hz, rising with sqrt(f)
@@ -70,19 +76,26 @@ def _chain(area: np.ndarray, lengths: np.ndarray, freqs_hz: np.ndarray, *, loss:
         alpha = np.pi * bw / c
     else:
         alpha = np.zeros_like(w)
-    gamma = alpha + 1j * w / c
-    m11 = np.ones_like(w, dtype=complex)
-    m12 = np.zeros_like(w, dtype=complex)
-    m21 = np.zeros_like(w, dtype=complex)
-    m22 = np.ones_like(w, dtype=complex)
-    for ar, ln in zip(area, lengths):
-        z0 = rho * c / ar
-        ch = np.cosh(gamma * ln)
-        sh = np.sinh(gamma * ln)
-        n11, n12, n21, n22 = ch, z0 * sh, sh / z0, ch
-        m11, m12, m21, m22 = (m11 * n11 + m12 * n21, m11 * n12 + m12 * n22,
-                              m21 * n11 + m22 * n21, m21 * n12 + m22 * n22)
-    return m11, m12, m21, m22
+    # Only the bottom row (C, D) of the chain product is needed for U_lips / U_glottis, and it
+    # updates from itself alone: [C D] <- [C D] @ section.
+    # Shapes: area/lengths (n_tracts, n_sections) broadcast against frequencies (n_freqs,).
+    a2 = np.atleast_2d(area)
+    l2 = np.atleast_2d(lengths)
+    m21 = np.zeros((a2.shape[0], w.size), dtype=complex)
+    m22 = np.ones((a2.shape[0], w.size), dtype=complex)
+    k = w / c
+    for j in range(a2.shape[1]):
+        z0 = (rho * c / a2[:, j])[:, None]
+        ln = l2[:, j][:, None]
+        # cosh/sinh(alpha l + j k l) from real parts (cheaper than complex np.cosh/np.sinh).
+        ca, sa = np.cosh(alpha * ln), np.sinh(alpha * ln)
+        cs, sn = np.cos(k * ln), np.sin(k * ln)
+        ch = ca * cs + 1j * (sa * sn)
+        sh = sa * cs + 1j * (ca * sn)
+        m21, m22 = m21 * ch + m22 * (sh / z0), m21 * (z0 * sh) + m22 * ch
+    if area.ndim == 1:
+        m21, m22 = m21[0], m22[0]
+    return m21, m22
 
 
 def _radiation_impedance(area_lips: float, freqs_hz: np.ndarray, *, c: float, rho: float,
@@ -102,9 +115,10 @@ def transfer_function(area_cm2, length_cm, freqs_hz, *, loss: bool = True, radia
 
     Parameters
     ----------
-    area_cm2 : array_like, shape (n_sections,)
-        Cross-sectional areas in cm^2, from the glottis (index 0) to the lips.
-    length_cm : float or array_like, shape (n_sections,)
+    area_cm2 : array_like, shape (n_sections,) or (n_tracts, n_sections)
+        Cross-sectional areas in cm^2, from the glottis (index 0) to the lips. A 2D array computes
+        several tracts at once (pad shorter ones with zero-length sections).
+    length_cm : float or array_like, same shape as ``area_cm2``
         Total length in cm (sections of equal length) or the length of each section in cm.
     freqs_hz : array_like, shape (n_freqs,)
         Frequencies in Hz.
@@ -117,8 +131,8 @@ def transfer_function(area_cm2, length_cm, freqs_hz, *, loss: bool = True, radia
 
     Returns
     -------
-    ndarray of complex, shape (n_freqs,)
-        ``H(f)``; ``H(0) = 1``. Multiply by ``j 2 pi f`` for the radiated pressure spectrum.
+    ndarray of complex, shape (n_freqs,) or (n_tracts, n_freqs)
+        ``H(f)``; ``H(0) = 1`` for a lossless tube (slightly below 1 with losses). Multiply by ``j 2 pi f`` for the radiated pressure spectrum.
 
     Examples
     --------
@@ -130,9 +144,10 @@ def transfer_function(area_cm2, length_cm, freqs_hz, *, loss: bool = True, radia
     """
     area, lengths = _sections(area_cm2, length_cm)
     f = np.atleast_1d(np.asarray(freqs_hz, dtype=float))
-    _, _, m21, m22 = _chain(area, lengths, f, loss=loss, c=c, rho=rho)
+    m21, m22 = _chain(area, lengths, f, loss=loss, c=c, rho=rho)
     if radiation:
-        zr = _radiation_impedance(area[-1], f, c=c, rho=rho, resistive=loss)
+        lips = area[..., -1:] if area.ndim == 2 else area[-1]
+        zr = _radiation_impedance(lips, f, c=c, rho=rho, resistive=loss)
         return 1.0 / (m21 * zr + m22)
     return 1.0 / m22
 
@@ -199,6 +214,8 @@ def formants_from_area(area_cm2, length_cm, *, n_formants: int = 4, fmax_hz: flo
     [504, 1513, 2521]
     """
     area, lengths = _sections(area_cm2, length_cm)
+    if area.ndim != 1:
+        raise DataValueError(f"formants_from_area takes one area function (1D); got shape {area.shape}")
     grid = np.arange(20.0, fmax_hz + 10.0, 10.0)
     vals = _lossless_resonance(area, lengths, grid, radiation, c, rho)
     idx = np.nonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)[0][:n_formants]
@@ -220,6 +237,38 @@ def formants_from_area(area_cm2, length_cm, *, n_formants: int = 4, fmax_hz: flo
         if np.all(hi - lo < 1e-3):
             break
     out[: idx.size] = x
+    return out
+
+
+def formants_from_transfer(freqs_hz, h, *, n_formants: int = 4, fmin_hz: float = 90.0) -> np.ndarray:
+    """Formants as the peaks of a sampled transfer-function magnitude (parabolic interpolation).
+
+    Parameters
+    ----------
+    freqs_hz : ndarray, shape (n_freqs,)
+        Uniformly spaced frequencies (Hz).
+    h : ndarray, shape (n_freqs,)
+        Complex or magnitude transfer function at ``freqs_hz`` (e.g. :func:`transfer_function`).
+    n_formants : int
+        How many peaks to return (ascending frequency).
+    fmin_hz : float
+        Peaks below this are ignored.
+
+    Returns
+    -------
+    ndarray, shape (n_formants,)
+        Peak frequencies in Hz (NaN where fewer peaks exist). With 10 Hz spacing and >= 40 Hz
+        bandwidths the interpolation error is below ~2 Hz.
+    """
+    f = np.asarray(freqs_hz, dtype=float)
+    m = np.log(np.abs(np.asarray(h)) + 1e-30)
+    i = np.flatnonzero((m[1:-1] > m[:-2]) & (m[1:-1] >= m[2:])) + 1
+    i = i[f[i] >= fmin_hz][:n_formants]
+    out = np.full(n_formants, np.nan)
+    a, b, cc = m[i - 1], m[i], m[i + 1]
+    den = a - 2 * b + cc
+    delta = np.where(np.abs(den) > 1e-12, 0.5 * (a - cc) / den, 0.0)
+    out[: i.size] = f[i] + delta * (f[1] - f[0])
     return out
 
 

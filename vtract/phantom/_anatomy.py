@@ -15,7 +15,7 @@ alveolar ridge front        (37, 96)          most anterior point of the hard pa
 posterior nasal spine       (88, 90)          velum attachment
 condyle (jaw pivot)         (112, 86)         the jaw rotates about it
 posterior pharyngeal wall   x ~ 108           front surface, from the nasopharynx to the larynx
-glottis (rest)              (99, 172)         moved by the larynx parameter
+glottis (rest)              (99, 168)         moved by the larynx parameter
 polar grid centre           (70, 126)         inside the tongue body; origin of the tract grid
 ==========================  ================  ==============================================
 """
@@ -95,7 +95,7 @@ TEMPLATE: dict[str, np.ndarray] = {
     "pharyngeal_wall_front": np.array([[90.0, 58.0], [100.0, 64.0], [106.0, 74.0], [108.5, 90.0],
                                        [108.5, 120.0], [107.5, 150.0], [106.5, 180.0],
                                        [106.0, 215.0]]),
-    "glottis": np.array([99.0, 172.0]),
+    "glottis": np.array([99.0, 168.0]),
     "polar_centre": np.array([70.0, 126.0]),
     "face": np.array([[46.0, -20.0], [38.0, 10.0], [33.0, 35.0], [30.0, 52.0], [20.0, 66.0],
                       [9.0, 76.0], [12.0, 82.0], [22.0, 87.0], [30.0, 92.0], [36.0, 118.0],
@@ -114,18 +114,18 @@ TEMPLATE: dict[str, np.ndarray] = {
 
 SUBJECTS: dict[str, Subject] = {
     s.subject_id: s for s in [
-        Subject("sub01", "male", scale=1.08, palate_vault_mm=11.0, palate_length_mm=53.0,
+        Subject("sub01", "male", scale=1.05, palate_vault_mm=11.0, palate_length_mm=53.0,
                 larynx_rest_mm=4.0, pharynx_depth_mm=1.5, velum_length_mm=33.0,
-                head_offset_mm=(-4.0, -6.0), f0_range_hz=(98.0, 392.0), tissue_gain=1.0),
+                head_offset_mm=(-4.0, -16.0), f0_range_hz=(98.0, 392.0), tissue_gain=1.0),
         Subject("sub02", "female", scale=0.97, palate_vault_mm=9.0, palate_length_mm=48.0,
                 larynx_rest_mm=-3.0, pharynx_depth_mm=-1.0, velum_length_mm=28.0,
-                head_offset_mm=(6.0, 2.0), f0_range_hz=(196.0, 880.0), tissue_gain=1.06),
+                head_offset_mm=(6.0, -8.0), f0_range_hz=(196.0, 880.0), tissue_gain=1.06),
         Subject("sub03", "male", scale=1.06, palate_vault_mm=6.5, palate_length_mm=51.0,
                 larynx_rest_mm=1.0, pharynx_depth_mm=0.0, velum_length_mm=31.0,
-                head_offset_mm=(0.0, -2.0), f0_range_hz=(110.0, 440.0), tissue_gain=0.94),
+                head_offset_mm=(0.0, -12.0), f0_range_hz=(110.0, 440.0), tissue_gain=0.94),
         Subject("sub04", "female", scale=1.0, palate_vault_mm=14.0, palate_length_mm=49.0,
                 larynx_rest_mm=-1.0, pharynx_depth_mm=0.5, velum_length_mm=29.0,
-                head_offset_mm=(2.0, 4.0), f0_range_hz=(175.0, 784.0), tissue_gain=1.03),
+                head_offset_mm=(2.0, -6.0), f0_range_hz=(175.0, 784.0), tissue_gain=1.03),
     ]
 }
 

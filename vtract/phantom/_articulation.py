@@ -51,7 +51,7 @@ VOWELS: dict[str, dict[str, float]] = {
     "e": {"jaw_mm": 8.0, "lip_aperture_mm": 10.0, "lip_protrusion_mm": -1.0, "dorsum_x_mm": -5.0,
           "dorsum_y_mm": -2.0, "tip_x_mm": -1.0, "tip_y_mm": 0.0, "root_mm": 3.0},
     "i": {"jaw_mm": 4.0, "lip_aperture_mm": 7.0, "lip_protrusion_mm": -2.0, "dorsum_x_mm": -9.0,
-          "dorsum_y_mm": -8.0, "tip_x_mm": -1.0, "tip_y_mm": -1.0, "root_mm": 7.0},
+          "dorsum_y_mm": -6.5, "tip_x_mm": -2.0, "tip_y_mm": -5.0, "root_mm": 7.0},
     "o": {"jaw_mm": 9.0, "lip_aperture_mm": 8.0, "lip_protrusion_mm": 4.0, "dorsum_x_mm": 7.0,
           "dorsum_y_mm": 3.0, "tip_x_mm": 2.0, "tip_y_mm": 2.0, "root_mm": -2.0},
     "u": {"jaw_mm": 4.0, "lip_aperture_mm": 4.5, "lip_protrusion_mm": 7.0, "dorsum_x_mm": 9.0,

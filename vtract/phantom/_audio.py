@@ -9,9 +9,11 @@ Voice
 Area function
     The sagittal distance ``d`` on each tract grid line (:mod:`._geometry`) is converted to a cross-section
     with ``A = alpha * d ** beta`` (Heinz & Stevens 1965; ``d`` in cm, ``A`` in cm^2), with region
-    coefficients: pharynx alpha 1.8, beta 1.4; bend (polar lines) 1.7, 1.45; oral cavity 1.6, 1.5; the last
-    1.5 cm before the lip front (lips) 1.5, 1.3 (Sundberg et al. 1987; Baer et al. 1991). Section lengths
-    are the midline distances between grid lines.
+    coefficients: epilarynx (lowest 28 mm above the glottis) alpha 1.2, beta 1.4; hypopharynx (up to the
+    epiglottis tip; the piriform sinuses widen it laterally) 3.0, 1.4; oropharynx 1.8, 1.4; bend (polar
+    lines) 1.7, 1.45; oral cavity 1.6, 1.5; the last 1.5 cm before the lip front (lips) 1.5, 1.3
+    (Sundberg et al. 1987; Baer et al. 1991; Story et al. 1996). Section lengths are the midline
+    distances between grid lines.
 Wind instruments
     Additive harmonic tones on the note f0 track with instrument spectra (trumpet: bright, brightness
     rising with level, +bell resonance ~1.2 kHz; clarinet: odd harmonics dominant below ~1.8 kHz; flute:
@@ -34,14 +36,15 @@ from ..tube import area_from_distance, transfer_function
 from ._geometry import FrameGeometry
 
 __all__ = ["SAMPLE_RATE_HZ", "area_function", "glottal_source", "filter_source", "instrument_tone",
-           "mri_noise", "TR_TARGET_S"]
+           "mri_noise", "TR_TARGET_S", "block_transfer", "stack_area_functions"]
 
 #: Audio sample rate (Hz).
 SAMPLE_RATE_HZ = 20_000
 #: Target repetition time of the simulated read-out (s).
 TR_TARGET_S = 0.006
 
-_COEF = {"pharynx": (1.8, 1.4), "polar": (1.7, 1.45), "oral": (1.6, 1.5), "lips": (1.5, 1.3)}
+_COEF = {"epilarynx": (1.2, 1.4), "hypopharynx": (3.0, 1.4), "pharynx": (1.8, 1.4),
+         "polar": (1.7, 1.45), "oral": (1.6, 1.5), "lips": (1.5, 1.3)}
 
 
 def area_function(geom: FrameGeometry) -> tuple[np.ndarray, np.ndarray]:
@@ -123,17 +126,51 @@ def glottal_source(f0: np.ndarray, amp: np.ndarray, rng: np.random.Generator, *,
     return dflow + noise * (0.3 + flow / (flow.max() + 1e-12))
 
 
-def filter_source(source: np.ndarray, areas: list[tuple[np.ndarray, np.ndarray]],
-                  block_times_s: np.ndarray, *, fs: int = SAMPLE_RATE_HZ,
-                  hop_s: float = 0.02) -> np.ndarray:
-    """Filter a source with time-varying tube transfer functions (Hann overlap-add).
+def stack_area_functions(afs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Pad area functions of different section counts into (n, n_max) arrays.
+
+    Zero-length sections (identities in the chain) are added at the glottis end, so the last
+    section stays the lips (used by the radiation load).
+    """
+    n = max(a.size for a, _ in afs)
+    area = np.ones((len(afs), n))
+    length = np.zeros((len(afs), n))
+    for i, (a, ln) in enumerate(afs):
+        area[i, n - a.size:] = a
+        length[i, n - a.size:] = ln
+    return area, length
+
+
+def block_transfer(afs: list[tuple[np.ndarray, np.ndarray]], *, fs: int = SAMPLE_RATE_HZ,
+                   nfft: int = 2048, chunk: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Transfer functions of many area functions at the FFT bins used by :func:`filter_source`.
+
+    Returns
+    -------
+    freqs : ndarray, shape (nfft // 2 + 1,)
+        Bin frequencies (Hz).
+    h : ndarray of complex, shape (n_blocks, nfft // 2 + 1)
+        Lossy transfer functions with lip radiation (:func:`vtract.tube.transfer_function`).
+    """
+    freqs = np.fft.rfftfreq(nfft, 1 / fs)
+    area, length = stack_area_functions(afs)
+    h = np.empty((area.shape[0], freqs.size), complex)
+    for i in range(0, area.shape[0], chunk):  # chunks bound the memory (chunk x bins complex)
+        h[i:i + chunk] = transfer_function(area[i:i + chunk], length[i:i + chunk], freqs, loss=True,
+                                           radiation=True)
+    return freqs, h
+
+
+def filter_source(source: np.ndarray, h_blocks: np.ndarray, block_times_s: np.ndarray, *,
+                  fs: int = SAMPLE_RATE_HZ, hop_s: float = 0.02) -> np.ndarray:
+    """Filter a source with time-varying transfer functions (Hann overlap-add).
 
     Parameters
     ----------
     source : ndarray, shape (n_samples,)
         Excitation (flow derivative).
-    areas : list of (area_cm2, length_cm)
-        Area function at each block centre.
+    h_blocks : ndarray of complex, shape (n_blocks, nfft // 2 + 1)
+        Transfer function at each block centre (from :func:`block_transfer`).
     block_times_s : ndarray, shape (n_blocks,)
         Block centres on the audio clock (s); consecutive blocks are ``hop_s`` apart.
     fs : int
@@ -148,25 +185,16 @@ def filter_source(source: np.ndarray, areas: list[tuple[np.ndarray, np.ndarray]]
     """
     hop = int(round(hop_s * fs))
     win_len = 2 * hop
-    nfft = 2048
+    nfft = 2 * (h_blocks.shape[1] - 1)
     w = np.hanning(win_len + 1)[:-1]
-    freqs = np.fft.rfftfreq(nfft, 1 / fs)
-    out = np.zeros(source.size + nfft)
-    for (area, length), tc in zip(areas, block_times_s):
-        start = int(round(tc * fs)) - hop
-        seg = np.zeros(win_len)
-        lo, hi = max(start, 0), min(start + win_len, source.size)
-        if hi <= lo:
-            continue
-        seg[lo - start:hi - start] = source[lo:hi]
-        h = transfer_function(area, length, freqs, loss=True, radiation=True)
-        y = np.fft.irfft(np.fft.rfft(seg * w, nfft) * h, nfft)
-        a0 = start
-        if a0 < 0:
-            y = y[-a0:]
-            a0 = 0
-        out[a0:a0 + y.size] += y[: out.size - a0]
-    return out[: source.size]
+    out = np.zeros(source.size + nfft + win_len)
+    pad = np.concatenate([np.zeros(win_len), source, np.zeros(win_len)])
+    starts = np.round(np.asarray(block_times_s) * fs).astype(int) - hop + win_len
+    segs = np.stack([pad[s:s + win_len] for s in starts]) * w
+    y = np.fft.irfft(np.fft.rfft(segs, nfft, axis=1) * h_blocks, nfft, axis=1)
+    for s, yy in zip(starts, y):
+        out[s:s + nfft] += yy[: max(0, out.size - s)]
+    return out[win_len:win_len + source.size]
 
 
 def instrument_tone(instrument: str, f0: np.ndarray, amp: np.ndarray, onsets_s: list[float],

@@ -56,40 +56,40 @@ def session_specs(variant: str = "full", seed: int = 0) -> list[SessionSpec]:
 
     if variant == "quick":
         specs = [
-            _spec("sub01_classical_01", "classical", 84, 2.0, 0.35, True, snr=12.0),
-            _spec("sub02_belting_01", "belting", 84, 2.0, -0.15, False, snr=10.0, head_motion=True),
-            _spec("sub03_trumpet_01", "trumpet", 68, 2.5, 0.20, True, snr=11.0),
-            _spec("sub02_flute_01", "flute", 84, 2.0, 0.10, False, snr=11.0, streaks=0.2),
-            _spec("sub01_pop_01", "pop", 84, 2.0, 0.05, True, snr=9.0),
+            _spec("sub01_classical_01", "classical", 84, 2.0, 0.35, True, snr=16.2),
+            _spec("sub02_belting_01", "belting", 84, 2.0, -0.15, False, snr=13.5, head_motion=True),
+            _spec("sub03_trumpet_01", "trumpet", 68, 2.5, 0.20, True, snr=14.9),
+            _spec("sub02_flute_01", "flute", 84, 2.0, 0.10, False, snr=14.9, streaks=0.2),
+            _spec("sub01_pop_01", "pop", 84, 2.0, 0.05, True, snr=12.2),
         ]
     elif variant == "full":
         specs = [
             # classical singers
-            _spec("sub01_classical_01", "classical", 84, 3.5, 0.35, True, snr=12.0),
-            _spec("sub01_classical_02", "classical", 68, 6.0, -0.20, False, snr=10.0),
-            _spec("sub02_classical_01", "classical", 84, 3.5, 0.12, True, snr=11.0, head_motion=True),
-            _spec("sub02_classical_02", "classical", 128, 3.0, 0.50, False, snr=9.0, streaks=0.2),
-            _spec("sub04_classical_01", "classical", 84, 3.5, -0.08, True, snr=10.0),
+            _spec("sub01_classical_01", "classical", 84, 3.5, 0.35, True, snr=16.2),
+            _spec("sub01_classical_02", "classical", 68, 6.0, -0.20, False, snr=13.5),
+            _spec("sub02_classical_01", "classical", 84, 3.5, 0.12, True, snr=14.9, head_motion=True),
+            _spec("sub02_classical_02", "classical", 128, 3.0, 0.50, False, snr=12.2, streaks=0.2),
+            _spec("sub04_classical_01", "classical", 84, 3.5, -0.08, True, snr=13.5),
             # belting
-            _spec("sub01_belting_01", "belting", 84, 3.5, 0.22, True, snr=11.0),
-            _spec("sub02_belting_01", "belting", 84, 3.5, -0.15, False, snr=10.0, head_motion=True),
-            _spec("sub02_belting_02", "belting", 68, 6.0, 0.40, True, snr=12.0),
-            _spec("sub04_belting_01", "belting", 84, 3.5, 0.05, False, snr=9.0, streaks=0.25),
+            _spec("sub01_belting_01", "belting", 84, 3.5, 0.22, True, snr=14.9),
+            _spec("sub02_belting_01", "belting", 84, 3.5, -0.15, False, snr=13.5, head_motion=True),
+            _spec("sub02_belting_02", "belting", 68, 6.0, 0.40, True, snr=16.2),
+            _spec("sub04_belting_01", "belting", 84, 3.5, 0.05, False, snr=12.2, streaks=0.25),
             # pop
-            _spec("sub01_pop_01", "pop", 84, 3.5, 0.05, True, snr=9.0),
-            _spec("sub03_pop_01", "pop", 128, 3.0, -0.30, False, snr=10.0),
-            _spec("sub04_pop_01", "pop", 84, 3.5, 0.18, True, snr=11.0, head_motion=True),
+            _spec("sub01_pop_01", "pop", 84, 3.5, 0.05, True, snr=12.2),
+            _spec("sub03_pop_01", "pop", 128, 3.0, -0.30, False, snr=13.5),
+            _spec("sub04_pop_01", "pop", 84, 3.5, 0.18, True, snr=14.9, head_motion=True),
             # trumpet
-            _spec("sub01_trumpet_01", "trumpet", 84, 3.5, 0.30, True, snr=11.0),
-            _spec("sub03_trumpet_01", "trumpet", 68, 6.0, 0.20, True, snr=11.0),
-            _spec("sub03_trumpet_02", "trumpet", 84, 3.5, -0.25, False, snr=10.0, streaks=0.2),
+            _spec("sub01_trumpet_01", "trumpet", 84, 3.5, 0.30, True, snr=14.9),
+            _spec("sub03_trumpet_01", "trumpet", 68, 6.0, 0.20, True, snr=14.9),
+            _spec("sub03_trumpet_02", "trumpet", 84, 3.5, -0.25, False, snr=13.5, streaks=0.2),
             # clarinet
-            _spec("sub03_clarinet_01", "clarinet", 84, 3.5, 0.15, True, snr=10.0, head_motion=True),
-            _spec("sub04_clarinet_01", "clarinet", 128, 3.0, 0.45, False, snr=12.0),
+            _spec("sub03_clarinet_01", "clarinet", 84, 3.5, 0.15, True, snr=13.5, head_motion=True),
+            _spec("sub04_clarinet_01", "clarinet", 128, 3.0, 0.45, False, snr=16.2),
             # flute
-            _spec("sub02_flute_01", "flute", 84, 3.5, 0.10, False, snr=11.0, streaks=0.2),
-            _spec("sub02_flute_02", "flute", 84, 3.5, -0.05, True, snr=9.0),
-            _spec("sub04_flute_01", "flute", 84, 3.5, 0.28, True, snr=12.0),
+            _spec("sub02_flute_01", "flute", 84, 3.5, 0.10, False, snr=14.9, streaks=0.2),
+            _spec("sub02_flute_02", "flute", 84, 3.5, -0.05, True, snr=12.2),
+            _spec("sub04_flute_01", "flute", 84, 3.5, 0.28, True, snr=16.2),
         ]
     else:
         raise DataValueError(f"unknown demo variant {variant!r}; expected 'full' or 'quick'")

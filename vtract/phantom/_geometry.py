@@ -64,7 +64,7 @@ class FrameGeometry:
     inner_mm: np.ndarray  # (n_lines,) distance origin -> inner wall
     outer_mm: np.ndarray  # (n_lines,) distance origin -> outer wall
     outer_hit: np.ndarray  # (n_lines,) index into OUTER_NAMES of the structure hit
-    region: np.ndarray  # (n_lines,) str: pharynx | polar | oral
+    region: np.ndarray  # (n_lines,) str: epilarynx | hypopharynx | pharynx | polar | oral
     landmarks: dict[str, np.ndarray] = field(default_factory=dict)
     curves: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -263,7 +263,7 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
     g_y = TEMPLATE["glottis"][1] + larynx
     w_g = _wall_x(wall_front, g_y)
     x_e = w_g - p["epilarynx_mm"]
-    epi_base = np.array([x_e - 3.0, g_y - 20.0])
+    epi_base = np.array([x_e - 3.0, g_y - 32.0])
     epi_tip = np.array([100.5 - 0.4 * p["root_mm"] + 0.2 * subject.pharynx_depth_mm,
                         135.0 + 0.55 * larynx])
     epi_c = _open_spline(np.array([epi_base, 0.5 * (epi_base + epi_tip) + [-2.5, 0.0], epi_tip]), 20)
@@ -271,8 +271,9 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
     en = np.column_stack([en[:, 1], -en[:, 0]]) / np.linalg.norm(en, axis=1)[:, None]
     th = np.linspace(3.0, 1.6, len(epi_c))[:, None]
     epiglottis = np.vstack([epi_c + en * th / 2, (epi_c - en * th / 2)[::-1]])
-    larynx_poly = np.array([[78.0, g_y - 30.0], [epi_base[0] - 1.0, epi_base[1] - 2.0],
-                            [x_e - 0.5, g_y - 12.0], [x_e, g_y - 3.0], [x_e + 1.0, g_y],
+    larynx_poly = np.array([[78.0, g_y - 38.0], [epi_base[0] - 1.0, epi_base[1] - 2.0],
+                            [x_e - 1.0, g_y - 29.0], [x_e - 0.3, g_y - 16.0], [x_e, g_y - 3.0],
+                            [x_e + 1.0, g_y],
                             [w_g + 3.0, g_y], [w_g + 3.0, g_y + 5.0], [x_e - 4.0, g_y + 6.0],
                             [x_e - 6.0, 240.0], [74.0, 240.0]])
     trachea = np.array([[x_e - 3.5, g_y + 6.5], [w_g - 1.5, g_y + 5.5], [w_g - 2.0, 240.0],
@@ -343,7 +344,10 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
     ys = np.linspace(g_y - 1.0, cy, n_ph, endpoint=False)
     org = [np.column_stack([np.full(n_ph, cx), ys])]
     dirs = [np.tile([1.0, 0.0], (n_ph, 1))]
-    region = ["pharynx"] * n_ph
+    # Pharynx sub-regions: the epilarynx tube (lowest 28 mm, between the aryepiglottic folds), the
+    # hypopharynx up to the epiglottis tip, the oropharynx above.
+    region = ["epilarynx" if y > g_y - 28.0 else "hypopharynx" if y > epi_tip[1] else "pharynx"
+              for y in ys]
     th_p = np.deg2rad(np.arange(0.0, 90.0 + 1e-6, 6.0))
     org.append(np.tile([cx, cy], (th_p.size, 1)))
     dirs.append(np.column_stack([np.cos(th_p), -np.sin(th_p)]))

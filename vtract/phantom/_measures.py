@@ -94,7 +94,7 @@ def frame_measures(geom: FrameGeometry, airway_area_mm2: float) -> dict:
 
     glottis = mid[0]
     y_hypo = 0.5 * (y_ep + glottis[1])
-    ph = np.flatnonzero(geom.region == "pharynx")
+    ph = np.flatnonzero(np.isin(geom.region, ("epilarynx", "hypopharynx", "pharynx")))
     hypo = float(d[ph[np.argmin(np.abs(mid[ph, 1] - y_hypo))]]) if ph.size else np.nan
 
     c, n = palatal_plane(geom)

@@ -14,8 +14,8 @@ Pipeline (every step seeded through the ``rng`` passed in; numbers are the defau
 5. **Slice thickness**: 25 % of the signal comes from a 1.3 mm-sigma blurred copy (tissue beside the
    midline in a 6-10 mm slice), which fills thin air gaps and greys the airway edges.
 6. **PSF**: Gaussian blur, sigma 0.45 pixel (apodised finite k-space coverage).
-7. **Coil sensitivity**: a smooth multiplicative field, strongest near a neck/face coil (session-specific
-   position), falling to ~45 % at the far side of the field of view.
+7. **Coil sensitivity**: a smooth multiplicative field, strongest over the tongue and lips (session-specific
+   position and width, 50-70 mm Gaussian), falling to a 12 % floor at the brain and the back of the neck.
 8. **Motion blur**: frames are a weighted mix with their neighbours, the weight growing with the speed of
    the fastest articulator (sliding-window / view-sharing reconstruction).
 9. **Radial streaks** (optional): k-space of each frame is re-sampled on a set of radial spokes (golden-angle
@@ -37,8 +37,8 @@ from ._geometry import FrameGeometry
 __all__ = ["RenderSettings", "TISSUE_PD", "rasterise", "degrade", "supersample_factor"]
 
 #: Proton-density-like intensity of each tissue class, relative to muscle.
-TISSUE_PD: dict[str, float] = {"air": 0.0, "teeth": 0.05, "bone": 0.15, "fat": 2.0, "marrow": 1.3,
-                               "mucosa": 1.3, "brain": 1.15, "nasal": 0.55, "muscle": 1.0,
+TISSUE_PD: dict[str, float] = {"air": 0.0, "teeth": 0.05, "bone": 0.15, "fat": 1.45, "marrow": 1.1,
+                               "mucosa": 1.2, "brain": 0.75, "nasal": 0.65, "muscle": 1.0,
                                "device": 0.0}
 
 
@@ -69,9 +69,10 @@ class RenderSettings:
     matrix: int
     spacing_mm: float
     fps: float
-    snr: float = 11.0
+    snr: float = 14.0
     streaks: float = 0.0
-    coil_centre_mm: tuple[float, float] = (45.0, 150.0)
+    coil_centre_mm: tuple[float, float] = (60.0, 115.0)
+    coil_width_mm: float = 60.0
     slice_mix: float = 0.25
     psf_sigma_px: float = 0.45
 
@@ -143,21 +144,18 @@ def rasterise(geom: FrameGeometry, matrix: int, spacing_mm: float, *,
         pockets = (comp > 0) & ~airway & ~has_nasal[comp] & (src < 3)
         pd[pockets] = TISSUE_PD["muscle"]
     if texture is not None:
-        soft = (pd > 0.5) & (pd < 1.6)
-        pd[soft] *= texture[soft]
+        pd = np.where((pd > 0.5) & (pd < 1.6), pd * texture, pd)
     area = float((lab == L.AIRWAY).sum()) * (spacing_mm / ss) ** 2
     coarse = pd.reshape(matrix, ss, matrix, ss).mean(axis=3).mean(axis=1)
     return coarse.astype(np.float32), _majority(lab, matrix, ss), area
 
 
 def _majority(lab: np.ndarray, matrix: int, ss: int) -> np.ndarray:
-    """Majority label of each ss x ss block (ties -> the first sub-pixel in raster order)."""
-    sub = lab.reshape(matrix, ss, matrix, ss).transpose(0, 2, 1, 3).reshape(matrix, matrix, ss * ss)
-    counts = np.zeros(sub.shape, np.uint8)
-    for j in range(ss * ss):
-        counts[..., j] = (sub == sub[..., j:j + 1]).sum(axis=-1, dtype=np.uint8)
-    pick = np.argmax(counts, axis=-1)
-    return np.take_along_axis(sub, pick[..., None], axis=-1)[..., 0].astype(np.uint8)
+    """Majority label of each ss x ss block (ties -> the lower label value)."""
+    block = (np.arange(lab.shape[0]) // ss)[:, None] * matrix + (np.arange(lab.shape[1]) // ss)[None, :]
+    nl = int(lab.max()) + 1
+    counts = np.bincount((block * nl + lab).ravel(), minlength=matrix * matrix * nl)
+    return np.argmax(counts.reshape(matrix, matrix, nl), axis=-1).astype(np.uint8)
 
 
 def tissue_texture(matrix: int, spacing_mm: float, rng: np.random.Generator) -> np.ndarray:
@@ -166,14 +164,19 @@ def tissue_texture(matrix: int, spacing_mm: float, rng: np.random.Generator) -> 
     n = matrix * ss
     field = ndi.gaussian_filter(rng.standard_normal((n, n)), sigma=3.0 / (spacing_mm / ss))
     field /= field.std() + 1e-12
-    return (1.0 + 0.07 * field).astype(np.float32)
+    return (1.0 + 0.12 * field).astype(np.float32)
 
 
-def coil_field(matrix: int, spacing_mm: float, centre_mm: tuple[float, float]) -> np.ndarray:
-    """Receive-coil sensitivity, 1 at ``centre_mm`` and ~0.45 at 150 mm from it."""
+def coil_field(matrix: int, spacing_mm: float, centre_mm: tuple[float, float],
+               width_mm: float = 60.0) -> np.ndarray:
+    """Receive-coil sensitivity: 1 at ``centre_mm``, Gaussian fall-off (sigma ``width_mm``) to a 0.12 floor.
+
+    Head-and-neck array coils for vocal-tract rtMRI are placed around the lower face and neck, so the
+    tongue and lips are brightest and the brain and the back of the neck are dim.
+    """
     y, x = np.mgrid[0:matrix, 0:matrix] * spacing_mm
     r2 = (x - centre_mm[0]) ** 2 + (y - centre_mm[1]) ** 2
-    return (0.4 + 0.6 * np.exp(-r2 / (2 * 95.0 ** 2))).astype(np.float32)
+    return (0.12 + 0.88 * np.exp(-r2 / (2 * width_mm ** 2))).astype(np.float32)
 
 
 def _spoke_masks(matrix: int, n_spokes: int, n_sets: int) -> list[np.ndarray]:
@@ -229,7 +232,7 @@ def degrade(pd: np.ndarray, settings: RenderSettings, speed: np.ndarray, rng: np
     lateral = ndi.gaussian_filter(x, sigma=(0, 1.3 / sp * 2.4, 1.3 / sp * 2.4))
     x = (1 - settings.slice_mix) * x + settings.slice_mix * lateral
     x = ndi.gaussian_filter(x, sigma=(0, settings.psf_sigma_px, settings.psf_sigma_px))
-    x *= coil_field(settings.matrix, sp, settings.coil_centre_mm)[None]
+    x *= coil_field(settings.matrix, sp, settings.coil_centre_mm, settings.coil_width_mm)[None]
     # Motion blur: mix with neighbours, weight ~ displacement per frame in pixels.
     disp_px = speed / settings.fps / sp
     w = np.clip(0.25 * disp_px, 0.0, 0.45)[:, None, None]

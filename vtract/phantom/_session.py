@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..tube import formants_from_area
+from ..tube import formants_from_area, formants_from_transfer
 from . import _audio as A
 from ._anatomy import get_subject
 from ._articulation import PARAMS, trajectory
@@ -90,7 +90,7 @@ class SessionSpec:
     duration_s: float = 4.0
     audio_offset_s: float = 0.25
     offset_in_manifest: bool = True
-    snr: float = 11.0
+    snr: float = 14.0
     streaks: float = 0.0
     head_motion: bool = False
     noise_db: float = 6.0
@@ -177,7 +177,8 @@ def simulate_session(spec: SessionSpec) -> dict:
         rows.append(frame_measures(g, area))
     settings = RenderSettings(matrix=spec.matrix, spacing_mm=spec.spacing_mm, fps=spec.fps,
                               snr=spec.snr, streaks=spec.streaks,
-                              coil_centre_mm=(float(rng.uniform(35, 60)), float(rng.uniform(135, 165))))
+                              coil_centre_mm=(float(rng.uniform(45, 75)), float(rng.uniform(100, 135))),
+                              coil_width_mm=float(rng.uniform(50, 70)))
     frames = degrade(clean, settings, np.interp(tf, tt, vel), rng, signal_scale=subject.tissue_gain)
     measures = pd.DataFrame(rows, columns=list(MEASURE_COLUMNS))
     measures.insert(0, "time_s", tf)
@@ -199,13 +200,15 @@ def simulate_session(spec: SessionSpec) -> dict:
         src = A.glottal_source(f0, amp, rng, jitter=0.005 if spec.style == "classical" else 0.008,
                              aspiration_db=-34.0 if spec.style == "classical" else -26.0)
         areas = []
-        for b, tb in enumerate(blocks):
+        for tb in blocks:
             pose = {p: float(v[0]) for p, v in at(np.array([tb + audio_start])).items()}
-            g = build_geometry(subject, pose, instrument=None)
-            af = A.area_function(g)
-            areas.append(af)
-            formants[b] = formants_from_area(*af, n_formants=4, radiation=True)
-        sound = A.filter_source(src, areas, blocks, fs=fs, hop_s=hop)
+            areas.append(A.area_function(build_geometry(subject, pose, instrument=None)))
+        freqs, h = A.block_transfer(areas, fs=fs)
+        for b in range(blocks.size):
+            # No formants while the tract is occluded (a closure shorter than ~1 mm^2 in area).
+            if areas[b][0].min() > 0.02:
+                formants[b] = formants_from_transfer(freqs, h[b], n_formants=4)
+        sound = A.filter_source(src, h, blocks, fs=fs, hop_s=hop)
     else:
         onsets = [on + spec.audio_offset_s for on, _, _ in score.notes]
         sound = A.instrument_tone(instrument, f0, amp, onsets, rng, fs=fs)

@@ -16,7 +16,7 @@ larynx_mm (down +)         +7            -6            0             larynx_heig
 jaw_mm (added)             -1            +6            -1            jaw_opening_mm belting -
                                                                      classical ~ +7 mm (same vowels)
 root_mm (forward +)        +4            -2            0             wider oropharynx in classical
-epilarynx_mm (width)       4.5           7.0           8.5           narrow epilarynx -> singer's
+epilarynx_mm (width)       3.0           7.0           8.5           narrow epilarynx -> singer's
                                                                      formant cluster near 3 kHz
 velum (0 raised)           0.0           0.05          0.35          port closed in classical/belting
 vibrato extent (cents)     +-70 @ 5.6Hz  +-12 @ 5.2Hz  +-8 @ 5.0Hz   f0 modulation depth
@@ -57,7 +57,7 @@ SINGING_STYLES = ("classical", "belting", "pop")
 INSTRUMENTS = ("trumpet", "clarinet", "flute")
 
 STYLE_OFFSETS: dict[str, dict[str, float]] = {
-    "classical": {"larynx_mm": 7.0, "jaw_mm": -1.0, "root_mm": 4.0, "epilarynx_mm": 4.5,
+    "classical": {"larynx_mm": 7.0, "jaw_mm": -1.0, "root_mm": 4.0, "epilarynx_mm": 3.0,
                   "velum": 0.0, "lip_protrusion_mm": 2.0, "lip_aperture_mm": 0.0},
     "belting": {"larynx_mm": -6.0, "jaw_mm": 6.0, "root_mm": -2.0, "epilarynx_mm": 7.0,
                 "velum": 0.05, "lip_protrusion_mm": -2.0, "lip_aperture_mm": 5.0},
