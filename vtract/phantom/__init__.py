@@ -22,7 +22,7 @@ Use :func:`vtract.datasets.load_demo` for the built demo sets.
 
 from ._anatomy import SUBJECTS, Subject, get_subject
 from ._articulation import NEUTRAL, PARAMS, VOWELS
-from ._catalog import DEMO_VERSION, manifest_dict, session_specs
+from ._catalog import DEMO_VERSION, manifest_dict, manifest_yaml, session_specs
 from ._geometry import FrameGeometry, build_geometry
 from ._measures import MEASURE_COLUMNS, frame_measures
 from ._render import RenderSettings, degrade, rasterise
@@ -30,7 +30,8 @@ from ._session import SESSION_FILES, SessionSpec, build_session, simulate_sessio
 from ._styles import INSTRUMENTS, SINGING_STYLES, STYLE_OFFSETS, VIBRATO, WIND
 
 __all__ = ["SUBJECTS", "Subject", "get_subject", "NEUTRAL", "PARAMS", "VOWELS", "DEMO_VERSION",
-           "manifest_dict", "session_specs", "FrameGeometry", "build_geometry", "MEASURE_COLUMNS",
+           "manifest_dict", "manifest_yaml", "session_specs", "FrameGeometry", "build_geometry",
+           "MEASURE_COLUMNS",
            "frame_measures", "RenderSettings", "degrade", "rasterise", "SESSION_FILES", "SessionSpec",
            "build_session", "simulate_session", "INSTRUMENTS", "SINGING_STYLES", "STYLE_OFFSETS",
            "VIBRATO", "WIND"]
