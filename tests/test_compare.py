@@ -281,3 +281,11 @@ def test_pairs_with_an_empty_group_are_skipped_in_compare_groups():
     # groups are taken from the rows that have values: pop is simply not compared
     assert list(vc.group_differences(t, "jaw_opening_mm", "style", reference="belting").contrast) == [
         "classical - belting"]
+
+
+def test_one_session_per_group_gives_the_difference_without_a_model():
+    t = pd.DataFrame({"subject": ["a", "b"], "style": ["classical", "belting"], "larynx_height_mm": [40.0, 28.0]})
+    with pytest.warns(VtractWarning, match="no model"):
+        r = vc.group_differences(t, "larynx_height_mm", "style", pairs=[("classical", "belting")]).iloc[0]
+    assert r["difference"] == 12.0 and r.model == "none"
+    assert np.isnan(r.model_diff) and np.isnan(r.difference_ci_low) and np.isnan(r.hedges_g)

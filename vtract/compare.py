@@ -424,14 +424,24 @@ def _fit_model(d: pd.DataFrame, confidence: float, min_subjects: int, label: str
             note = "mixed model did not converge"
     else:
         note = f"only {n_subj} subject(s) (< {min_subjects}) for the random effect"
+    if len(d) < 3 or d["x"].nunique() < 2:
+        # two observations (one per group) leave no residual degrees of freedom for any model
+        note = f"{note}; only {len(d)} observation(s): no model fitted"
+        warnings.warn(f"group_differences({label}): {note}. The difference of means is still reported; "
+                      "collect more sessions for intervals.", VtractWarning, stacklevel=4)
+        return ("none", math.nan, math.nan, math.nan, math.nan, math.nan, note)
     # Fallback: OLS with standard errors clustered by subject (t with n_clusters - 1 df).
-    if n_subj >= 2:
-        res = smf.ols("y ~ x", d).fit(cov_type="cluster", cov_kwds={"groups": d["s"].cat.codes},
-                                      use_t=True)
-        model = "ols_cluster"
-    else:
-        res = smf.ols("y ~ x", d).fit(cov_type="HC3")
-        model = "ols_hc3"
+    model = "ols_cluster" if n_subj >= 2 else "ols_hc3"
+    try:
+        if n_subj >= 2:
+            res = smf.ols("y ~ x", d).fit(cov_type="cluster", cov_kwds={"groups": d["s"].cat.codes},
+                                          use_t=True)
+        else:
+            res = smf.ols("y ~ x", d).fit(cov_type="HC3")
+    except (ZeroDivisionError, np.linalg.LinAlgError, ValueError) as exc:
+        note = f"{note}; {model} failed ({type(exc).__name__})"
+        warnings.warn(f"group_differences({label}): {note}; no model fitted", VtractWarning, stacklevel=4)
+        return ("none", math.nan, math.nan, math.nan, math.nan, math.nan, note)
     warnings.warn(f"group_differences({label}): {note}; using {model} instead of a mixed model "
                   "(standard errors clustered by subject are unreliable with few subjects).",
                   VtractWarning, stacklevel=4)
