@@ -132,7 +132,8 @@ def transfer_function(area_cm2, length_cm, freqs_hz, *, loss: bool = True, radia
     Returns
     -------
     ndarray of complex, shape (n_freqs,) or (n_tracts, n_freqs)
-        ``H(f)``; ``H(0) = 1`` for a lossless tube (slightly below 1 with losses). Multiply by ``j 2 pi f`` for the radiated pressure spectrum.
+        ``H(f)``; ``H(0) = 1`` for a lossless tube (slightly below 1 with losses). Multiply by
+        ``j 2 pi f`` for the radiated pressure spectrum.
 
     Examples
     --------

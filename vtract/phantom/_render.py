@@ -5,8 +5,8 @@ Pipeline (every step seeded through the ``rng`` passed in; numbers are the defau
 1. **Rasterise** every polygon of :class:`~._geometry.FrameGeometry` in paint order on a supersampled
    grid (fine pixel <= 0.8 mm; PIL's scanline polygon fill). Each pixel gets a tissue intensity and a label.
 2. **Airway by connectivity**: air painted by the oral-tract envelope and the nasopharynx is airway (label
-   1) when 4-connected to the oral tract; the nasal cavity joins it only through an open velopharyngeal
-   port. Disconnected pockets of envelope air become tissue.
+   1) when 4-connected to the tract midline (where the tract is open); the nasal cavity joins it only
+   through an open velopharyngeal port. Other pockets of envelope air become tissue.
 3. **Partial volume (in-plane)**: block-average the fine grid to the matrix; labels by majority vote.
 4. **Proton-density-like intensities** (relative to muscle = 1): air 0, teeth 0.05, cortical bone 0.15,
    fat 2.0, bone marrow 1.3, mucosa 1.3, brain 1.15, nasal cavity (septum in the slice) 0.55, instrument 0.
@@ -135,11 +135,19 @@ def rasterise(geom: FrameGeometry, matrix: int, spacing_mm: float, *,
     src = src_lut[idx]
     comp, ncomp = ndi.label(src > 0)
     if ncomp:
-        env_counts = np.bincount(comp[src == 1], minlength=ncomp + 1)
-        env_counts[0] = 0
-        main = int(np.argmax(env_counts))
+        # Airway = the air components crossed by the tract midline (where the tract is open), plus
+        # whatever air joins them (the nasal cavity through an open port). Other envelope or
+        # nasopharynx air (pockets left between tissue polygons) becomes tissue.
+        d = geom.distance_mm
+        mid = geom.midline[d > 0.3]
+        r, c = _to_fine(mid, spacing_mm, ss)
+        r = np.clip(np.round(r).astype(int), 0, n - 1)
+        c = np.clip(np.round(c).astype(int), 0, n - 1)
+        keep = np.zeros(ncomp + 1, bool)
+        keep[comp[r, c]] = True
+        keep[0] = False
         has_nasal = np.bincount(comp[src == 3], minlength=ncomp + 1) > 0
-        airway = (comp == main) & (main > 0)
+        airway = keep[comp]
         lab[airway] = L.AIRWAY
         pockets = (comp > 0) & ~airway & ~has_nasal[comp] & (src < 3)
         pd[pockets] = TISSUE_PD["muscle"]

@@ -204,12 +204,13 @@ def make_score(style: str, subject: Subject, duration_s: float, rng: np.random.G
         pose = {"dorsum_y_mm": 4.0 - 8.0 * reg, "dorsum_x_mm": 2.0 - 4.0 * reg,
                 "tip_y_mm": 1.0 - 2.0 * reg}
         tongue = w["tongue"][k % len(w["tongue"])] if rng.random() < 0.7 else "t"
-        clos = dict(CONSONANTS[tongue])
-        clos.pop("jaw_mm", None)
+        # Closure targets overshoot the contact (as articulators do) so the short gesture closes.
+        clos = ({"tip_x_mm": -3.0, "tip_y_mm": -20.0} if tongue == "t"
+                else {"dorsum_x_mm": 12.0, "dorsum_y_mm": -20.0})
         if style == "clarinet" and tongue == "t":
-            clos = {"tip_x_mm": -6.0, "tip_y_mm": -7.0}  # tip to the reed, inside the lips
-        cdur = float(rng.uniform(0.04, 0.06))
-        targets.append(Target(t - cdur, {**clos, "amp": 0.0}, 0.018))
+            clos = {"tip_x_mm": -8.0, "tip_y_mm": -10.0}  # tip to the reed, inside the lips
+        cdur = float(rng.uniform(0.05, 0.07))
+        targets.append(Target(t - cdur, {**clos, "amp": 0.0}, 0.012))
         targets.append(Target(t, {**pose, "tip_x_mm": 0.0, "dorsum_x_mm": pose["dorsum_x_mm"],
                                   "amp": 0.9, "f0_hz": f0}, 0.03))
         notes.append((t, t + dur * 0.9, f0))

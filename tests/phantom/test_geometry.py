@@ -1,0 +1,115 @@
+"""Phantom geometry: the tract grid, the measures and the parameters agree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vtract import labels as L
+from vtract.phantom import NEUTRAL, SUBJECTS, VOWELS, build_geometry, frame_measures, rasterise
+
+
+def pose(**kw):
+    p = dict(NEUTRAL)
+    p.update(kw)
+    return p
+
+
+@pytest.mark.parametrize("sid", sorted(SUBJECTS))
+def test_tract_length_in_adult_range(sid):
+    g = build_geometry(SUBJECTS[sid], pose())
+    m = frame_measures(g, 0.0)
+    assert 140.0 <= m["tract_length_mm"] <= 190.0
+    assert np.all(g.distance_mm >= 0)
+    # the grid runs from the glottis (bottom) to the lips (front)
+    assert g.midline[0, 1] > g.midline[-1, 1] + 40
+    assert g.midline[-1, 0] < g.midline[0, 0] - 40
+
+
+def test_subjects_differ_in_size_and_palate():
+    lengths = [frame_measures(build_geometry(s, pose()), 0.0)["tract_length_mm"]
+               for s in SUBJECTS.values()]
+    assert max(lengths) - min(lengths) > 15.0
+    vaults = [s.palate_vault_mm for s in SUBJECTS.values()]
+    assert max(vaults) - min(vaults) >= 5.0
+
+
+def test_larynx_parameter_moves_the_measured_larynx_height():
+    s = SUBJECTS["sub02"]
+    h0 = frame_measures(build_geometry(s, pose(larynx_mm=0.0)), 0.0)["larynx_height_mm"]
+    h1 = frame_measures(build_geometry(s, pose(larynx_mm=10.0)), 0.0)["larynx_height_mm"]
+    # 10 mm lower in the template = 10 * scale mm, measured perpendicular to the palatal plane
+    assert h1 - h0 == pytest.approx(10.0 * s.scale, rel=0.15)
+
+
+@pytest.mark.parametrize("a", [0.0, 3.0, 12.0])
+def test_lip_aperture_measure_is_the_parameter_times_scale(a):
+    s = SUBJECTS["sub01"]
+    m = frame_measures(build_geometry(s, pose(lip_aperture_mm=a)), 0.0)
+    assert m["lip_aperture_mm"] == pytest.approx(a * s.scale, abs=1e-6)
+
+
+def test_jaw_opening_grows_with_the_jaw_parameter():
+    s = SUBJECTS["sub03"]
+    j = [frame_measures(build_geometry(s, pose(jaw_mm=v)), 0.0)["jaw_opening_mm"] for v in (0, 6, 12)]
+    assert j[0] < 0  # overbite: lower incisor edge above the upper one with the teeth together
+    assert np.diff(j) == pytest.approx([6 * s.scale, 6 * s.scale], rel=0.2)
+
+
+def test_consonant_closures_give_zero_constriction_degree():
+    s = SUBJECTS["sub01"]
+    t = frame_measures(build_geometry(s, pose(tip_x_mm=-2.0, tip_y_mm=-15.0, jaw_mm=4.0)), 0.0)
+    assert t["tongue_tip_cd_mm"] == 0.0
+    k = frame_measures(build_geometry(s, pose(dorsum_x_mm=12.0, dorsum_y_mm=-15.0, jaw_mm=4.0)), 0.0)
+    assert k["tongue_dorsum_cd_mm"] == 0.0
+    a = frame_measures(build_geometry(s, pose(**VOWELS["a"])), 0.0)
+    assert a["tongue_tip_cd_mm"] > 5.0 and a["tongue_dorsum_cd_mm"] > 5.0
+    # /a/ narrows the oropharynx, /i/ widens it
+    i = frame_measures(build_geometry(s, pose(**VOWELS["i"])), 0.0)
+    assert i["pharynx_width_oro_mm"] > a["pharynx_width_oro_mm"] + 5.0
+    assert i["tongue_dorsum_height_mm"] < a["tongue_dorsum_height_mm"] - 5.0
+
+
+def test_velum_port_opens_and_joins_the_nasal_cavity_to_the_airway():
+    s = SUBJECTS["sub04"]
+    closed = build_geometry(s, pose(velum=0.0))
+    opened = build_geometry(s, pose(velum=1.0))
+    mc, mo = frame_measures(closed, 0.0), frame_measures(opened, 0.0)
+    assert mc["velum_opening_mm"] == 0.0
+    assert 3.0 < mo["velum_opening_mm"] < 15.0
+    _, lab_c, area_c = rasterise(closed, 84, 2.4)
+    _, lab_o, area_o = rasterise(opened, 84, 2.4)
+    # through the open port the nasopharynx and nasal cavity become airway (label 1)
+    assert area_o > area_c + 500.0
+    rows_c = np.nonzero((lab_c == L.AIRWAY).any(axis=1))[0]
+    rows_o = np.nonzero((lab_o == L.AIRWAY).any(axis=1))[0]
+    assert rows_o.min() < rows_c.min() - 5
+
+
+@pytest.mark.parametrize("matrix,spacing", [(68, 2.9), (84, 2.4), (128, 1.6)])
+def test_label_map_area_matches_the_geometry(matrix, spacing):
+    g = build_geometry(SUBJECTS["sub02"], pose(**VOWELS["a"]))
+    pd, lab, area = rasterise(g, matrix, spacing)
+    assert lab.shape == (matrix, matrix) and lab.dtype == np.uint8
+    assert set(np.unique(lab)) >= {0, L.AIRWAY, L.TONGUE, L.HARD_PALATE, L.VELUM, L.TEETH}
+    coarse_area = (lab == L.AIRWAY).sum() * spacing ** 2
+    assert coarse_area == pytest.approx(area, rel=0.15)
+    # air and teeth are dark, tissue bright
+    assert pd[lab == L.TEETH].mean() < 0.3 and pd[lab == L.TONGUE].mean() > 0.7
+    assert pd[lab == L.AIRWAY].mean() < 0.35
+
+
+def test_instruments_put_a_dark_object_in_the_slice():
+    s = SUBJECTS["sub03"]
+    for inst in ("trumpet", "clarinet", "flute"):
+        g = build_geometry(s, pose(lip_aperture_mm=1.0), instrument=inst)
+        pd, lab, _ = rasterise(g, 84, 2.4)
+        obj = lab == L.MOUTHPIECE
+        assert obj.sum() > 10, inst
+        assert pd[obj].mean() < 0.25, inst
+    # the trumpet mouthpiece sits in front of the lips, the clarinet's goes into the mouth
+    gt = build_geometry(s, pose(), instrument="trumpet")
+    gc = build_geometry(s, pose(), instrument="clarinet")
+    lip_x = gt.landmarks["lip_front"][0]
+    assert next(sh for sh in gt.shapes if sh.name == "instrument").points[:, 0].max() < lip_x + 1.0
+    assert next(sh for sh in gc.shapes if sh.name == "instrument").points[:, 0].max() > lip_x + 10.0
