@@ -289,3 +289,28 @@ def test_one_session_per_group_gives_the_difference_without_a_model():
         r = vc.group_differences(t, "larynx_height_mm", "style", pairs=[("classical", "belting")]).iloc[0]
     assert r["difference"] == 12.0 and r.model == "none"
     assert np.isnan(r.model_diff) and np.isnan(r.difference_ci_low) and np.isnan(r.hedges_g)
+
+
+def test_ground_truth_combines_like_the_batch(tmp_path):
+    import yaml
+
+    from vtract.manifest import load_manifest
+
+    sessions = []
+    for i, style in enumerate(["classical", "belting"]):
+        d = tmp_path / f"s{i}"
+        d.mkdir()
+        (d / "frames.npy").write_bytes(b"")
+        pd.DataFrame({"frame": [0, 1], "time_s": [0.05, 0.15], "larynx_height_mm": [10.0 * (i + 1)] * 2}).to_csv(
+            d / "measures.csv", index=False)
+        sessions.append({"id": f"s{i}", "subject": "A", "group": {"style": style}, "sequence": f"s{i}/frames.npy",
+                         "fps": 10, "ground_truth": {"measures": f"s{i}/measures.csv"}})
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump({"study": "t", "version": 1, "root": ".", "sessions": sessions}))
+    man = load_manifest(tmp_path / "m.yaml")
+    gt = vc.ground_truth(man)
+    assert list(gt.columns[:4]) == ["session_id", "subject", "task", "style"]
+    assert len(gt) == 4 and gt["style"].tolist() == ["classical"] * 2 + ["belting"] * 2
+    s = vc.session_summary(gt)
+    assert s.set_index("session_id").larynx_height_mm.to_dict() == {"s0": 10.0, "s1": 20.0}
+    with pytest.raises(DataValueError, match="params"):
+        vc.ground_truth(man, "params")

@@ -47,9 +47,9 @@ from ._atomic import atomic_path
 from .errors import DataValueError, VtractWarning
 
 __all__ = ["session_summary", "audio_summary", "register_summary", "TUNED_CENTS", "group_differences",
-           "compare_groups", "hedges_g", "label_agreement", "measure_agreement", "constriction_events",
-           "event_lags", "articulation_timing", "forest_plot", "formant_tuning_plot", "frame_figure",
-           "frame_browser", "save_figure", "DIFFERENCE_COLUMNS"]
+           "compare_groups", "hedges_g", "label_agreement", "measure_agreement", "ground_truth",
+           "constriction_events", "event_lags", "articulation_timing", "forest_plot", "formant_tuning_plot",
+           "frame_figure", "frame_browser", "save_figure", "DIFFERENCE_COLUMNS"]
 
 #: per-frame columns that are clocks or indices, never summarised as measures
 _CLOCK_COLUMNS = {"frame", "time_s", "audio_time_s", "point"}
@@ -611,6 +611,7 @@ def compare_groups(table: pd.DataFrame, values: Sequence[str], group: str,
         :data:`DIFFERENCE_COLUMNS` (+ ``model_p_adj``), one row per value and pair.
     """
     parts = []
+    notes: list[str] = []
     for v in values:
         if v not in table.columns or table[v].notna().sum() == 0:
             if not skip_missing:
@@ -619,8 +620,27 @@ def compare_groups(table: pd.DataFrame, values: Sequence[str], group: str,
                           stacklevel=2)
             continue
         kwargs.setdefault("on_missing", "warn" if skip_missing else "raise")
-        parts.append(group_differences(table, v, group, subject, reference, **kwargs))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", VtractWarning)
+            parts.append(group_differences(table, v, group, subject, reference, **kwargs))
+        for w in caught:
+            if issubclass(w.category, VtractWarning):
+                notes.append(str(w.message))
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=DIFFERENCE_COLUMNS)
+    if notes:
+        # one summary instead of a warning per measure and pair
+        skipped = [n for n in notes if "skipped" in n]
+        fallback = len(notes) - len(skipped)
+        msg = [f"compare_groups: {len(notes)} note(s) over {len(out)} comparison(s)"]
+        if fallback:
+            models = out["model"].value_counts().to_dict() if len(out) else {}
+            msg.append(f"models used {models} (mixedlm needs >= 3 subjects and several sessions per "
+                       "group; see the 'note' column)")
+        if skipped:
+            msg.append(f"{len(skipped)} pair(s) skipped for lack of values, e.g. {skipped[0]}")
+        warnings.warn("; ".join(msg), VtractWarning, stacklevel=2)
     if p_adjust and len(out):
         from statsmodels.stats.multitest import multipletests
 
@@ -718,6 +738,49 @@ def measure_agreement(measures: pd.DataFrame, truth: pd.DataFrame, columns: Sequ
                      "rmse": float(np.sqrt((e ** 2).mean())) if ok.any() else math.nan, "r": r,
                      "truth_sd": float(np.std(tru[ok])) if ok.any() else math.nan})
     return pd.DataFrame(rows)
+
+
+def ground_truth(manifest, name: str = "measures", *, sessions: Sequence[str] | None = None
+                 ) -> pd.DataFrame:
+    """Combine one ground-truth table over a manifest's sessions (e.g. the phantom's true measures).
+
+    Parameters
+    ----------
+    manifest : Manifest
+        A study whose sessions list ``ground_truth:`` files (the demo sets do).
+    name : str
+        Key in each session's ``ground_truth`` (``"measures"``, ``"acoustics"``, ``"params"``); a CSV.
+    sessions : sequence of str, optional
+        Session ids (default: every session that has the file).
+
+    Returns
+    -------
+    DataFrame
+        Laid out like the batch's combined tables: ``session_id``, ``subject``, ``task``, the group
+        keys, then the CSV's columns -- so it goes through :func:`session_summary` and
+        :func:`compare_groups` exactly as the estimates do.
+
+    Raises
+    ------
+    DataValueError
+        When no session has that ground truth.
+    """
+    wanted = None if sessions is None else set(sessions)
+    parts = []
+    for entry in manifest.sessions:
+        if wanted is not None and entry.id not in wanted:
+            continue
+        path = manifest.resolved(entry)["ground_truth"].get(name)
+        if not path or not Path(path).exists():
+            continue
+        df = pd.read_csv(path)
+        meta = {"session_id": entry.id, "subject": entry.subject,
+                "task": manifest.resolved(entry).get("task"), **manifest.resolved(entry)["group"]}
+        parts.append(df.assign(**meta)[[*meta, *[c for c in df.columns if c not in meta]]])
+    if not parts:
+        raise DataValueError(f"no session of manifest {getattr(manifest, 'study', '?')!r} has a "
+                             f"ground_truth {name!r} file")
+    return pd.concat(parts, ignore_index=True)
 
 
 def constriction_events(measures: pd.DataFrame, column: str = "tongue_tip_cd_mm", *,
