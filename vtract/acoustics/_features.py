@@ -128,6 +128,10 @@ def analyze_audio(audio: Audio | np.ndarray, *, sample_rate_hz: float | None = N
     return df
 
 
+class _Done(Exception):
+    """Internal: a feature was already computed."""
+
+
 def _interp(xs: np.ndarray, v: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """Linear interpolation onto ``grid`` that keeps NaN gaps (NaN outside ``xs``)."""
     out = np.full(grid.shape, np.nan)
@@ -161,7 +165,7 @@ def _cpp_from_cepstrogram(values: np.ndarray, q0: float, dq: float,
     fit = q >= 0.001
     qf = q[fit]
     a = np.vstack([qf, np.ones_like(qf)]).T
-    coef, *_ = np.linalg.lstsq(a, db[fit], rcond=None)  # (2, n_frames)
+    coef = np.linalg.pinv(a) @ db[fit]  # (2, n_frames): the same design for every frame
     sub = db[sel]
     k = np.argmax(sub, axis=0)
     cols = np.arange(db.shape[1])
@@ -194,11 +198,17 @@ def _analyze_chunk(x: np.ndarray, sr: float, start_s: float, grid: np.ndarray,
             s["octave_jump_cost"], s["voiced_unvoiced_cost"], s["pitch_ceiling_hz"])
     try:
         pitch = snd.to_pitch_ac(*args) if s["pitch_method"] == "ac" else snd.to_pitch_cc(*args)
-        f0 = pitch.selected_array["frequency"].astype(float)
+        sel = pitch.selected_array
+        f0 = sel["frequency"].astype(float)
         f0[f0 <= 0] = np.nan
         out["f0_hz"] = _interp(np.asarray(pitch.xs()), f0, grid)
+        if s["hnr_method"] == "pitch":
+            r = np.clip(sel["strength"].astype(float), 1e-9, 1 - 1e-9)
+            hv = np.where(np.isfinite(f0), 10 * np.log10(r / (1 - r)), np.nan)
+            out["hnr_db"] = _interp(np.asarray(pitch.xs()), hv, grid)
     except parselmouth.PraatError:  # chunk shorter than one pitch window
         out["f0_hz"] = np.full(grid.shape, np.nan)
+        out["hnr_db"] = np.full(grid.shape, np.nan)
     # formants (Burg)
     fm = snd.to_formant_burg(dt, s["n_formants"], s["max_formant_hz"], s["formant_window_s"],
                              s["pre_emphasis_hz"])
@@ -218,10 +228,14 @@ def _analyze_chunk(x: np.ndarray, sr: float, start_s: float, grid: np.ndarray,
         out["intensity_db"] = np.full(grid.shape, np.nan)
     # harmonicity
     try:
+        if "hnr_db" in out:
+            raise _Done
         hnr = snd.to_harmonicity_cc(dt, s["pitch_floor_hz"], 0.1, 1.0)
         hv = np.asarray(hnr.values, dtype=float)[0]
         hv[hv <= -199] = np.nan
         out["hnr_db"] = _interp(np.asarray(hnr.xs()), hv, grid)
+    except _Done:
+        pass
     except parselmouth.PraatError:
         out["hnr_db"] = np.full(grid.shape, np.nan)
     # cepstral peak prominence
