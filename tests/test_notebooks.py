@@ -171,12 +171,20 @@ def test_wind_players_print_the_built_in_differences(notebook_out):
 
 
 def _check_against_truth(table: pd.DataFrame, rows: list[tuple[str, str, str]]) -> None:
-    truth = _phantom_truth()
+    """Direction as built into the phantom, size within a factor 2 of the truth of the same sessions.
+
+    ``truth_difference`` is the same comparison run by the notebook on the phantom's ground-truth
+    measures / clean-audio f0 of the same sessions (on the quick set each group is one session of a
+    different subject, so the true difference includes anatomy as well as the built-in offset).
+    """
+    built = _phantom_truth()
     for measure, a, b in rows:
         sel = table[(table.measure == measure) & (table.group_a == a) & (table.group_b == b)]
         assert len(sel) == 1, f"no {measure} row for {a} - {b} in the printed table"
-        est = float(sel.iloc[0]["difference"])
-        true = truth[(measure, a, b)]
-        assert np.sign(est) == np.sign(true), f"{measure} {a}-{b}: estimated {est:.2f}, built {true:.2f}"
-        assert 0.4 * abs(true) <= abs(est) <= 2.0 * abs(true), (
-            f"{measure} {a}-{b}: estimated {est:.2f}, phantom built with {true:.2f}")
+        est, tru = float(sel.iloc[0]["difference"]), float(sel.iloc[0]["truth_difference"])
+        ref = built[(measure, a, b)]
+        msg = (f"{measure} {a} - {b}: vtract {est:.2f}, ground truth of these sessions {tru:.2f}, "
+               f"built-in offset {ref:.2f}")
+        assert np.sign(tru) == np.sign(ref), "phantom: " + msg
+        assert np.sign(est) == np.sign(ref), msg
+        assert 0.5 * abs(tru) <= abs(est) <= 2.0 * abs(tru), msg
