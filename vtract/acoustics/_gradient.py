@@ -292,6 +292,10 @@ def find_gradient_noise(x: np.ndarray, sr: float, *, period_s: float,
                        coarse_onset_s=c_on, coarse_end_s=c_end, ref_s=ref, template=tmpl,
                        score=score)
     t_all = np.arange(x.size) / sr
+    # the periodicity span can overrun the acquisition when the voice happens to be periodic at
+    # the frame lag; the correlation with the noise waveform itself is specific: redo the span
+    c_on, c_end = _matched_span(y, sr, gn, c_on, c_end)
+    gn.coarse_onset_s, gn.coarse_end_s = c_on, c_end
     # onset: change point within +/- 2 periods of the coarse onset
     if c_on > 1.5 * period:
         i0 = max(0, int((c_on - 2 * period) * sr))
@@ -300,7 +304,7 @@ def find_gradient_noise(x: np.ndarray, sr: float, *, period_s: float,
         if 0 < k < i1 - i0:
             gn.onset_s, gn.onset_contrast = _snap_onset(gn, (i0 + k) / sr), con
     if c_end < dur - 1.5 * period:
-        i0 = max(0, int((c_end - 3 * period) * sr))
+        i0 = max(0, int((c_end - 2 * period) * sr))
         i1 = min(x.size, int((c_end + 2 * period) * sr))
         k, con = _change_point(y[i0:i1], gn.predict(t_all[i0:i1]), rising=False)
         if 0 < k < i1 - i0:
@@ -308,6 +312,37 @@ def find_gradient_noise(x: np.ndarray, sr: float, *, period_s: float,
     if y is not x:  # the full-band waveform, for noise suppression
         gn.template = _fold(x, sr, period, ref, n_per)
     return gn
+
+
+def _matched_span(y: np.ndarray, sr: float, gn: GradientNoise, c_on: float,
+                  c_end: float) -> tuple[float, float]:
+    """Acquisition span from the local correlation with the predicted noise waveform."""
+    p = max(2, int(round(gn.period_s * sr)))
+    hop = max(1, p // 4)
+    pred = gn.predict(np.arange(y.size) / sr)
+    c = np.concatenate([[0.0], np.cumsum(y * pred)])
+    e1 = np.concatenate([[0.0], np.cumsum(y * y)])
+    e2 = np.concatenate([[0.0], np.cumsum(pred * pred)])
+    idx = np.arange(0, y.size - p + 1, hop)
+    num = c[idx + p] - c[idx]
+    den = np.sqrt((e1[idx + p] - e1[idx]) * (e2[idx + p] - e2[idx]))
+    r = num / np.maximum(den, 1e-12 + 1e-9 * (den.max() if den.size else 0))
+    t = idx / sr
+    inner = (t >= c_on + gn.period_s) & (t <= c_end - 2 * gn.period_s)
+    if inner.sum() < 4:
+        return c_on, c_end
+    thr = 0.5 * float(np.median(r[inner]))
+    if thr <= 0.05:
+        return c_on, c_end
+    on = ndimage.median_filter(r, size=3, mode="nearest") > thr
+    lab, n = ndimage.label(on)
+    if n == 0:
+        return c_on, c_end
+    # the stretch that overlaps the periodicity span most
+    overlap = ndimage.sum(inner, lab, index=np.arange(1, n + 1))
+    k = int(np.argmax(overlap)) + 1
+    sel = np.flatnonzero(lab == k)
+    return float(t[sel[0]]), float(min(y.size / sr, t[sel[-1]] + gn.period_s))
 
 
 def _rises(gn: GradientNoise) -> tuple[np.ndarray, np.ndarray, float]:
