@@ -107,3 +107,19 @@ def test_errors():
     quiet = type(s)(s.sequence, audio=synth_vowel(duration_s=3.0))
     with pytest.raises(SyncError, match="no gradient"):
         synchronize(quiet)
+
+
+def test_phantom_offsets_within_1ms(demo_quick_manifest):
+    from vtract.manifest import load_session
+
+    checked = 0
+    for entry in demo_quick_manifest.sessions:
+        s = load_session(demo_quick_manifest, entry.id)
+        true = s.labels.get("true_audio_offset_s")
+        if s.audio is None or true is None:
+            continue
+        r = synchronize(type(s)(s.sequence, audio=s.audio, session_id=entry.id))
+        assert abs(r.audio_offset_s - float(true)) < 1e-3, entry.id
+        assert r.method.startswith("gradient-noise")
+        checked += 1
+    assert checked >= 2
