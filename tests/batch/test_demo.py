@@ -58,12 +58,16 @@ def test_plotting_helpers():
 
 
 @pytest.mark.slow
-def test_demo_quick(demo_quick_manifest, tmp_path):
+def test_demo_quick(demo_quick_manifest, tmp_path, capsys):
     from vtract.cli import main
 
     out = tmp_path / "demo"
-    rc = main(["demo", "--quick", "--out", str(out), "--workers", "2", "--quiet"])
-    assert rc == 0
+    # in-process (the LocalCluster path is covered by test_runner); keeps the test short
+    rc = main(["demo", "--quick", "--out", str(out), "--workers", "0", "--quiet"])
+    report = capsys.readouterr().out
+    assert rc == 0, report
+    n = len(demo_quick_manifest.sessions)
+    assert f"{n} processed, 0 skipped" in report and "figure:" in report
     sessions = pd.read_csv(out / "sessions.csv")
     assert (sessions.status == "ok").all()
     assert len(sessions) == len(demo_quick_manifest.sessions)
@@ -75,7 +79,13 @@ def test_demo_quick(demo_quick_manifest, tmp_path):
     for sid in sessions.session_id:
         rec = json.loads((out / sid / "session.json").read_text())
         assert {"labels.nii.gz", "measures.csv", "qc.png"} <= set(rec["outputs"])
-    assert (out / "figures").is_dir()
-    # a re-run skips everything
+    assert (out / "figures" / "singing_styles.png").stat().st_size > 10_000
+    summary = pd.read_csv(out / "figures" / "session_summary.csv")
+    assert len(summary) == n and "vibrato_extent_cents" in summary
+    videos = sorted(p.name for p in (out / "videos").glob("*.mp4"))
+    assert len(videos) == 3 and any(v.startswith("compare_") for v in videos)
+    assert len(list((out / "videos").glob("*.png"))) == 2
+    # the same manifest through `vtract run` (default steps): everything is up to date
     rc = main(["run", demo_quick_manifest.path, "--out", str(out), "--workers", "0", "--quiet"])
     assert rc == 0
+    assert f"0 processed, {n} skipped" in capsys.readouterr().out

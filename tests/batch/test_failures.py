@@ -44,3 +44,26 @@ def test_missing_audio_file_fails_that_session(tmp_path):
     assert res.failed == ["sub02_s01"] and res.processed == ["sub01_s00"]
     fail = res.failures
     assert fail.loc[0, "step"] == "read" and "sub02_s01.wav" in fail.loc[0, "message"]
+
+
+def test_sync_error_keeps_the_session(tmp_path):
+    """No offset in the manifest and no gradient noise: SyncError is soft, the rest is kept."""
+    import yaml
+
+    manifest = make_study(tmp_path / "data", n_sessions=2, n_frames=40)
+    data = yaml.safe_load(manifest.read_text())
+    del data["sessions"][1]["audio_offset_s"]
+    manifest.write_text(yaml.safe_dump(data))
+    out = tmp_path / "out"
+    res = run_batch(manifest, out, workers=0, steps="acoustics,sync", quiet=True)
+    assert res.ok and res.failed == [] and len(res.processed) == 2
+    assert list(res.partial) == ["sub02_s01"] and "SyncError" in res.partial["sub02_s01"]["sync"]
+    rec = json.loads((out / "sub02_s01" / "session.json").read_text())
+    assert rec["step_errors"]["sync"]["error_type"] == "SyncError"
+    assert "acoustics.csv" in rec["outputs"] and "synced.csv" not in rec["outputs"]
+    sessions = pd.read_csv(out / "sessions.csv").set_index("session_id")
+    assert sessions.loc["sub02_s01", "sync_error"].startswith("SyncError")
+    assert pd.isna(sessions.loc["sub01_s00", "sync_error"])
+    synced = pd.read_parquet(out / "synced.parquet")
+    assert set(synced.session_id) == {"sub01_s00"}
+    assert set(pd.read_parquet(out / "acoustics.parquet").session_id) == {"sub01_s00", "sub02_s01"}

@@ -110,3 +110,17 @@ def test_unchanged_inputs_are_not_rehashed(study, tmp_path, monkeypatch):
     os.utime(study.parent / "sub01_s00.wav")  # touched: re-hashed, same content -> still skipped
     res = run_batch(study, out, workers=0, steps="framestats", quiet=True)
     assert len(res.skipped) == 3 and [os.path.basename(p) for p in calls] == ["sub01_s00.wav"]
+
+
+def test_changed_manifest_entry_recomputes(study, tmp_path):
+    import yaml
+
+    out = tmp_path / "out"
+    run_batch(study, out, workers=0, steps="framestats", quiet=True)
+    data = yaml.safe_load(study.read_text())
+    data["sessions"][2]["pixel_spacing_mm"] = [1.5, 1.5]
+    study.write_text(yaml.safe_dump(data))
+    res = run_batch(study, out, workers=0, steps="framestats", quiet=True)
+    assert res.processed == ["sub01_s02"] and len(res.skipped) == 2
+    rec = json.loads((out / "sub01_s02" / "session.json").read_text())
+    assert rec["summary"]["pixel_spacing_mm"] == [1.5, 1.5]

@@ -107,7 +107,8 @@ def sessions_table(out_dir: str | os.PathLike, entries: Sequence[Mapping[str, An
                        finished=rec.get("finished"),
                        peak_rss_mb=(rec.get("worker") or {}).get("peak_rss_mb"),
                        n_warnings=len(rec.get("warnings", [])), error="")
-            row.update({k: v for k, v in s.items() if k.startswith(("qc_", "sync_"))})
+            row.update({k: v for k, v in s.items()
+                        if k.startswith(("qc_", "sync_")) or k.endswith("_error")})
         elif fail:
             row.update(status="failed", error=f"{fail.get('step')}: {fail.get('error_type')}: "
                                               f"{fail.get('message')}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ class DemoResult:
     videos: list[Path] = field(default_factory=list)
     stills: list[Path] = field(default_factory=list)
     skipped_steps: list[str] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
 
     def report(self) -> str:
         """Return the "where to look" text printed by ``vtract demo``."""
@@ -48,8 +50,13 @@ class DemoResult:
         lines += [f"  figure:          {p}" for p in self.figures]
         lines += [f"  video:           {p}" for p in self.videos]
         lines += [f"  still:           {p}" for p in self.stills]
+        if self.timings_s:
+            lines.append("  time:            " + ", ".join(f"{k} {v:.0f} s"
+                                                           for k, v in self.timings_s.items()))
         if self.skipped_steps:
             lines.append(f"  (not run, module not available: {', '.join(self.skipped_steps)})")
+        for sid, errors in self.batch.partial.items():
+            lines += [f"  note: {sid}: {step} failed ({msg})" for step, msg in errors.items()]
         if self.batch.failed:
             lines.append(f"  FAILED sessions: {', '.join(self.batch.failed)} (see {o}/failures.csv)")
         return "\n".join(lines)
@@ -174,7 +181,9 @@ def run_demo(out_dir: str | os.PathLike, variant: str = "full", *, workers: int 
                           "available in this installation") from exc
     if variant not in ("full", "quick"):
         raise VtractError(f"demo variant must be 'full' or 'quick'; got {variant!r}")
-    manifest = datasets.load_demo(variant)
+    t0 = time.perf_counter()
+    manifest = datasets.load_demo(variant)  # builds the demo set on first use
+    timings = {"demo set": time.perf_counter() - t0}
     steps = [s for s in DEFAULT_STEPS if step_available(STEPS[s])[0]]
     skipped = [s for s in DEFAULT_STEPS if s not in steps]
     if "measure" in steps and "segment" not in steps:
@@ -182,11 +191,16 @@ def run_demo(out_dir: str | os.PathLike, variant: str = "full", *, workers: int 
     out = Path(out_dir).expanduser().resolve()
     result = run_batch(manifest, out, workers=workers, steps=steps or ("framestats",), force=force,
                        quiet=quiet)
-    demo = DemoResult(out_dir=out, batch=result, skipped_steps=skipped)
+    timings["batch"] = result.wall_s
+    demo = DemoResult(out_dir=out, batch=result, skipped_steps=skipped, timings_s=timings)
+    t0 = time.perf_counter()
     demo.figures = comparison_figures(out)
+    timings["figures"] = time.perf_counter() - t0
     if videos:
         if step_available(STEPS["video"])[0] and "segment" in steps:
-            demo.videos, demo.stills = _videos(out, result)
+            t0 = time.perf_counter()
+            demo.videos, demo.stills = _videos(out, result, size=480 if variant == "full" else 240)
+            timings["videos"] = time.perf_counter() - t0
         else:
             demo.skipped_steps.append("video")
     return demo

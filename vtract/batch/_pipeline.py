@@ -58,6 +58,7 @@ def process_session(task: dict[str, Any]) -> dict[str, Any]:
     clear_partial(out_dir)
     ctx = StepContext(entry=dict(task["entry"]), out_dir=out_dir, settings=dict(task.get("settings") or {}))
     runtimes: dict[str, float] = {}
+    step_errors: dict[str, dict[str, str]] = {}
     order = ["read", *task["steps"], "qc"]
     current = "read"
     caught: list[str] = []
@@ -66,7 +67,16 @@ def process_session(task: dict[str, Any]) -> dict[str, Any]:
             warnings.simplefilter("always")
             for current in order:
                 t0 = time.perf_counter()
-                STEPS[current].func(ctx)
+                try:
+                    STEPS[current].func(ctx)
+                except Exception as exc:
+                    if type(exc).__name__ not in STEPS[current].soft_errors:
+                        raise
+                    message = " ".join(str(exc).split()) or type(exc).__name__
+                    step_errors[current] = {"error_type": type(exc).__name__, "message": message}
+                    ctx.summary[f"{current}_error"] = f"{type(exc).__name__}: {message}"
+                    ctx.notes.append(f"{current} failed ({type(exc).__name__}: {message}); its "
+                                     "outputs are missing, the other steps' results are complete")
                 runtimes[current] = round(time.perf_counter() - t0, 4)
             caught = sorted({f"{w.category.__name__}: {w.message}" for w in wlist})
     except Exception as exc:  # failure isolation: any error of this session is recorded, not raised
@@ -95,6 +105,7 @@ def process_session(task: dict[str, Any]) -> dict[str, Any]:
         "summary": ctx.summary,
         "outputs": sorted(set(ctx.outputs)),
         "notes": ctx.notes,
+        "step_errors": step_errors,
         "warnings": caught,
         "vtract_version": __version__,
         "started": started,
@@ -106,5 +117,6 @@ def process_session(task: dict[str, Any]) -> dict[str, Any]:
     (out_dir / FAILURE_FILE).unlink(missing_ok=True)
     write_record(out_dir, record)  # the completion marker: last
     return {"session_id": task["session_id"], "status": "ok", "runtime_s": runtime,
+            "step_errors": {k: f"{v['error_type']}: {v['message']}" for k, v in step_errors.items()},
             "n_frames": ctx.summary.get("n_frames"), "peak_rss_mb": record["worker"]["peak_rss_mb"],
             "pid": os.getpid(), "host": os.uname().nodename}

@@ -51,6 +51,9 @@ class BatchResult:
         Steps that ran (resolved, in pipeline order).
     processed, skipped, failed : list of str
         Session ids computed now, skipped as current, and failed (this run).
+    partial : dict of str -> dict
+        Sessions processed now that completed although a step with soft errors (``sync``) failed:
+        session id -> {step: "ErrorType: message"}.
     results : list of dict
         Per-task results (runtime_s, peak_rss_mb, pid, ... ) of the sessions processed now.
     wall_s : float
@@ -70,6 +73,7 @@ class BatchResult:
     processed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    partial: dict[str, dict[str, str]] = field(default_factory=dict)
     results: list[dict[str, Any]] = field(default_factory=list)
     wall_s: float = 0.0
     compute_s: float = 0.0
@@ -100,7 +104,8 @@ class BatchResult:
 
     def summary(self) -> str:
         """One line: counts and wall time."""
-        return (f"{len(self.processed)} processed, {len(self.skipped)} skipped (up to date), "
+        partial = f" ({len(self.partial)} with a failed optional step)" if self.partial else ""
+        return (f"{len(self.processed)} processed{partial}, {len(self.skipped)} skipped (up to date), "
                 f"{len(self.failed)} failed in {self.wall_s:.1f} s [{self.scheduler}]")
 
 
@@ -170,7 +175,7 @@ def plan_batch(manifest: Manifest, out_dir: Path, steps: tuple[str, ...], settin
         entries.append(resolved)
         previous = read_record(out_dir / entry.id)
         checks, stats = input_checksums(resolved, previous)
-        if not force and is_current(previous, checks, fingerprint):
+        if not force and is_current(previous, checks, fingerprint, resolved):
             skipped.append(entry.id)
             continue
         tasks.append({"session_id": entry.id, "entry": resolved, "out_dir": str(out_dir / entry.id),
@@ -317,6 +322,8 @@ def run_batch(manifest: str | os.PathLike | Manifest, out_dir: str | os.PathLike
         result.results.append(res)
         if res["status"] == "ok":
             result.processed.append(res["session_id"])
+            if res.get("step_errors"):
+                result.partial[res["session_id"]] = dict(res["step_errors"])
         else:
             result.failed.append(res["session_id"])
             # keep failures.csv current, so a killed run still tells what failed

@@ -157,11 +157,26 @@ def read_record(session_dir: str | os.PathLike, name: str = SESSION_FILE) -> dic
         return None
 
 
-def is_current(record: Mapping[str, Any] | None, checksums: Mapping[str, Any], fingerprint: str) -> bool:
-    """Whether a finished session's record matches this run's inputs and settings (skip it)."""
+def is_current(record: Mapping[str, Any] | None, checksums: Mapping[str, Any], fingerprint: str,
+               entry: Mapping[str, Any] | None = None) -> bool:
+    """Whether a finished session's record matches this run (then it is skipped).
+
+    Parameters
+    ----------
+    record : mapping or None
+        The folder's ``session.json``.
+    checksums : mapping
+        This run's input checksums.
+    fingerprint : str
+        This run's :func:`settings_fingerprint`.
+    entry : mapping, optional
+        This run's resolved manifest entry: a changed fps, pixel spacing, audio offset, channel or
+        metadata in the manifest also makes the session stale.
+    """
     return bool(record) and record.get("status") == "ok" \
         and record.get("input_checksums") == dict(checksums) \
-        and record.get("settings_fingerprint") == fingerprint
+        and record.get("settings_fingerprint") == fingerprint \
+        and (entry is None or record.get("entry") == to_jsonable(dict(entry)))
 
 
 def write_record(session_dir: str | os.PathLike, record: Mapping[str, Any],

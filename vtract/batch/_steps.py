@@ -90,6 +90,10 @@ class Step:
         Steps that must run before it (added automatically).
     description : str
         One line for ``--help`` and error messages.
+    soft_errors : tuple of str
+        Names of vtract exception classes that do not fail the session: the step's outputs are left
+        out, the error is recorded in ``session.json`` (``step_errors``) and ``sessions.csv``
+        (``<step>_error``), and the session completes with the other steps' results.
     """
 
     name: str
@@ -97,6 +101,7 @@ class Step:
     modules: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
     description: str = ""
+    soft_errors: tuple[str, ...] = ()
 
 
 def step_available(step: Step) -> tuple[bool, str | None]:
@@ -333,8 +338,12 @@ STEPS: dict[str, Step] = {s.name: s for s in [
     Step("acoustics", _acoustics, ("vtract.acoustics:analyze_audio",
                                             "vtract.acoustics:suppress_mri_noise"),
          description="MRI-noise suppression and acoustic features (acoustics.csv)"),
+    # An offset that cannot be estimated (no gradient noise in the recording, no image-audio
+    # correlation) is a property of the data, not a broken session: measures and acoustics stay
+    # valid, so the session completes without synced.csv and the error is reported.
     Step("sync", _sync, ("vtract.sync:synchronize",), description="audio offset and frame-synced table "
-                                                       "(sync.json, synced.csv)"),
+                                                       "(sync.json, synced.csv)",
+         soft_errors=("SyncError",)),
     Step("video", _video, ("vtract.video:render_video",), ("segment",),
          description="articulation video (video.mp4)"),
     Step("qc", _qc, description="per-session QC figure (qc.png; always runs)"),

@@ -63,6 +63,9 @@ def run(ctx: click.Context, manifest: str, out_dir: str, workers: int | None, sc
     for name in ("measures.parquet", "acoustics.parquet", "synced.parquet", "sessions.csv"):
         if name in result.tables:
             click.echo(f"  {name:18s} {result.tables[name]}")
+    for sid, errors in result.partial.items():
+        for step, message in errors.items():
+            click.echo(f"  {sid}: {step} failed, session kept without its outputs: {message}", err=True)
     if result.failed:
         click.echo(f"  {len(result.failed)} failed session(s), see {result.out_dir / 'failures.csv'}: "
                    f"{', '.join(result.failed)}", err=True)
