@@ -1,8 +1,13 @@
 """The step registry: what each pipeline step needs, what it computes and which files it writes.
 
 The pipeline of one session is ``read -> [framestats] -> segment -> measure -> acoustics -> sync ->
-[video] -> qc``. ``read`` and ``qc`` always run; the others are chosen by the caller. A step lists the
-vtract modules it calls (``vtract.segmentation`` ...); :func:`resolve_steps` checks they are importable
+[video] -> qc``. Image preprocessing (N4 bias correction, denoising) is part of
+:func:`vtract.segment` and configured through its settings (``settings={"segment": {...}}``); MRI-noise
+suppression of the audio is part of the ``acoustics`` step (``{"acoustics": {"noise": {...}}}``, or
+``suppress_noise: false``).
+
+``read`` and ``qc`` always run; the others are chosen by the caller. A step lists the vtract functions
+it calls (``vtract.segmentation`` ...); :func:`resolve_steps` checks they are importable
 *before* any session is submitted, so a missing feature gives one clear error instead of one failure per
 session.
 
@@ -68,9 +73,11 @@ class StepContext:
         """Keyword settings of one step (empty dict when none were given)."""
         return dict(self.settings.get(step) or {})
 
-    def write_df(self, df: pd.DataFrame, name: str, step: str) -> None:
+    def write_df(self, df: pd.DataFrame, name: str, step: str,
+                 extra: dict[str, Any] | None = None) -> None:
         """Write a table into the session folder (CSV + JSON sidecar with the step's settings)."""
-        write_table(df, self.out_dir / name, settings={"step": step, **self.opts(step)})
+        write_table(df, self.out_dir / name, settings={"step": step, **self.opts(step),
+                                                       **(extra or {})})
         self.outputs.append(name)
 
 
@@ -256,7 +263,10 @@ def _acoustics(ctx: StepContext) -> None:
     df = acoustics.analyze_audio(audio, **opts)
     ctx.results["acoustics"] = df
     ctx.summary["acoustic_frames"] = len(df)
-    ctx.write_df(df, "acoustics.csv", "acoustics")
+    # the analysis settings incl. the equivalent Praat commands, and the noise-suppression record
+    extra = {"analysis": df.attrs.get("settings"),
+             "mri_noise": dict(audio.metadata).get("mri_noise") if suppress else None}
+    ctx.write_df(df, "acoustics.csv", "acoustics", extra=extra)
 
 
 def _sync(ctx: StepContext) -> None:
