@@ -121,3 +121,20 @@ def test_acoustics_and_sync_steps(tmp_path):
     assert {"session_id", "f0_hz", "f1_hz", "intensity_db"} <= set(acoustics.columns)
     sessions = pd.read_csv(out / "sessions.csv")
     assert sessions["sync_method"].tolist() == ["metadata", "metadata"]
+
+
+def test_load_result(tmp_path):
+    from vtract.batch import load_result
+    from vtract.errors import FileFormatError
+
+    manifest = make_study(tmp_path / "data", n_sessions=2, n_frames=40)
+    out = tmp_path / "out"
+    run_batch(manifest, out, workers=0, steps="acoustics,sync", quiet=True)
+    r = load_result(out / "sub02_s01")
+    assert r.session.session_id == "sub02_s01" and r.session.audio_offset_s == 0.0
+    assert r.session.sequence.n_frames == 40 and r.session.group == {"style": "belting"}
+    assert r.labels is None and r.measures is None
+    assert len(r.synced) == 40 and r.sync["method"] == "metadata"
+    assert r.acoustics["time_s"].is_monotonic_increasing
+    with pytest.raises(FileFormatError, match="not a finished vtract session folder"):
+        load_result(tmp_path / "data")
