@@ -39,6 +39,15 @@ from vtract.qc import overlay_montage  # noqa: E402
 
 REAL = REPO.parent / "shared" / "data" / "real"
 OUT = REPO / "benchmarks" / "results"
+
+
+def _markdown(df: pd.DataFrame, index: bool = True) -> str:
+    """Markdown table without the optional ``tabulate`` dependency."""
+    d = df.reset_index() if index else df
+    fmt = [[f"{v:.3g}" if isinstance(v, float) else str(v) for v in row] for row in d.to_numpy()]
+    head = "| " + " | ".join(map(str, d.columns)) + " |"
+    sep = "|" + "---|" * len(d.columns)
+    return "\n".join([head, sep, *("| " + " | ".join(r) + " |" for r in fmt)])
 SPAN_SPACING_MM = 2.4  # USC 2015 session, about 2.4 mm pixels (README)
 SPAN_CURVES = {"tongue": 2, "hard_palate": 11, "velum": 12, "pharyngeal_wall": 7}
 
@@ -121,7 +130,7 @@ def phantom_accuracy() -> tuple[pd.DataFrame, pd.DataFrame, str]:
     for entry in man.sessions:
         sess = load_session(man, entry.id)
         seq = sess.sequence
-        gt_paths = man.resolved(entry).ground_truth if hasattr(man, "resolved") else {}
+        gt_paths = man.resolved(entry)["ground_truth"]
         gt_lab = vtract.read_sequence(gt_paths["labels"], fps=seq.fps).frames.astype(np.uint8)
         t0 = time.perf_counter()
         seg = vtract.segment(seq)
@@ -198,7 +207,7 @@ def main() -> None:
                   "Each frame segmented alone. `mean` = mean distance from the traced points to "
                   "our contour of that structure; `boundary` = to our nearest air-tissue wall. "
                   "Target: airway boundary and tongue surface mean error <= 1 px.", "",
-                  agg.round(2).to_markdown(), "",
+                  _markdown(agg.round(2)), "",
                   f"All traced points: boundary mean {span['boundary_mean_px'].mean():.2f} px "
                   f"({span['boundary_mean_mm'].mean():.2f} mm).", ""]
     else:
@@ -212,11 +221,11 @@ def main() -> None:
         errs.to_csv(OUT / "segmentation_accuracy_measures.csv", index=False)
         num = [c for c in ph.columns if c.endswith(("_dice", "_mm"))]
         lines += ["Per matrix size (mean over sessions). Target: airway Dice >= 0.93.", "",
-                  ph.groupby("matrix")[num].mean().round(3).to_markdown(), "",
-                  "Per session:", "", ph.round(3).to_markdown(index=False), ""]
+                  _markdown(ph.groupby("matrix")[num].mean().round(3)), "",
+                  "Per session:", "", _markdown(ph.round(3), index=False), ""]
         if len(errs):
             lines += ["Measure errors vs ground truth (mean over sessions):", "",
-                      errs.groupby("measure")[["mae", "bias"]].mean().round(2).to_markdown(), ""]
+                      _markdown(errs.groupby("measure")[["mae", "bias"]].mean().round(2)), ""]
     vq = video_qc()
     lines += ["## (c) Real USC videos: QC montages (pixel size 2.9 mm)", "",
               "| video | frames | frames ok | mean confidence | montage |", "|---|---|---|---|---|",

@@ -16,15 +16,17 @@ if TYPE_CHECKING:
 __all__ = ["frame_flags", "summary", "overlay_montage"]
 
 
-def frame_flags(labels: np.ndarray, midlines: np.ndarray, closed_frac: np.ndarray,
+def frame_flags(airway_area_px: np.ndarray, midlines: np.ndarray, closed_frac: np.ndarray,
                 contrast: np.ndarray, px_mm: float, *, max_closed: float = 0.3,
                 area_jump: float = 0.35, length_jump: float = 0.25,
-                min_contrast: float = 0.15) -> tuple[dict[str, np.ndarray], np.ndarray]:
+                min_contrast: float = 0.15, min_confidence: float = 0.5
+                ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Per-frame QC flags and a 0..1 confidence.
 
     Parameters
     ----------
-    labels : ndarray (n, ny, nx) uint8
+    airway_area_px : ndarray (n,)
+        Airway label pixel count per frame.
     midlines : ndarray (n, k, 2)
         Tract midlines in pixels.
     closed_frac : ndarray (n,)
@@ -38,15 +40,17 @@ def frame_flags(labels: np.ndarray, midlines: np.ndarray, closed_frac: np.ndarra
         Thresholds: ``lost_track`` when more than ``max_closed`` of the path is tissue or the
         tract length differs from the session median by more than ``length_jump`` (relative);
         ``area_jump`` when the airway area changes by more than that fraction of the median area
-        from the previous frame; ``low_contrast`` below ``min_contrast``.
+        from the previous frame; ``low_contrast`` below ``min_contrast``; ``low_confidence``
+        when the confidence is below ``min_confidence``.
 
     Returns
     -------
     flags : dict of ndarray
-        ``lost_track``, ``area_jump``, ``low_contrast``, ``ok`` (bool), ``airway_area_px``.
+        ``lost_track``, ``area_jump``, ``low_contrast``, ``low_confidence``, ``ok`` (bool),
+        ``airway_area_px``.
     confidence : ndarray float32 (n,)
     """
-    area = (labels == 1).sum(axis=(1, 2)).astype(float)
+    area = np.asarray(airway_area_px, float)
     length = np.hypot(*np.diff(midlines, axis=1).transpose(2, 0, 1)).sum(axis=1)
     med_len = float(np.median(length)) if length.size else 0.0
     med_area = max(float(np.median(area)), 1.0)
@@ -57,8 +61,10 @@ def frame_flags(labels: np.ndarray, midlines: np.ndarray, closed_frac: np.ndarra
     low = np.asarray(contrast) < min_contrast
     conf = np.clip(np.asarray(contrast) / 0.4, 0, 1) * (1 - np.clip(closed_frac, 0, 1))
     conf = np.where(lost, 0.5 * conf, conf).astype(np.float32)
+    unsure = conf < min_confidence
     flags = {"lost_track": lost, "area_jump": jump, "low_contrast": low,
-             "ok": ~(lost | jump | low), "airway_area_px": area}
+             "low_confidence": unsure, "ok": ~(lost | jump | low | unsure),
+             "airway_area_px": area}
     return flags, conf
 
 
@@ -69,7 +75,7 @@ def summary(seg: Segmentation) -> dict[str, Any]:
     -------
     dict
         ``source``, ``n_frames``, ``fps``, ``frac_ok``, ``n_lost_track``, ``n_area_jump``,
-        ``n_low_contrast``, ``mean_confidence``, ``median_airway_area_px``.
+        ``n_low_contrast``, ``n_low_confidence``, ``mean_confidence``, ``median_airway_area_px``.
     """
     f = seg.flags
     return {
@@ -80,6 +86,7 @@ def summary(seg: Segmentation) -> dict[str, Any]:
         "n_lost_track": int(f["lost_track"].sum()),
         "n_area_jump": int(f["area_jump"].sum()),
         "n_low_contrast": int(f["low_contrast"].sum()),
+        "n_low_confidence": int(f["low_confidence"].sum()),
         "mean_confidence": float(np.mean(seg.confidence)),
         "median_airway_area_px": float(np.median(f["airway_area_px"])),
     }

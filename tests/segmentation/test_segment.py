@@ -102,7 +102,7 @@ def test_phantom_quick_airway_dice(demo_quick_manifest):
     man = demo_quick_manifest
     entry = man.sessions[0]
     sess = load_session(man, entry.id)
-    gt = vtract.read_sequence(man.resolved(entry).ground_truth["labels"],
+    gt = vtract.read_sequence(man.resolved(entry)["ground_truth"]["labels"],
                               fps=sess.sequence.fps).frames.astype(np.uint8)
     seg = vtract.segment(sess.sequence)
     dice = np.mean([_dice(seg.labels[k] == L.AIRWAY, gt[k] == L.AIRWAY)

@@ -37,8 +37,7 @@ from ..preprocess import bias_field, denoise, normalize, reference_image
 from ..sequence import Sequence
 from ._anatomy import find_landmarks
 from ._result import Segmentation
-from ._tract import (air_threshold, cast_walls, fit_midline, head_mask, resample_polyline,
-                     tract_path)
+from ._tract import air_threshold, cast_walls, fit_midline, head_mask, resample_polyline, tract_path
 
 __all__ = ["segment"]
 
@@ -61,28 +60,68 @@ def _cost(img: np.ndarray, thr: float) -> np.ndarray:
     return 0.01 + 1.0 / (1.0 + np.exp(-z)) + np.clip(img / max(thr, 1e-6) - 1.0, 0.0, None)
 
 
+def _find_pharynx(air: np.ndarray, px_mm: float) -> tuple[int, int]:
+    """Locate the glottis end of the pharynx: the lower end of the longest vertical air run.
+
+    The pharynx is the one long vertical air tube of a midsagittal image (60-90 mm in adults);
+    runs are searched in the middle of the image width (columns 30-85 %) and below the top
+    quarter (skull), with the air mask opened vertically over 3 pixels so that noise does not
+    break the run. Within the winning column band the lowest air pixel connected to the run is
+    the glottis end.
+    """
+    ny, nx = air.shape
+    a = air.copy()
+    a[: int(0.25 * ny)] = False
+    a[:, : int(0.3 * nx)] = False
+    a[:, int(0.85 * nx):] = False
+    if not a.any():
+        raise SegmentationError("no air column (pharynx) found in the middle of the image: is "
+                                "the face on the left and the head up (canonical view)?")
+    # vertical run length at every pixel (top -> bottom), then the longest run
+    run = np.zeros(a.shape, np.int32)
+    run[0] = a[0]
+    for r in range(1, ny):
+        run[r] = np.where(a[r], run[r - 1] + 1, 0)
+    lab, _ = ndi.label(air)
+    # prefer air that also reaches the front third of the image (pharynx joined to the mouth)
+    # over isolated dark columns (between vertebrae, behind the spine)
+    front_ids = np.unique(lab[:, : int(0.35 * nx)])
+    joined = np.isin(lab, front_ids[front_ids > 0])
+    # the glottis lies below the mouth: runs ending in the upper half are nasal/nasopharyngeal
+    if np.any(run[int(0.55 * ny):] >= 3):
+        run[: int(0.55 * ny)] = 0
+    if np.any(run[joined] >= 3):
+        run = np.where(joined, run, 0)
+    r_end, c = np.unravel_index(int(np.argmax(run)), run.shape)
+    comp = lab == lab[r_end, c]
+    # lowest pixel of the component within +/- 8 mm of the run's column
+    band = max(1, int(round(8.0 / px_mm)))
+    sub = comp.copy()
+    sub[:, : max(0, c - band)] = False
+    sub[:, c + band + 1:] = False
+    rr, cc = np.nonzero(sub)
+    i = int(np.argmax(rr))
+    return int(rr[i]), int(cc[i])
+
+
 class _Reference:
     """Geometry found once per sequence on the reference image."""
 
     def __init__(self, img: np.ndarray, px_mm: float, n_points: int, max_px: float,
-                 close_mm: float = 12.0):
+                 close_mm: float = 12.0, method: str = "otsu"):
         ny, nx = img.shape
+        self.method = method
         self.H = head_mask(img, px_mm, close_mm=close_mm)
         if self.H.sum() < 0.05 * img.size:
             raise SegmentationError(
                 f"no head found in the reference image ({int(self.H.sum())} of {img.size} pixels "
                 "above the background level); is this a midsagittal rtMRI sequence?")
-        self.thr = air_threshold(img, self.H)
+        self.thr = air_threshold(img, self.H, method)
         air = (img < self.thr) & self.H
         lab, n = ndi.label(air)
         if n == 0:
             raise SegmentationError("no air found inside the head: cannot locate the vocal tract")
-        objs = ndi.find_objects(lab)
-        ext = np.array([(o[0].stop - o[0].start) * (o[1].stop - o[1].start) for o in objs])
-        comp = lab == (1 + int(np.argmax(ext)))
-        rr, cc = np.nonzero(comp)
-        i = int(np.argmax(rr))
-        self.glottis = (int(rr[i]), int(cc[i]))
+        self.glottis = _find_pharynx(air, px_mm)
         cols = np.arange(nx)[None, :]
         front = ~self.H & ndi.binary_dilation(self.H) & (cols < np.nonzero(self.H)[1].mean())
         front[: int(0.3 * ny)] = False
@@ -110,6 +149,13 @@ class _Reference:
         if geo is None:
             raise SegmentationError("could not trace the vocal tract from the glottis to the lips "
                                     "on the reference image")
+        # refine the threshold on the tract itself: half-way between the air inside the traced
+        # airway and the tissue lining it (a 1-3 pixel ring outside the walls)
+        refined = _lining_threshold(img, self.H, geo[1], geo[2])
+        if refined is not None:
+            geo2 = self.frame_geometry(img, refined, band=None)
+            if geo2 is not None:
+                self.thr, geo = refined, geo2
         self.mid_ref = geo[0]
         lm = find_landmarks(geo[0], geo[1], geo[2], px_mm)
         self.palate = geo[1][lm.pns:lm.alveolar + 1].astype(np.float32)
@@ -120,6 +166,12 @@ class _Reference:
         pts = np.round(resample_polyline(geo[0], 4 * n_points)).astype(int)
         line[np.clip(pts[:, 1], 0, ny - 1), np.clip(pts[:, 0], 0, nx - 1)] = True
         self.band = ndi.distance_transform_edt(~line) <= band_px
+        self.score = _tract_contrast(img, self.H, geo[1], geo[2], px_mm)
+        # adult vocal tract: midline 120-240 mm (glottis to lips), median cross distance 4-25 mm
+        length = float(np.hypot(*np.diff(geo[0], axis=0).T).sum() * px_mm)
+        width = float(np.nanmedian(geo[3]) * px_mm) if np.any(~np.isnan(geo[3])) else 0.0
+        self.plausible = bool(120.0 <= length <= 240.0 and 4.0 <= width <= 25.0)
+
 
     def frame_geometry(self, img: np.ndarray, thr: float, band: np.ndarray | None):
         """Midline, walls and widths of one frame, or None when no path exists."""
@@ -154,8 +206,8 @@ class _Reference:
         traced path may stop at the teeth. From its end we step forward (the path's direction,
         at least half of it anterior) while grid lines across the step still meet tissue above
         and below within 15 mm (upper and lower lip) and the step stays inside the head's
-        convex hull (the lips lie behind the nose-chin line). Returns the extended path (row, col) and the mask inside
-        which walls are searched (head mask plus the lip corridor).
+        convex hull (the lips lie behind the nose-chin line). Returns the extended path
+        (row, col) and the mask inside which walls are searched (head mask plus lip corridor).
         """
         if len(path) < 3:
             return path, self.H
@@ -187,6 +239,61 @@ class _Reference:
         corridor[rr, cc] = True
         corridor = ndi.binary_dilation(corridor, iterations=max(1, int(round(lip_px))))
         return np.vstack([path, ext]), self.H | corridor
+
+
+def _tract_contrast(img: np.ndarray, head: np.ndarray, up: np.ndarray, lo: np.ndarray,
+                    px_mm: float) -> float:
+    """Score how well the traced airway separates from its walls.
+
+    (median of a 2-pixel ring outside the walls - median inside) / (spread inside + 0.05): low
+    when the airway swallowed tissue (threshold too high) or stops short in noisy air (threshold
+    too low).
+    """
+    poly = _fill(np.vstack([up, lo[::-1]]), img.shape)
+    if poly.sum() < 4:
+        return -np.inf
+    ring = ndi.binary_dilation(poly, iterations=2) & ~poly & head
+    inside = img[poly]
+    if not ring.any():
+        return -np.inf
+    return float((np.median(img[ring]) - np.median(inside)) / (np.std(inside) + 0.05))
+
+
+def _lining_threshold(img: np.ndarray, head: np.ndarray, up: np.ndarray,
+                      lo: np.ndarray) -> float | None:
+    """Half-way level between the air inside the traced airway and its tissue lining."""
+    poly = _fill(np.vstack([up, lo[::-1]]), img.shape)
+    if poly.sum() < 4:
+        return None
+    ring = ndi.binary_dilation(poly, iterations=3) & ~ndi.binary_dilation(poly) & head
+    if ring.sum() < 4:
+        return None
+    air_lv, tis_lv = float(np.median(img[poly])), float(np.median(img[ring]))
+    return 0.5 * (air_lv + tis_lv) if tis_lv > air_lv else None
+
+
+def _build_reference(img: np.ndarray, px_mm: float, n_points: int, max_px: float,
+                     method: str) -> _Reference:
+    """Build the reference geometry.
+
+    With ``method="auto"`` both thresholds are tried; a result with an anatomically plausible
+    tract (length and width) wins over an implausible one, then the one whose traced airway
+    contrasts best with its walls (see :func:`air_threshold`).
+    """
+    if method != "auto":
+        return _Reference(img, px_mm, n_points, max_px, method=method)
+    best, err = None, None
+    for m in ("otsu", "low"):
+        try:
+            ref = _Reference(img, px_mm, n_points, max_px, method=m)
+        except SegmentationError as exc:
+            err = exc
+            continue
+        if best is None or (ref.plausible, ref.score) > (best.plausible, best.score):
+            best = ref
+    if best is None:
+        raise err  # type: ignore[misc]
+    return best
 
 
 def _fill(poly_xy: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -269,7 +376,8 @@ def _labels_one(img, thr, ref: _Reference, mid, up, lo, lm, band):
 
 def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = True,
             sigma_px: float = 0.7, temporal: int = 1, chunk_size: int = 256,
-            max_wall_mm: float = 30.0, percentile: float = 10.0) -> Segmentation:
+            max_wall_mm: float = 30.0, percentile: float = 10.0,
+            threshold: str = "auto") -> Segmentation:
     """Segment airway, tongue, hard palate and velum in every frame.
 
     Parameters
@@ -291,6 +399,12 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
         Longest search along a grid line for a wall (mm).
     percentile : float
         Temporal percentile image used as reference (air wherever the tract is ever open).
+    threshold : {"auto", "otsu", "low"}
+        Air/tissue threshold inside the head: Otsu's two-class level (air+dark tissue vs bright
+        tissue), the lower of three-class multi-Otsu levels (air vs all tissue, for images where
+        fat is much brighter than muscle), or ``auto``: both are tried on the reference image;
+        an anatomically plausible tract (120-240 mm long, median width 4-25 mm) wins, then the
+        one whose traced airway contrasts best with its walls.
 
     Returns
     -------
@@ -314,10 +428,10 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
     if n == 1:
         ref_img = prep(frames)[0]
     else:
-        step = max(1, int(np.ceil(n / 300)))
+        step = max(1, int(np.ceil(n / 150)))  # at most 150 frames: bounded memory
         ref_img = np.percentile(prep(frames[::step]), percentile, axis=0).astype(np.float32)
     max_px = max_wall_mm / px_mm
-    ref = _Reference(ref_img, px_mm, n_points, max_px)
+    ref = _build_reference(ref_img, px_mm, n_points, max_px, threshold)
 
     labels = np.zeros((n, ny, nx), np.uint8)
     mids = np.zeros((n, n_points, 2), np.float32)
@@ -326,6 +440,7 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
     lms = np.zeros((n, 6), np.int16)
     ports = np.full(n, np.nan, np.float32)
     closed = np.ones(n, np.float32)
+    areas = np.zeros(n, np.float32)
     contrast = np.zeros(n, np.float32)
     band = ref.band if n > 1 else np.ones((ny, nx), bool)
     prev = None
@@ -335,7 +450,7 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
         block = prep(frames[lo_i:hi_i])[c0 - lo_i: c0 - lo_i + min(chunk_size, n - c0)]
         for j, img in enumerate(block):
             k = c0 + j
-            thr = 0.5 * (ref.thr + air_threshold(img, ref.H)) if n > 1 else ref.thr
+            thr = ref.thr
             geo = ref.frame_geometry(img, thr, band if n > 1 else None)
             if geo is None:
                 if prev is None:
@@ -349,6 +464,7 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
             lm = find_landmarks(mid, up, lo, px_mm)
             lab, port = _labels_one(img, thr, ref, mid, up, lo, lm, band)
             labels[k] = lab
+            areas[k] = np.count_nonzero(lab == L.AIRWAY)
             mids[k], ups[k], los[k], widths[k] = mid, up, lo, width
             lms[k] = (lm.bend, lm.velum_tip, lm.pns, lm.alveolar, lm.epiglottis, lm.tongue_tip)
             ports[k] = port
@@ -358,10 +474,11 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
             prev = geo
     from ..qc import frame_flags
 
-    flags, confidence = frame_flags(labels, mids, closed, contrast, px_mm)
+    flags, confidence = frame_flags(areas, mids, closed, contrast, px_mm)
     settings: dict[str, Any] = dict(n_points=n_points, bias_correction=bias_correction,
                                     sigma_px=sigma_px, temporal=temporal, chunk_size=chunk_size,
                                     max_wall_mm=max_wall_mm, percentile=percentile,
+                                    threshold=threshold, threshold_used=ref.method,
                                     pixel_mm_used=px_mm, method="grid-line tract tracking")
     return Segmentation(labels=labels, sequence=sequence, midline=mids, upper=ups, lower=los,
                         width_px=widths, landmarks=lms, palate_px=ref.palate,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage as ndi
-from skimage.filters import threshold_otsu
+from skimage.filters import threshold_multiotsu, threshold_otsu
 from skimage.graph import MCP_Geometric
 from skimage.morphology import disk
 
@@ -86,15 +86,20 @@ def _fill_holes_tb(m: np.ndarray) -> np.ndarray:
     return ndi.binary_fill_holes(p)[1:-1, 1:-1]
 
 
-def air_threshold(img: np.ndarray, mask: np.ndarray) -> float:
+def air_threshold(img: np.ndarray, mask: np.ndarray, method: str = "otsu") -> float:
     """Return the air/tissue threshold: Otsu's level on the pixels inside ``mask``.
 
     This is the half-way point between the air and tissue classes, i.e. the half-maximum edge of
     a blurred boundary.
+
+    With ``method="low"`` the lower of the three-class multi-Otsu levels is used instead (air
+    vs all tissue when bright fat would otherwise pull Otsu's level above muscle).
     """
     vals = img[mask]
     if vals.size < 16 or np.ptp(vals) <= 0:
         return float(np.mean(img))
+    if method == "low":
+        return float(threshold_multiotsu(vals, classes=3, nbins=128)[0])
     return float(threshold_otsu(vals))
 
 
