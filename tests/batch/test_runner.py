@@ -98,6 +98,12 @@ def test_existing_scheduler_address(study, tmp_path):
                         quiet=True, force=True)
         assert res.ok and res.scheduler == cluster.scheduler_address
         assert len(cluster.workers) == 1
+        # a scheduler file, as `dask scheduler --scheduler-file` writes it
+        sfile = tmp_path / "scheduler.json"
+        sfile.write_text(json.dumps({"address": cluster.scheduler_address}))
+        res = run_batch(study, tmp_path / "out", scheduler=str(sfile), steps="framestats",
+                        quiet=True, force=True)
+        assert res.ok and res.scheduler == cluster.scheduler_address
     assert len(pd.read_parquet(tmp_path / "out" / "frames.parquet")) == 36
 
 

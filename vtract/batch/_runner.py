@@ -209,8 +209,12 @@ def _run_dask(tasks: list[dict[str, Any]], on_result, *, workers: int | None, sc
     if scheduler:
         # a cluster object (dask-jobqueue SLURMCluster/PBSCluster, LocalCluster) or its address
         address = str(getattr(scheduler, "scheduler_address", scheduler))
-        client = Client(address, timeout="30s")
-        label = address
+        if address.endswith(".json") and Path(address).is_file():
+            # a scheduler file (`dask scheduler --scheduler-file F`), common in SLURM/PBS job scripts
+            client = Client(scheduler_file=address, timeout="30s")
+        else:
+            client = Client(address, timeout="30s")
+        label = client.scheduler.address
     else:
         n = workers or min(os.cpu_count() or 1, len(tasks))
         n = max(1, min(n, len(tasks)))
@@ -271,7 +275,8 @@ def run_batch(manifest: str | os.PathLike | Manifest, out_dir: str | os.PathLike
         ``N >= 1``: a LocalCluster with N single-threaded worker processes; ``0``: no Dask, a plain
         in-process loop (debugging, or measuring the Dask overhead).
     scheduler : str or dask cluster, optional
-        Address of an existing Dask scheduler (``tcp://host:8786``), or a cluster object with a
+        Address of an existing Dask scheduler (``tcp://host:8786``), a scheduler file (``*.json``
+        written by ``dask scheduler --scheduler-file``), or a cluster object with a
         ``scheduler_address`` (e.g. ``dask_jobqueue.SLURMCluster``); the cluster is used, not closed.
         Workers must see the input files and ``out_dir`` at the same paths (shared file system).
         Overrides ``workers``.

@@ -33,7 +33,8 @@ def _load_settings(path: str | None) -> dict:
               help="Worker processes of the local Dask cluster (default: one per core); "
                    "0 = no Dask, run in this process.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Use an existing Dask cluster, e.g. tcp://host:8786 (needs a shared file system).")
+              help="Use an existing Dask cluster: its address (tcp://host:8786) or scheduler file "
+                   "(*.json). Inputs and --out must be on a file system shared with the workers.")
 @click.option("--steps", default="segment,measure,acoustics,sync", show_default=True,
               help="Comma-separated steps among framestats,segment,measure,acoustics,sync,video "
                    "(reading and the QC figure always run).")
