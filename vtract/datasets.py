@@ -118,7 +118,9 @@ def make_demo(out_dir: str | os.PathLike, variant: str = "full", seed: int = 0, 
     (out / _MARKER).write_text(json.dumps({
         "variant": variant, "seed": seed, "version": DEMO_VERSION,
         "sessions": sorted(s["session_id"] for s in summaries),
-        "build_s": round(time.perf_counter() - t0, 2)}, indent=1), encoding="utf-8")
+        "build_s": round(time.perf_counter() - t0, 2),
+        "cpu_s": round(sum(s["cpu_s"] for s in summaries), 2),
+        "bytes": sum(s["bytes"] for s in summaries)}, indent=1), encoding="utf-8")
     return out
 
 

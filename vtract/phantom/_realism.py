@@ -29,7 +29,7 @@ from scipy import ndimage as ndi
 from scipy.stats import wasserstein_distance
 
 __all__ = ["signal_level", "noise_sigma", "snr", "sharpness", "intensity_histogram",
-           "histogram_distance", "image_stats"]
+           "histogram_distance", "image_stats", "real_frame_sets", "compare_stats"]
 
 
 def _stack(frames) -> np.ndarray:
@@ -130,3 +130,67 @@ def image_stats(frames, spacing_mm: float) -> dict:
     return {"snr": snr(x), "signal": sig, "noise_sigma": noise_sigma(x),
             "sharpness_per_mm": sharpness(x, spacing_mm),
             "dark_fraction": float(np.mean(x < 0.15 * sig)), "mean_rel": float(x.mean() / sig)}
+
+
+def real_frame_sets(real_dir) -> dict[str, tuple[np.ndarray, float]]:
+    """Real rtMRI frames from the development data folder, by name.
+
+    Parameters
+    ----------
+    real_dir : path
+        The ``shared/data/real`` folder (see its README): two USC 68x68 AVIs and the three 84x84
+        SPAN template frames.
+
+    Returns
+    -------
+    dict
+        ``name -> (frames (n, ny, nx) float32, pixel spacing mm)`` for the files that exist.
+    """
+    from pathlib import Path
+
+    from ..io import read_sequence
+
+    real_dir = Path(real_dir)
+    out: dict[str, tuple[np.ndarray, float]] = {}
+    for name in ("s2_study6_3", "lac12112011_13_29_46"):
+        p = real_dir / "usc_roi_toolbox" / f"{name}.avi"
+        if p.exists():
+            out[f"USC 68x68 {name}"] = (read_sequence(p, pixel_spacing_mm=2.9).frames, 2.9)
+    p = real_dir / "span_templates" / "template_struct.mat"
+    if p.exists():
+        from scipy.io import loadmat
+
+        m = loadmat(p, squeeze_me=True, struct_as_record=False)["template_struct"]
+        out["SPAN 84x84 templates"] = (np.stack([t.template.MRI for t in np.atleast_1d(m)])
+                                       .astype(np.float32), 2.4)
+    return out
+
+
+def compare_stats(sets: dict[str, tuple[np.ndarray, float]],
+                  reference: dict[int, np.ndarray] | None = None):
+    """Table of :func:`image_stats` for several image sets (one row each).
+
+    Parameters
+    ----------
+    sets : dict
+        ``name -> (frames, spacing_mm)``.
+    reference : dict, optional
+        ``matrix size -> real frames``; adds ``hist_dist_to_real``, the :func:`histogram_distance`
+        to the real frames of the same matrix size.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``set``, ``matrix``, ``n_frames``, ``snr``, ``noise_sigma``, ``signal``,
+        ``sharpness_per_mm``, ``dark_fraction``, ``mean_rel`` (and ``hist_dist_to_real``).
+    """
+    import pandas as pd
+
+    rows = []
+    for name, (frames, sp) in sets.items():
+        x = _stack(frames)
+        row = {"set": name, "matrix": x.shape[-1], "n_frames": x.shape[0], **image_stats(x, sp)}
+        if reference is not None and x.shape[-1] in reference:
+            row["hist_dist_to_real"] = histogram_distance(x, reference[x.shape[-1]])
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -257,17 +257,23 @@ def build_session(spec: SessionSpec, out_dir: str | Path) -> dict:
     Returns
     -------
     dict
-        Summary (``session_id``, ``n_frames``, ``tr_s``, ``bytes``).
+        Summary (``session_id``, ``n_frames``, ``tr_s``, ``bytes``, ``cpu_s`` of this process).
     """
+    import time
+
     import soundfile as sf
 
     from .. import io as vio
     from ..sequence import Sequence
 
+    c0 = time.process_time()
     sim = simulate_session(spec)
     d = Path(out_dir) / spec.session_id
     d.mkdir(parents=True, exist_ok=True)
-    seq = Sequence(sim["frames"], fps=spec.fps, pixel_spacing_mm=(spec.spacing_mm, spec.spacing_mm),
+    # 12-bit-like quantisation (step 1/4096, far below the noise sigma ~0.03): like scanner integer
+    # data, and it lets gzip compress the NIfTI about twice as well.
+    frames = np.round(sim["frames"] * 4096.0) / 4096.0
+    seq = Sequence(frames, fps=spec.fps, pixel_spacing_mm=(spec.spacing_mm, spec.spacing_mm),
                    t0_s=0.0)
     vio.write_sequence(seq, d / SESSION_FILES["sequence"])
     vio.write_labels(sim["labels"], d / SESSION_FILES["labels"], like=seq)
@@ -280,4 +286,4 @@ def build_session(spec: SessionSpec, out_dir: str | Path) -> dict:
     (d / "notes.json").write_text(json.dumps({"notes": [list(n) for n in sim["notes"]]}, indent=1))
     size = sum(p.stat().st_size for p in d.iterdir())
     return {"session_id": spec.session_id, "n_frames": int(sim["frames"].shape[0]),
-            "tr_s": sim["tr_s"], "bytes": size}
+            "tr_s": sim["tr_s"], "bytes": size, "cpu_s": time.process_time() - c0}
