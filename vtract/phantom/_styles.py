@@ -20,6 +20,7 @@ epilarynx_mm (width)       3.0           7.0           8.5           narrow epil
                                                                      formant cluster near 3 kHz
 velum (0 raised)           0.0           0.05          0.35          port closed in classical/belting
 vibrato extent (cents)     +-70 @ 5.6Hz  +-12 @ 5.2Hz  +-8 @ 5.0Hz   f0 modulation depth
+larynx rise per octave     1 mm          4 mm          3 mm          larynx follows pitch
 f0 choice                  score         F1 / 2        score         belting: |2 f0 - F1| < 5 % F1
 =========================  ============  ============  ============  =================================
 
@@ -50,7 +51,7 @@ import numpy as np
 from ._anatomy import Subject
 from ._articulation import CONSONANTS, NEUTRAL, VOWELS, Target
 
-__all__ = ["STYLE_OFFSETS", "VIBRATO", "WIND", "Score", "make_score", "SINGING_STYLES",
+__all__ = ["STYLE_OFFSETS", "VIBRATO", "LARYNX_PER_OCTAVE", "WIND", "Score", "make_score", "SINGING_STYLES",
            "INSTRUMENTS"]
 
 SINGING_STYLES = ("classical", "belting", "pop")
@@ -64,6 +65,9 @@ STYLE_OFFSETS: dict[str, dict[str, float]] = {
     "pop": {"larynx_mm": 0.0, "jaw_mm": -1.0, "root_mm": 0.0, "epilarynx_mm": 8.5,
             "velum": 0.35, "lip_protrusion_mm": 0.0, "lip_aperture_mm": 0.0},
 }
+
+#: Larynx rise per octave of pitch (mm), per singing style.
+LARYNX_PER_OCTAVE: dict[str, float] = {"classical": 1.0, "belting": 4.0, "pop": 3.0}
 
 #: Vibrato (rate Hz, extent cents = peak deviation) per singing style.
 VIBRATO: dict[str, tuple[float, float]] = {"classical": (5.6, 70.0), "belting": (5.2, 12.0),
@@ -160,6 +164,10 @@ def make_score(style: str, subject: Subject, duration_s: float, rng: np.random.G
                 f0 = 0.5 * belt_f1({**base, **pose}) * float(rng.uniform(0.975, 1.025))
             else:
                 f0 = float(_semitones(f_lo, f_hi, rng, 1)[0])
+            # The larynx follows pitch (mm per octave above the range's geometric centre, up = -):
+            # little in classical singing (a stabilised low larynx), more in belting and pop.
+            octave = float(np.log2(f0 / np.sqrt(f_lo * f_hi)))
+            pose["larynx_mm"] -= LARYNX_PER_OCTAVE[style] * octave
             c = cons[int(rng.integers(len(cons)))]
             if c is not None and k > 0:
                 # Consonant gesture (~70-110 ms) at the syllable onset, voicing continues for
