@@ -17,7 +17,7 @@ __all__ = ["frame_flags", "summary", "overlay_montage"]
 
 
 def frame_flags(airway_area_px: np.ndarray, midlines: np.ndarray, closed_frac: np.ndarray,
-                contrast: np.ndarray, px_mm: float, *, max_closed: float = 0.3,
+                contrast: np.ndarray, px_mm: float, *, max_closed: float = 0.5,
                 area_jump: float = 0.35, length_jump: float = 0.25,
                 min_contrast: float = 0.15, min_confidence: float = 0.5
                 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -59,7 +59,10 @@ def frame_flags(airway_area_px: np.ndarray, midlines: np.ndarray, closed_frac: n
     jump = np.zeros(len(area), bool)
     jump[1:] = np.abs(np.diff(area)) > area_jump * med_area
     low = np.asarray(contrast) < min_contrast
-    conf = np.clip(np.asarray(contrast) / 0.4, 0, 1) * (1 - np.clip(closed_frac, 0, 1))
+    # constrictions and closures are normal speech: only tissue beyond ``max_closed / 2`` of the
+    # path lowers the confidence
+    excess = np.clip((np.asarray(closed_frac) - 0.5 * max_closed) / (1 - 0.5 * max_closed), 0, 1)
+    conf = np.clip(np.asarray(contrast) / 0.4, 0, 1) * (1 - excess)
     conf = np.where(lost, 0.5 * conf, conf).astype(np.float32)
     unsure = conf < min_confidence
     flags = {"lost_track": lost, "area_jump": jump, "low_contrast": low,

@@ -64,7 +64,7 @@ def _find_pharynx(air: np.ndarray, px_mm: float) -> tuple[int, int]:
     """Locate the glottis end of the pharynx: the lower end of the longest vertical air run.
 
     The pharynx is the one long vertical air tube of a midsagittal image (60-90 mm in adults);
-    runs are searched in the middle of the image width (columns 30-85 %) and below the top
+    runs are searched in the middle of the image width (columns 38-85 %) and below the top
     quarter (skull), with the air mask opened vertically over 3 pixels so that noise does not
     break the run. Within the winning column band the lowest air pixel connected to the run is
     the glottis end.
@@ -72,7 +72,7 @@ def _find_pharynx(air: np.ndarray, px_mm: float) -> tuple[int, int]:
     ny, nx = air.shape
     a = air.copy()
     a[: int(0.25 * ny)] = False
-    a[:, : int(0.3 * nx)] = False
+    a[:, : int(0.38 * nx)] = False
     a[:, int(0.85 * nx):] = False
     if not a.any():
         raise SegmentationError("no air column (pharynx) found in the middle of the image: is "
