@@ -36,13 +36,18 @@ RESULTS = REPO / "benchmarks" / "results"
 
 
 def key_figure(nb) -> bytes | None:
-    """PNG bytes of the first image shown by the cell tagged ``thumbnail`` (None if none)."""
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "thumbnail" in cell.metadata.get("tags", []):
-            for out in cell.outputs:
-                png = out.get("data", {}).get("image/png")
-                if png:
-                    return base64.b64decode(png)
+    """PNG bytes of the first image shown by the cell tagged ``thumbnail``.
+
+    Notebooks without the tag (e.g. other developers' extra notebooks) give their first image; None
+    when the notebook shows no image at all.
+    """
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    tagged = [c for c in code if "thumbnail" in c.metadata.get("tags", [])]
+    for cell in tagged or code:
+        for out in cell.outputs:
+            png = out.get("data", {}).get("image/png")
+            if png:
+                return base64.b64decode(png)
     return None
 
 
@@ -90,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_thumbnails:
             png = key_figure(nb)
             if png is None:
-                print(f"  (no image in a cell tagged 'thumbnail' in {path.name})")
+                print(f"  (no image in {path.name})")
             else:
                 thumbnail(png, THUMBS / f"{path.stem}.png", args.width)
     table = pd.DataFrame(rows)
