@@ -67,7 +67,8 @@ def section_vowels(rows: list[dict]) -> None:
         for snr in (None, 0.0, -10.0):
             noisy = clean if snr is None else add_gradient_noise(clean, fps=23.0, onset_s=0.5,
                                                                  snr_db=snr, seed=7)
-            methods = ["none"] if snr is None else ["none", "periodic", "spectral", "comb"]
+            methods = ["none"] if snr is None else ["none", "hybrid", "periodic", "spectral",
+                                                      "comb"]
             for m in methods:
                 a = noisy if m == "none" else suppress_mri_noise(noisy, frame_rate_hz=23.0,
                                                                  method=m)
@@ -166,7 +167,7 @@ def section_phantom(rows: list[dict], notes: list[str], variant: str) -> None:
         cands = {"none": sess.audio}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", VtractWarning)
-            for m in ("periodic", "spectral"):
+            for m in ("hybrid", "periodic", "spectral"):
                 cands[m] = suppress_mri_noise(sess.audio, frame_rate_hz=fps, method=m)
         if "clean_audio" in gt:
             cands["clean audio"] = read_audio(gt["clean_audio"])

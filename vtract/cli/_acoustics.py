@@ -25,8 +25,8 @@ log = logging.getLogger("vtract")
               help="Suppress MRI gradient noise first (default: on when --fps is given).")
 @click.option("--fps", type=float, default=None,
               help="Frame rate of the acquisition (frames/s): the gradient-noise clock.")
-@click.option("--method", type=click.Choice(["periodic", "spectral", "comb"]),
-              default="periodic", show_default=True, help="Noise-suppression method.")
+@click.option("--method", type=click.Choice(["hybrid", "periodic", "spectral", "comb"]),
+              default="hybrid", show_default=True, help="Noise-suppression method.")
 @click.option("--time-step", type=float, default=None, help="Analysis step in s (default 0.01).")
 @click.option("--pitch-floor", type=float, default=None, help="Pitch floor in Hz.")
 @click.option("--pitch-ceiling", type=float, default=None, help="Pitch ceiling in Hz.")
