@@ -5,8 +5,8 @@ Public functions
 analyze_audio
     Frame-wise f0, formants and bandwidths, intensity, HNR, CPP and spectral tilt.
 suppress_mri_noise
-    Remove frame-periodic gradient noise (synchronous-average subtraction, spectral subtraction
-    or comb notches).
+    Remove frame-periodic gradient noise ("hybrid": synchronous-average subtraction plus a gentle
+    spectral pass; "periodic", "spectral", "comb").
 find_gradient_noise
     Period, drift, waveform and start/end of the gradient noise in a recording.
 segment_notes, vibrato, singers_formant, formant_tuning
