@@ -177,8 +177,10 @@ VOICE_PRESETS: dict[str, dict[str, Any]] = {
                   cpp_pitch_floor_hz=80.0, cpp_pitch_ceiling_hz=600.0),
     "baritone": dict(pitch_floor_hz=80.0, pitch_ceiling_hz=500.0, max_formant_hz=5000.0),
     "bass": dict(pitch_floor_hz=60.0, pitch_ceiling_hz=400.0, max_formant_hz=4500.0),
+    # wind: a higher octave cost than Praat's 0.01 keeps steady high tones (flute) from
+    # dropping an octave when residual scanner noise adds subharmonic energy (phantom benchmark)
     "wind": dict(pitch_floor_hz=50.0, pitch_ceiling_hz=2000.0, max_formant_hz=5500.0,
-                 cpp_pitch_floor_hz=50.0, cpp_pitch_ceiling_hz=1500.0),
+                 cpp_pitch_floor_hz=50.0, cpp_pitch_ceiling_hz=1500.0, octave_cost=0.05),
 }
 
 
