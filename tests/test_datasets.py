@@ -69,3 +69,32 @@ def test_dataset_path_uses_the_cache_env(demo_quick_manifest, demo_data_dir):
     p = datasets.dataset_path("demo-quick")  # already built by the fixture: returns at once
     assert p.parent == Path(demo_data_dir)
     assert (p / "manifest.yaml").is_file()
+
+
+def test_make_demo_cli_builds_a_manifested_folder(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import vtract.phantom as ph
+    from vtract.cli import cli
+
+    tiny = [ph.SessionSpec("sub03_trumpet_01", "sub03", "trumpet", matrix=68, spacing_mm=2.9,
+                           fps=23.18, duration_s=0.5, audio_offset_s=0.1),
+            ph.SessionSpec("sub02_flute_01", "sub02", "flute", matrix=68, spacing_mm=2.9,
+                           fps=23.18, duration_s=0.5, audio_offset_s=-0.1, offset_in_manifest=False)]
+
+    def fake_manifest(variant, root=None):
+        return {"study": "tiny", "root": root, "sessions": [
+            {"id": s.session_id, "subject": s.subject, "group": s.group,
+             "sequence": f"{s.session_id}/frames.nii.gz", "audio": f"{s.session_id}/audio.wav",
+             "audio_offset_s": s.audio_offset_s if s.offset_in_manifest else None} for s in tiny]}
+
+    monkeypatch.setattr(ph, "session_specs", lambda variant, seed=0: tiny)
+    monkeypatch.setattr(ph, "manifest_dict", fake_manifest)
+    res = CliRunner().invoke(cli, ["make-demo", str(tmp_path / "d"), "--quick", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    assert "sub03_trumpet_01: 12 frames" in res.output
+    man = load_manifest(tmp_path / "d" / "manifest.yaml", check_files=True)
+    sess = load_session(man, "sub02_flute_01")
+    assert sess.sequence.n_frames == 12 and sess.audio_offset_s is None
+    bad = CliRunner().invoke(cli, ["make-demo", str(tmp_path / "e"), "--workers", "0"])
+    assert bad.exit_code != 0

@@ -158,10 +158,14 @@ def dataset_path(name: str = "demo", *, seed: int = 0) -> Path:
         raise VtractError(f"cannot create the data folder {root} ({exc}); set VTRACT_DATA_DIR to a "
                           "writable folder") from exc
     lock = root / f".{final.name}.lock"
-    import fcntl
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; concurrent first builds just repeat the work
+        fcntl = None
 
     with open(lock, "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)  # another process may be building the same set
+        if fcntl is not None:
+            fcntl.flock(fh, fcntl.LOCK_EX)  # another process may be building the same set
         try:
             if (final / _MARKER).exists():
                 return final
@@ -173,7 +177,8 @@ def dataset_path(name: str = "demo", *, seed: int = 0) -> Path:
                 shutil.rmtree(final)
             os.replace(tmp, final)
         finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            if fcntl is not None:
+                fcntl.flock(fh, fcntl.LOCK_UN)
     return final
 
 

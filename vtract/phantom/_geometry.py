@@ -187,9 +187,11 @@ def _wall_x(front: np.ndarray, y: float) -> float:
     return float(np.interp(y, front[order, 1], front[order, 0]))
 
 
-def _tongue(p: dict, jaw_rot, larynx: float) -> np.ndarray:
+def _tongue(p: dict, jaw_rot, larynx: float, vault_mm: float = 11.0) -> np.ndarray:
     dx, dy, tx, ty, root = (p["dorsum_x_mm"], p["dorsum_y_mm"], p["tip_x_mm"], p["tip_y_mm"],
                             p["root_mm"])
+    # The tongue body fits the palate: under a flat palate it sits lower (template vault 11 mm).
+    dy = dy + 0.7 * (11.0 - vault_mm)
     pts = np.array([
         [43.0 + tx, 107.0 + ty],  # tip
         [52.0 + 0.5 * tx + 0.3 * dx, 98.0 + 0.5 * ty + 0.45 * dy],  # blade
@@ -241,7 +243,7 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
     pns = palate_oral[-1]
     velum, velum_c = _velum(pns, subject.velum_length_mm, p["velum"])
     wall, wall_front = _pharyngeal_wall(subject)
-    tongue = _tongue(p, jaw_rot, larynx)
+    tongue = _tongue(p, jaw_rot, larynx, subject.palate_vault_mm)
     upper_inc = TEMPLATE["upper_incisor"]
     lower_inc = jaw_rot(TEMPLATE["lower_incisor"])
     symphysis = jaw_rot(TEMPLATE["symphysis"])

@@ -15,7 +15,7 @@ larynx_mm (down +)         +7            -6            0             larynx_heig
                                                                      belting ~ +13 mm
 jaw_mm (added)             -1            +6            -1            jaw_opening_mm belting -
                                                                      classical ~ +7 mm (same vowels)
-root_mm (forward +)        +4            -2            0             wider oropharynx in classical
+root_mm (forward +)        +4            -1            0             wider oropharynx in classical
 epilarynx_mm (width)       3.0           7.0           8.5           narrow epilarynx -> singer's
                                                                      formant cluster near 3 kHz
 velum (0 raised)           0.0           0.05          0.35          port closed in classical/belting
@@ -60,7 +60,7 @@ INSTRUMENTS = ("trumpet", "clarinet", "flute")
 STYLE_OFFSETS: dict[str, dict[str, float]] = {
     "classical": {"larynx_mm": 7.0, "jaw_mm": -1.0, "root_mm": 4.0, "epilarynx_mm": 3.0,
                   "velum": 0.0, "lip_protrusion_mm": 2.0, "lip_aperture_mm": 0.0},
-    "belting": {"larynx_mm": -6.0, "jaw_mm": 6.0, "root_mm": -2.0, "epilarynx_mm": 7.0,
+    "belting": {"larynx_mm": -6.0, "jaw_mm": 6.0, "root_mm": -1.0, "epilarynx_mm": 7.0,
                 "velum": 0.05, "lip_protrusion_mm": -2.0, "lip_aperture_mm": 5.0},
     "pop": {"larynx_mm": 0.0, "jaw_mm": -1.0, "root_mm": 0.0, "epilarynx_mm": 8.5,
             "velum": 0.35, "lip_protrusion_mm": 0.0, "lip_aperture_mm": 0.0},
