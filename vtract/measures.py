@@ -12,11 +12,13 @@ mm, NaN where undefined. Definitions used here:
   (mm) within the tongue-tip region (alveolar ridge +/- 15 mm along the palate), dorsum region
   (velum tip to alveolar region) and root region (epiglottis to velum tip).
 * ``lip_aperture_mm``: minimum cross distance anterior of the alveolar ridge;
-  ``lip_protrusion_mm``: ridge x minus the most anterior upper/lower-lip wall point x.
+  ``lip_protrusion_mm``: ridge x (anterior end of the palate contour) minus x of the most
+  anterior upper-lip point (first tissue pixel from the face side in the 12 mm above the mouth).
 * ``jaw_opening_mm``: estimated as the vertical distance between the alveolar ridge (upper wall)
   and the lower wall point at the same midline index (lower incisor / tongue-tip level).
 * ``velum_opening_mm``: narrowest air gap behind the velum to the pharyngeal wall.
-* palatal plane: least-squares line through the hard palate's oral surface; ``larynx_height_mm``
+* palatal plane: least-squares line through the hard palate's oral surface (tilt clipped to
+  +/- 20 degrees from the image horizontal); ``larynx_height_mm``
   = perpendicular distance of the glottis end of the midline below it;
   ``tongue_dorsum_height_mm`` = smallest distance of the tongue contour below it.
 * ``pharynx_width_oro_mm``: minimum cross distance between the velum tip and epiglottis tip;
@@ -49,13 +51,20 @@ def area_from_distance(d_mm: np.ndarray, alpha: float = 1.6, beta: float = 1.5) 
     return alpha * np.power(np.clip(d, 0, None), beta)
 
 
-def _plane(palate_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _plane(palate_mm: np.ndarray, max_tilt_deg: float = 20.0
+           ) -> tuple[np.ndarray, np.ndarray] | None:
     """Point and unit normal (pointing down) of the palatal plane (line through the palate)."""
     if len(palate_mm) < 2:
         return None
     c = palate_mm.mean(0)
     _, _, vt = np.linalg.svd(palate_mm - c)
     t = vt[0]
+    # the palatal plane is within ~20 degrees of the image horizontal in a head-first midsagittal
+    # scan; a steeper fit means the palate contour caught teeth or velum: clip the tilt
+    ang = np.arctan2(t[1], t[0])
+    ang = (ang + np.pi / 2) % np.pi - np.pi / 2
+    ang = float(np.clip(ang, -np.radians(max_tilt_deg), np.radians(max_tilt_deg)))
+    t = np.array([np.cos(ang), np.sin(ang)])
     nrm = np.array([-t[1], t[0]])
     if nrm[1] < 0:
         nrm = -nrm
@@ -120,7 +129,9 @@ def measure(seg: Segmentation, *, n_samples: int = 32, alpha: float = 1.6,
         dor_cd, dor_cl = _min_at(d, s, vt, int(w[0]))
         root_cd, _ = _min_at(d, s, epi, vt)
         lip_ap = float(np.nanmin(d[alv:])) if np.any(~np.isnan(d[alv:])) else np.nan
-        front_x = float(min(up[alv:, 0].min(), lo[alv:, 0].min()))
+        front_x = float(seg.upper_lip_front_px[k]) * col_mm
+        if np.isnan(front_x):
+            front_x = float(min(up[alv:, 0].min(), lo[alv:, 0].min()))
         ridge = palate[np.argmin(palate[:, 0])] if len(palate) else up[alv]
         protr = float(ridge[0] - front_x)
         jaw = float(lo[alv, 1] - ridge[1])

@@ -43,6 +43,8 @@ class Segmentation:
         Oral surface of the hard palate (fixed: found on the reference image), pixels.
     velum_port_px : ndarray float32, shape (n,)
         Velopharyngeal port opening (pixels; 0 when closed, NaN when not measurable).
+    upper_lip_front_px : ndarray float32, shape (n,)
+        Column (x, pixels) of the most anterior upper-lip point (for lip protrusion).
     confidence : ndarray float32, shape (n,)
         0..1 per frame (image contrast x fraction of the tract followed through air).
     flags : pandas.DataFrame
@@ -61,6 +63,7 @@ class Segmentation:
     landmarks: np.ndarray
     palate_px: np.ndarray
     velum_port_px: np.ndarray
+    upper_lip_front_px: np.ndarray
     confidence: np.ndarray
     flags: pd.DataFrame
     settings: Mapping[str, Any] = field(default_factory=dict)

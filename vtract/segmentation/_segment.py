@@ -296,6 +296,24 @@ def _build_reference(img: np.ndarray, px_mm: float, n_points: int, max_px: float
     return best
 
 
+def _upper_lip_front(img: np.ndarray, thr: float, up: np.ndarray, px_mm: float,
+                     head: np.ndarray) -> float:
+    """Return the column (px) of the most anterior upper-lip point.
+
+    That is the first tissue pixel inside the head mask from the face side, in the rows from
+    12 mm above the mouth end of the upper wall down to it.
+    """
+    y_end = float(up[-1, 1])
+    r0 = max(0, int(np.floor(y_end - 12.0 / px_mm)))
+    r1 = min(img.shape[0] - 1, int(np.ceil(y_end)))
+    cols = []
+    for r in range(r0, r1 + 1):
+        tissue = np.nonzero((img[r] >= thr) & head[r])[0]
+        if tissue.size:
+            cols.append(int(tissue[0]))
+    return float(min(cols)) if cols else float("nan")
+
+
 def _fill(poly_xy: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     m = np.zeros(shape, bool)
     if len(poly_xy) >= 3:
@@ -439,6 +457,7 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
     widths = np.full((n, n_points), np.nan, np.float32)
     lms = np.zeros((n, 6), np.int16)
     ports = np.full(n, np.nan, np.float32)
+    lip_front = np.full(n, np.nan, np.float32)
     closed = np.ones(n, np.float32)
     areas = np.zeros(n, np.float32)
     contrast = np.zeros(n, np.float32)
@@ -468,6 +487,7 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
             mids[k], ups[k], los[k], widths[k] = mid, up, lo, width
             lms[k] = (lm.bend, lm.velum_tip, lm.pns, lm.alveolar, lm.epiglottis, lm.tongue_tip)
             ports[k] = port
+            lip_front[k] = _upper_lip_front(img, thr, up, px_mm, ref.H)
             inside = img[ref.H]
             contrast[k] = float(np.median(inside[inside >= thr]) - np.median(inside[inside < thr])) \
                 if (inside >= thr).any() and (inside < thr).any() else 0.0
@@ -482,5 +502,6 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
                                     pixel_mm_used=px_mm, method="grid-line tract tracking")
     return Segmentation(labels=labels, sequence=sequence, midline=mids, upper=ups, lower=los,
                         width_px=widths, landmarks=lms, palate_px=ref.palate,
-                        velum_port_px=ports, confidence=confidence,
+                        velum_port_px=ports, upper_lip_front_px=lip_front,
+                        confidence=confidence,
                         flags=pd.DataFrame(flags), settings=settings)
