@@ -209,17 +209,44 @@ def _fold(x: np.ndarray, sr: float, period: float, ref: float, n_periods: int,
     return np.median(vals, axis=0)
 
 
-def _change_point(a: np.ndarray, pred: np.ndarray, rising: bool) -> tuple[int, float]:
-    """Index where the predicted noise switches on (``rising``) or off, by least squares."""
+def _change_point(a: np.ndarray, pred: np.ndarray, rising: bool,
+                  candidates: np.ndarray | None = None) -> tuple[int, float]:
+    """Index where the predicted noise switches on (``rising``) or off, by least squares.
+
+    ``candidates`` restricts the answer to given indices (the burst starts): a wrong answer then
+    needs a whole burst's worth of evidence, not just a few samples of a loud voice.
+    """
     g = pred ** 2 - 2 * a * pred
     if rising:
         cost = np.concatenate([np.cumsum(g[::-1])[::-1], [0.0]])  # cost[i] = sum_{t>=i} g
     else:
         cost = np.concatenate([[0.0], np.cumsum(g)])  # cost[i] = sum_{t<i} g
-    i = int(np.argmin(cost))
+    if candidates is not None and candidates.size:
+        i = int(candidates[np.argmin(cost[candidates])])
+    else:
+        i = int(np.argmin(cost))
     scale = float(np.sum(pred ** 2)) or 1.0
     contrast = float(np.clip(-cost[i] / scale, 0.0, 1.0))
     return i, contrast
+
+
+def _burst_starts(gn: GradientNoise, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the samples of ``t`` where a template burst starts, and the exact times (s)."""
+    rises, _, _ = _rises(gn)
+    if rises.size == 0 or t.size < 2:
+        return np.zeros(0, int), np.zeros(0)
+    m = gn.template.size
+    ph = np.mod((t - gn.ref_s) / gn.period_s, 1.0) * m
+    step = np.mod(np.diff(ph), m)
+    idx, times = [], []
+    for r in rises:
+        d = np.mod(r - ph[:-1], m)
+        hit = np.flatnonzero(d < step)
+        idx.append(hit + 1)
+        times.append(t[hit] + d[hit] / m * gn.period_s)
+    idx_a, times_a = np.concatenate(idx), np.concatenate(times)
+    order = np.argsort(idx_a)
+    return idx_a[order], times_a[order]
 
 
 def find_gradient_noise(x: np.ndarray, sr: float, *, period_s: float,
@@ -296,18 +323,29 @@ def find_gradient_noise(x: np.ndarray, sr: float, *, period_s: float,
     # the frame lag; the correlation with the noise waveform itself is specific: redo the span
     c_on, c_end = _matched_span(y, sr, gn, c_on, c_end)
     gn.coarse_onset_s, gn.coarse_end_s = c_on, c_end
-    # onset: change point within +/- 2 periods of the coarse onset
-    if c_on > 1.5 * period:
+    # onset and end: change points within +/- 2 periods of the coarse span, at burst starts
+    # when the noise comes in bursts (frames start with a read-out), else at any sample
+    if c_on > 0.25 * period:
         i0 = max(0, int((c_on - 2 * period) * sr))
         i1 = min(x.size, int((c_on + 2 * period) * sr))
-        k, con = _change_point(y[i0:i1], gn.predict(t_all[i0:i1]), rising=True)
-        if 0 < k < i1 - i0:
+        tw = t_all[i0:i1]
+        cand, ctimes = _burst_starts(gn, tw)
+        k, con = _change_point(y[i0:i1], gn.predict(tw), rising=True,
+                               candidates=cand if cand.size else None)
+        if cand.size and k > 0:
+            gn.onset_s, gn.onset_contrast = float(ctimes[np.flatnonzero(cand == k)[0]]), con
+        elif 0 < k < i1 - i0:
             gn.onset_s, gn.onset_contrast = _snap_onset(gn, (i0 + k) / sr), con
     if c_end < dur - 1.5 * period:
         i0 = max(0, int((c_end - 2 * period) * sr))
         i1 = min(x.size, int((c_end + 2 * period) * sr))
-        k, con = _change_point(y[i0:i1], gn.predict(t_all[i0:i1]), rising=False)
-        if 0 < k < i1 - i0:
+        tw = t_all[i0:i1]
+        cand, ctimes = _burst_starts(gn, tw)
+        k, con = _change_point(y[i0:i1], gn.predict(tw), rising=False,
+                               candidates=cand if cand.size else None)
+        if cand.size and k < i1 - i0:
+            gn.end_s, gn.end_contrast = float(ctimes[np.flatnonzero(cand == k)[0]]), con
+        elif 0 < k < i1 - i0:
             gn.end_s, gn.end_contrast = _snap_end(gn, (i0 + k) / sr), con
     if y is not x:  # the full-band waveform, for noise suppression
         gn.template = _fold(x, sr, period, ref, n_per)
@@ -346,12 +384,29 @@ def _matched_span(y: np.ndarray, sr: float, gn: GradientNoise, c_on: float,
 
 
 def _rises(gn: GradientNoise) -> tuple[np.ndarray, np.ndarray, float]:
-    """Template phases (samples of the template) where a noise burst begins, its envelope."""
+    """Template phases (template samples) where a noise burst begins, the envelope, threshold.
+
+    The envelope is the magnitude of the periodic analytic signal (no dips at carrier zero
+    crossings); a burst begins where it rises through 20% of its maximum after at least
+    0.4 ms below that level.
+    """
     tm = gn.template
     m = tm.size
-    env = ndimage.uniform_filter1d(np.abs(tm), size=max(3, m // 200), mode="wrap")
+    spec = np.fft.fft(tm)
+    h = np.zeros(m)
+    h[0] = 1.0
+    h[1:(m + 1) // 2] = 2.0
+    if m % 2 == 0:
+        h[m // 2] = 1.0
+    env = np.abs(np.fft.ifft(spec * h))
     thr = 0.2 * env.max()
-    rises = np.flatnonzero((env >= thr) & (np.roll(env, 1) < thr))
+    below = env < thr
+    quiet = max(2, int(round(4e-4 / gn.period_s * m)))
+    c = np.concatenate([[0], np.cumsum(np.concatenate([below, below]))])
+    up = np.flatnonzero(~below & np.roll(below, 1))
+    # all of the `quiet` samples before the crossing are below the threshold
+    ok = [(c[i + m] - c[i + m - quiet]) == quiet for i in up]
+    rises = up[np.asarray(ok, bool)] if up.size else up
     return rises, env, thr
 
 
