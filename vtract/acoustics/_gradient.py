@@ -11,7 +11,7 @@ least-squares fit of that periodic waveform (sample precision).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import ndimage, signal
@@ -324,31 +324,32 @@ def find_gradient_noise(x: np.ndarray, sr: float, *, period_s: float,
     c_on, c_end = _matched_span(y, sr, gn, c_on, c_end)
     gn.coarse_onset_s, gn.coarse_end_s = c_on, c_end
     # onset and end: change points within +/- 2 periods of the coarse span, at burst starts
-    # when the noise comes in bursts (frames start with a read-out), else at any sample
+    # when the noise comes in bursts (frames start with a read-out), else at any sample. Burst
+    # starts come from the full-band waveform: the zero-phase high-pass smears them earlier.
+    gx = gn if y is x else replace(gn, template=_fold(x, sr, period, ref, n_per))
     if c_on > 0.25 * period:
         i0 = max(0, int((c_on - 2 * period) * sr))
         i1 = min(x.size, int((c_on + 2 * period) * sr))
         tw = t_all[i0:i1]
-        cand, ctimes = _burst_starts(gn, tw)
+        cand, ctimes = _burst_starts(gx, tw)
         k, con = _change_point(y[i0:i1], gn.predict(tw), rising=True,
                                candidates=cand if cand.size else None)
         if cand.size and k > 0:
             gn.onset_s, gn.onset_contrast = float(ctimes[np.flatnonzero(cand == k)[0]]), con
         elif 0 < k < i1 - i0:
-            gn.onset_s, gn.onset_contrast = _snap_onset(gn, (i0 + k) / sr), con
+            gn.onset_s, gn.onset_contrast = _snap_onset(gx, (i0 + k) / sr), con
     if c_end < dur - 1.5 * period:
         i0 = max(0, int((c_end - 2 * period) * sr))
         i1 = min(x.size, int((c_end + 2 * period) * sr))
         tw = t_all[i0:i1]
-        cand, ctimes = _burst_starts(gn, tw)
+        cand, ctimes = _burst_starts(gx, tw)
         k, con = _change_point(y[i0:i1], gn.predict(tw), rising=False,
                                candidates=cand if cand.size else None)
         if cand.size and k < i1 - i0:
             gn.end_s, gn.end_contrast = float(ctimes[np.flatnonzero(cand == k)[0]]), con
         elif 0 < k < i1 - i0:
-            gn.end_s, gn.end_contrast = _snap_end(gn, (i0 + k) / sr), con
-    if y is not x:  # the full-band waveform, for noise suppression
-        gn.template = _fold(x, sr, period, ref, n_per)
+            gn.end_s, gn.end_contrast = _snap_end(gx, (i0 + k) / sr), con
+    gn.template = gx.template  # the full-band waveform, for noise suppression
     return gn
 
 
