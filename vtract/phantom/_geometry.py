@@ -121,6 +121,13 @@ def _crossings(origin: np.ndarray, direction: np.ndarray, poly: np.ndarray) -> n
     return np.where(ok, s, np.nan)
 
 
+def _shrink(poly: np.ndarray, d_mm: float) -> np.ndarray:
+    """Shrink a roughly convex polygon towards its centroid by about ``d_mm``."""
+    c = poly.mean(axis=0)
+    r = np.linalg.norm(poly - c, axis=1).mean()
+    return c + (poly - c) * max(1.0 - d_mm / r, 0.1)
+
+
 def _rot(pts: np.ndarray, centre: np.ndarray, ang_rad: float) -> np.ndarray:
     c, s = np.cos(ang_rad), np.sin(ang_rad)
     r = np.array([[c, -s], [s, c]])
@@ -298,6 +305,14 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
         vertebrae.append(np.array([[x0, y], [x0 + 16.0, y + 0.5], [x0 + 16.5, y + h],
                                    [x0 + 0.5, y + h - 0.5]]))
         y += h + 4.0
+    # Spinal canal behind the vertebral bodies: CSF around the cord.
+    wf_d = _open_spline(np.column_stack([TEMPLATE["pharyngeal_wall_front"][2:, 0]
+                                         + subject.pharynx_depth_mm,
+                                         TEMPLATE["pharyngeal_wall_front"][2:, 1]]), 30)
+    csf = np.vstack([wf_d + [28.0, 0.0], (wf_d + [40.0, 0.0])[::-1]])
+    cord = np.vstack([wf_d[2:] + [31.0, 0.0], (wf_d[2:] + [37.0, 0.0])[::-1]])
+    # Bone marrow inside the cortical shells (hard palate, mandibular symphysis).
+    palate_marrow = np.vstack([palate_oral[3:-6] - [0.0, 1.4], (palate_oral[3:-6] - [0.0, 3.1])[::-1]])
 
     # Instrument objects.
     device = None
@@ -335,9 +350,11 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
         "upper_incisor": world(upper_inc), "lower_incisor": world(lower_inc),
         "symphysis": world(symphysis), "upper_lip": world(upper_lip), "lower_lip": world(lower_lip),
         "epiglottis": world(epiglottis), "larynx": world(larynx_poly), "trachea": world(trachea),
-        "pre_epi_fat": world(pre_epi_fat), "hyoid": world(hyoid),
+        "pre_epi_fat": world(pre_epi_fat), "hyoid": world(hyoid), "csf": world(csf),
+        "cord": world(cord), "palate_marrow": world(palate_marrow),
+        "symphysis_marrow": world(_shrink(symphysis, 1.8)),
     }
-    vert = [world(v) for v in vertebrae]
+    vert = [world(v) for v in vertebrae] + [world(_shrink(v, 1.6)) for v in vertebrae]
     dev = world(device) if device is not None else None
 
     # --- the semi-polar tract grid (template frame, then transformed) -----------------------------
@@ -444,7 +461,10 @@ def _paint_list(w: dict, vert: list, dev) -> list[Shape]:
         Shape("pre_epiglottic_fat", w["pre_epi_fat"], L.BACKGROUND, "fat"),
         Shape("trachea", w["trachea"], L.BACKGROUND, "air"),
     ]
-    out += [Shape("vertebra", v, L.BACKGROUND, "marrow") for v in vert]
+    half = len(vert) // 2  # cortical shells, then the marrow inside each
+    out += [Shape("vertebra", v, L.BACKGROUND, "bone") for v in vert[:half]]
+    out += [Shape("vertebra_marrow", v, L.BACKGROUND, "marrow") for v in vert[half:]]
+    out += [Shape("csf", w["csf"], L.BACKGROUND, "csf"), Shape("cord", w["cord"], L.BACKGROUND, "cord")]
     out += [
         Shape("tongue", w["tongue"], L.TONGUE, "muscle"),
         Shape("hyoid", w["hyoid"], L.BACKGROUND, "bone"),
@@ -453,7 +473,9 @@ def _paint_list(w: dict, vert: list, dev) -> list[Shape]:
         Shape("velum", w["velum"], L.VELUM, "muscle"),
         Shape("pharyngeal_wall", w["wall"], L.PHARYNGEAL_WALL, "muscle"),
         Shape("hard_palate", w["palate"], L.HARD_PALATE, "bone"),
+        Shape("hard_palate_marrow", w["palate_marrow"], L.HARD_PALATE, "marrow"),
         Shape("symphysis", w["symphysis"], L.JAW, "bone"),
+        Shape("symphysis_marrow", w["symphysis_marrow"], L.JAW, "marrow"),
         Shape("upper_lip", w["upper_lip"], L.LIPS, "muscle"),
         Shape("lower_lip", w["lower_lip"], L.LIPS, "muscle"),
         Shape("upper_incisor", w["upper_incisor"], L.TEETH, "teeth"),

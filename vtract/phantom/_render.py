@@ -9,11 +9,12 @@ Pipeline (every step seeded through the ``rng`` passed in; numbers are the defau
    through an open velopharyngeal port. Other pockets of envelope air become tissue.
 3. **Partial volume (in-plane)**: block-average the fine grid to the matrix; labels by majority vote.
 4. **Proton-density-like intensities** (relative to muscle = 1): air 0, teeth 0.05, cortical bone 0.15,
-   fat 2.0, bone marrow 1.3, mucosa 1.3, brain 1.15, nasal cavity (septum in the slice) 0.55, instrument 0.
+   fat 1.45, bone marrow 1.1, mucosa 1.2, brain 0.75, CSF 1.3, spinal cord 0.85, nasal cavity (septum in
+   the slice) 0.65, instrument 0.
    Soft tissue gets a static smooth texture (+-10 %).
 5. **Slice thickness**: 25 % of the signal comes from a 1.3 mm-sigma blurred copy (tissue beside the
    midline in a 6-10 mm slice), which fills thin air gaps and greys the airway edges.
-6. **PSF**: Gaussian blur, sigma 0.45 pixel (apodised finite k-space coverage).
+6. **PSF**: Gaussian blur, sigma 0.35 pixel (apodised finite k-space coverage).
 7. **Coil sensitivity**: a smooth multiplicative field, strongest over the tongue and lips (session-specific
    position and width, 50-70 mm Gaussian), falling to a 12 % floor at the brain and the back of the neck.
 8. **Motion blur**: frames are a weighted mix with their neighbours, the weight growing with the speed of
@@ -39,7 +40,7 @@ __all__ = ["RenderSettings", "TISSUE_PD", "rasterise", "degrade", "supersample_f
 #: Proton-density-like intensity of each tissue class, relative to muscle.
 TISSUE_PD: dict[str, float] = {"air": 0.0, "teeth": 0.05, "bone": 0.15, "fat": 1.45, "marrow": 1.1,
                                "mucosa": 1.2, "brain": 0.75, "nasal": 0.65, "muscle": 1.0,
-                               "device": 0.0}
+                               "device": 0.0, "csf": 1.3, "cord": 0.85}
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class RenderSettings:
     coil_centre_mm: tuple[float, float] = (60.0, 115.0)
     coil_width_mm: float = 60.0
     slice_mix: float = 0.25
-    psf_sigma_px: float = 0.45
+    psf_sigma_px: float = 0.35
 
 
 def supersample_factor(spacing_mm: float) -> int:
