@@ -325,14 +325,20 @@ def find_gradient_noise(x: np.ndarray, sr: float, *, period_s: float,
     gn.coarse_onset_s, gn.coarse_end_s = c_on, c_end
     # onset and end: change points within +/- 2 periods of the coarse span, at burst starts
     # when the noise comes in bursts (frames start with a read-out), else at any sample. Burst
-    # starts come from the full-band waveform: the zero-phase high-pass smears them earlier.
+    # starts come from the full-band waveform (the zero-phase high-pass smears them earlier).
     gx = gn if y is x else replace(gn, template=_fold(x, sr, period, ref, n_per))
+    # the change points use the high band when it was the better one, filtered causally so
+    # that no noise energy is smeared to before the onset
+    yc, gc = x, gx
+    if y is not x:
+        yc = signal.sosfilt(signal.butter(4, 1000.0, "highpass", fs=sr, output="sos"), x)
+        gc = replace(gn, template=_fold(yc, sr, period, ref, n_per))
     if c_on > 0.25 * period:
         i0 = max(0, int((c_on - 2 * period) * sr))
         i1 = min(x.size, int((c_on + 2 * period) * sr))
         tw = t_all[i0:i1]
         cand, ctimes = _burst_starts(gx, tw)
-        k, con = _change_point(y[i0:i1], gn.predict(tw), rising=True,
+        k, con = _change_point(yc[i0:i1], gc.predict(tw), rising=True,
                                candidates=cand if cand.size else None)
         if cand.size and k > 0:
             gn.onset_s, gn.onset_contrast = float(ctimes[np.flatnonzero(cand == k)[0]]), con
@@ -343,7 +349,7 @@ def find_gradient_noise(x: np.ndarray, sr: float, *, period_s: float,
         i1 = min(x.size, int((c_end + 2 * period) * sr))
         tw = t_all[i0:i1]
         cand, ctimes = _burst_starts(gx, tw)
-        k, con = _change_point(y[i0:i1], gn.predict(tw), rising=False,
+        k, con = _change_point(yc[i0:i1], gc.predict(tw), rising=False,
                                candidates=cand if cand.size else None)
         if cand.size and k < i1 - i0:
             gn.end_s, gn.end_contrast = float(ctimes[np.flatnonzero(cand == k)[0]]), con
