@@ -1,10 +1,11 @@
 """Batch scaling: sessions/hour and frames/s with a plain loop, 1 and 2 Dask workers.
 
-Regenerates ``benchmarks/results/batch_scaling.md`` and ``batch_scaling.csv``::
+Regenerates ``benchmarks/results/batch_scaling.md``/``.csv`` (full demo set, default steps) and
+``batch_overhead.md``/``.csv`` (tiny synthetic tasks: the cost of the Dask layer itself)::
 
-    python benchmarks/bench_batch.py                       # demo set (quick variant), default steps
-    python benchmarks/bench_batch.py --variant full        # the full demo set
-    python benchmarks/bench_batch.py --synthetic 8 --steps framestats   # no demo set needed
+    python benchmarks/bench_batch.py --variant full
+    python benchmarks/bench_batch.py --synthetic 20 --steps framestats \
+        --out benchmarks/results/batch_overhead --note "Tiny tasks (about 0.5 s each) isolate the Dask layer."
 
 Every configuration processes the same sessions from scratch (``force=True``, fresh output folder).
 Peak memory per worker is the largest ``getrusage`` peak RSS reported by the tasks of each worker
@@ -131,6 +132,7 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", default=None, help="comma-separated steps (default: every available "
                                                   "default step)")
     ap.add_argument("--out", default=str(RESULTS / "batch_scaling"), help="output stem")
+    ap.add_argument("--note", default="", help="extra line for the markdown header")
     ap.add_argument("--one", choices=sorted(CONFIGS), help=argparse.SUPPRESS)
     ap.add_argument("--tmp", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -194,6 +196,7 @@ def main(argv=None) -> int:
         "start-up and rebuilding the combined tables.",
         "- Dask workers run with single-threaded numerical libraries (Dask sets OMP/MKL/OpenBLAS "
         "threads to 1), so the Dask overhead is measured against the single-threaded plain loop.",
+        *([f"- {args.note}"] if args.note else []),
         "",
         markdown_table(fmt),
         "",
