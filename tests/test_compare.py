@@ -314,3 +314,15 @@ def test_ground_truth_combines_like_the_batch(tmp_path):
     assert s.set_index("session_id").larynx_height_mm.to_dict() == {"s0": 10.0, "s1": 20.0}
     with pytest.raises(DataValueError, match="params"):
         vc.ground_truth(man, "params")
+
+
+def test_singular_mixed_fit_falls_back():
+    # one subject holds both groups, the others only one: the random intercept soaks up all residual
+    # variance and the mixed model reports a zero-width CI -- it must not be trusted
+    t = pd.DataFrame({"subject": ["a", "b", "b", "b", "c"],
+                      "instrument": ["trumpet", "trumpet", "trumpet", "clarinet", "clarinet"],
+                      "lip_aperture_mm": [0.0, 0.0, 0.0, 4.6826, 4.14762]})
+    with pytest.warns(VtractWarning, match="singular"):
+        r = vc.group_differences(t, "lip_aperture_mm", "instrument", min_subjects=3,
+                                 pairs=[("clarinet", "trumpet")]).iloc[0]
+    assert r.model == "ols_cluster" and r.model_ci_high - r.model_ci_low > 0.1

@@ -413,6 +413,11 @@ def _fit_model(d: pd.DataFrame, confidence: float, min_subjects: int, label: str
                 note = f"mixed model failed ({type(exc).__name__}: {exc})"
                 continue
             est, se = float(res.fe_params["x"]), float(res.bse_fe["x"])
+            if res.converged and float(res.scale) <= 1e-8 * max(float(d["y"].var()), 1e-300):
+                # residual variance collapsed to 0 (e.g. one subject per group cell): the standard
+                # errors are meaningless, however "converged" the optimiser says it is
+                note = "singular mixed-model fit (residual variance ~0)"
+                break
             if res.converged and np.isfinite(se) and se > 0:
                 lo, hi = res.conf_int(alpha=alpha).loc["x"]
                 var = float(np.asarray(res.cov_re)[0, 0])
