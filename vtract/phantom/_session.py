@@ -12,8 +12,11 @@ file                content
 ``measures.csv``    per-frame ground-truth measures (contract columns, frame centre ``time_s``)
 ``params.csv``      per-frame model parameters (articulation, head motion) at the frame centres
 ``acoustics.csv``   clean-audio ground truth every 10 ms on the audio clock: ``time_s``, ``f0_hz``,
-                    ``f1_hz``..``f4_hz`` (tube-model formants of the area function; NaN when silent or for
-                    wind instruments), ``voiced``
+                    ``f1_hz``..``f4_hz`` (peaks of the tube transfer function that filtered the voice,
+                    computed every 20 ms and interpolated; NaN when silent, during a full closure, and
+                    for wind instruments), ``voiced``
+``notes.json``      the score's notes: ``[onset_s, offset_s, f0_hz]`` on the session (image) clock
+``*.json``          sidecars of the CSV tables (vtract version, the session's full specification)
 ==================  =========================================================================================
 
 Time bases: frame ``k`` spans ``[k / fps, (k + 1) / fps)`` on the image clock (``t0_s = 0``); audio sample
