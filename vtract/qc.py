@@ -19,7 +19,8 @@ __all__ = ["frame_flags", "summary", "overlay_montage"]
 def frame_flags(airway_area_px: np.ndarray, midlines: np.ndarray, closed_frac: np.ndarray,
                 contrast: np.ndarray, px_mm: float, *, max_closed: float = 0.5,
                 area_jump: float = 0.35, length_jump: float = 0.25,
-                min_contrast: float = 0.15, min_confidence: float = 0.5
+                min_contrast: float = 0.15, min_confidence: float = 0.5,
+                frame_mean: np.ndarray | None = None
                 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Per-frame QC flags and a 0..1 confidence.
 
@@ -42,12 +43,15 @@ def frame_flags(airway_area_px: np.ndarray, midlines: np.ndarray, closed_frac: n
         ``area_jump`` when the airway area changes by more than that fraction of the median area
         from the previous frame; ``low_contrast`` below ``min_contrast``; ``low_confidence``
         when the confidence is below ``min_confidence``.
+    frame_mean : ndarray (n,), optional
+        Mean raw intensity per frame: ``dropout`` flags frames darker than half the session
+        median (missing/blank frames that temporal denoising would otherwise paper over).
 
     Returns
     -------
     flags : dict of ndarray
-        ``lost_track``, ``area_jump``, ``low_contrast``, ``low_confidence``, ``ok`` (bool),
-        ``airway_area_px``.
+        ``lost_track``, ``area_jump``, ``low_contrast``, ``low_confidence``, ``dropout``,
+        ``ok`` (bool), ``airway_area_px``.
     confidence : ndarray float32 (n,)
     """
     area = np.asarray(airway_area_px, float)
@@ -64,10 +68,15 @@ def frame_flags(airway_area_px: np.ndarray, midlines: np.ndarray, closed_frac: n
     excess = np.clip((np.asarray(closed_frac) - 0.5 * max_closed) / (1 - 0.5 * max_closed), 0, 1)
     conf = np.clip(np.asarray(contrast) / 0.4, 0, 1) * (1 - excess)
     conf = np.where(lost, 0.5 * conf, conf).astype(np.float32)
+    dropout = np.zeros(len(area), bool)
+    if frame_mean is not None and len(frame_mean):
+        fm = np.asarray(frame_mean, float)
+        dropout = fm < 0.5 * float(np.median(fm))
+    conf = np.where(dropout, 0.0, conf).astype(np.float32)
     unsure = conf < min_confidence
     flags = {"lost_track": lost, "area_jump": jump, "low_contrast": low,
-             "low_confidence": unsure, "ok": ~(lost | jump | low | unsure),
-             "airway_area_px": area}
+             "low_confidence": unsure, "dropout": dropout,
+             "ok": ~(lost | jump | low | unsure | dropout), "airway_area_px": area}
     return flags, conf
 
 
@@ -78,7 +87,8 @@ def summary(seg: Segmentation) -> dict[str, Any]:
     -------
     dict
         ``source``, ``n_frames``, ``fps``, ``frac_ok``, ``n_lost_track``, ``n_area_jump``,
-        ``n_low_contrast``, ``n_low_confidence``, ``mean_confidence``, ``median_airway_area_px``.
+        ``n_low_contrast``, ``n_low_confidence``, ``n_dropout``, ``mean_confidence``,
+        ``median_airway_area_px``.
     """
     f = seg.flags
     return {
@@ -90,6 +100,7 @@ def summary(seg: Segmentation) -> dict[str, Any]:
         "n_area_jump": int(f["area_jump"].sum()),
         "n_low_contrast": int(f["low_contrast"].sum()),
         "n_low_confidence": int(f["low_confidence"].sum()),
+        "n_dropout": int(f["dropout"].sum()),
         "mean_confidence": float(np.mean(seg.confidence)),
         "median_airway_area_px": float(np.median(f["airway_area_px"])),
     }

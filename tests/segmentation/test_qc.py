@@ -35,3 +35,13 @@ def test_montage_png(synthetic, tmp_path):
 
     img = mpimg.imread(p)
     assert img.shape[0] > 100 and img.shape[1] > 300
+
+
+def test_blank_frame_is_a_dropout(synthetic):
+    seq, _, _ = synthetic
+    frames = np.array(seq.frames)
+    frames[4] = 0.0  # a missing frame (the real USC video has one)
+    seg = vtract.segment(seq.replace(frames=frames))
+    assert seg.flags["dropout"].tolist() == [k == 4 for k in range(seq.n_frames)]
+    assert seg.confidence[4] == 0.0 and not seg.flags["ok"].iloc[4]
+    assert qc.summary(seg)["n_dropout"] == 1

@@ -48,8 +48,8 @@ class Segmentation:
     confidence : ndarray float32, shape (n,)
         0..1 per frame (image contrast x fraction of the tract followed through air).
     flags : pandas.DataFrame
-        One row per frame: ``lost_track``, ``area_jump``, ``low_contrast``, ``low_confidence``
-        (bool), ``ok`` and ``airway_area_px``.
+        One row per frame: ``lost_track``, ``area_jump``, ``low_contrast``, ``low_confidence``,
+        ``dropout`` (bool), ``ok`` and ``airway_area_px`` (see :func:`vtract.qc.frame_flags`).
     settings : dict
         Settings used (for sidecars).
     """

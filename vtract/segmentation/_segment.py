@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.path import Path as MplPath
 from scipy import ndimage as ndi
-from skimage.draw import polygon as draw_polygon
 from skimage.morphology import convex_hull_image
 
 from .. import labels as L
@@ -315,10 +315,23 @@ def _upper_lip_front(img: np.ndarray, thr: float, up: np.ndarray, px_mm: float,
 
 
 def _fill(poly_xy: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Pixels whose centre lies inside the polygon (x, y).
+
+    Same rule as ``skimage.draw.polygon``; matplotlib's compiled point-in-path test over the
+    polygon's bounding box is about twice as fast for the ~130-vertex tract polygons.
+    """
     m = np.zeros(shape, bool)
-    if len(poly_xy) >= 3:
-        rr, cc = draw_polygon(poly_xy[:, 1], poly_xy[:, 0], shape=shape)
-        m[rr, cc] = True
+    if len(poly_xy) < 3 or not np.all(np.isfinite(poly_xy)):
+        return m
+    x0 = max(0, int(np.floor(poly_xy[:, 0].min())))
+    x1 = min(shape[1] - 1, int(np.ceil(poly_xy[:, 0].max())))
+    y0 = max(0, int(np.floor(poly_xy[:, 1].min())))
+    y1 = min(shape[0] - 1, int(np.ceil(poly_xy[:, 1].max())))
+    if x1 < x0 or y1 < y0:
+        return m
+    yy, xx = np.mgrid[y0:y1 + 1, x0:x1 + 1]
+    inside = MplPath(poly_xy).contains_points(np.column_stack([xx.ravel(), yy.ravel()]))
+    m[y0:y1 + 1, x0:x1 + 1] = inside.reshape(xx.shape)
     return m
 
 
@@ -494,7 +507,8 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
             prev = geo
     from ..qc import frame_flags
 
-    flags, confidence = frame_flags(areas, mids, closed, contrast, px_mm)
+    frame_mean = frames.mean(axis=(1, 2), dtype=np.float64)
+    flags, confidence = frame_flags(areas, mids, closed, contrast, px_mm, frame_mean=frame_mean)
     settings: dict[str, Any] = dict(n_points=n_points, bias_correction=bias_correction,
                                     sigma_px=sigma_px, temporal=temporal, chunk_size=chunk_size,
                                     max_wall_mm=max_wall_mm, percentile=percentile,

@@ -166,7 +166,7 @@ def normals(mid: np.ndarray) -> np.ndarray:
 
 
 def cast_walls(img: np.ndarray, thr: float, mid: np.ndarray, max_px: float,
-               step: float = 0.25, local_px: float = 2.0
+               step: float = 0.5, local_px: float = 2.0
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cast grid lines normal to the midline and find the first air->tissue crossing each side.
 
