@@ -8,8 +8,9 @@
 * the *semi-polar tract grid* of Maeda (1982): horizontal lines in the pharynx, radial lines about a
   centre in the tongue body at the bend, vertical lines in the oral cavity and between the lips. On every
   grid line the inner wall (tongue, epiglottis, larynx, lower incisors, lower lip) and the outer wall
-  (pharyngeal wall, velum, hard palate, upper incisors, upper lip) are found by sampling the polygons
-  every 0.1 mm, giving the sagittal distance ``d_i``, the tract midline and the area function.
+  (pharyngeal wall, velum, hard palate, upper incisors, upper lip) are found from the exact crossings of
+  the line with the polygon edges (even-odd rule), giving the sagittal distance ``d_i``, the tract
+  midline and the area function.
 
 The grid and the label maps come from the same polygons, so measures, labels and the synthesized audio
 agree by construction.

@@ -1,8 +1,8 @@
 """Ground-truth articulatory measures from the phantom geometry (the contract's per-frame columns).
 
 Every value is computed from the model polygons in field-of-view mm (``x`` face -> back, ``y`` down), not
-from the rendered pixels, so it is exact up to the 0.1 mm grid-line sampling. Definitions follow the
-shared measures contract (see ``vtract.measures``):
+from the rendered pixels, so it is exact for the model (grid lines every ~3 mm / 6 degrees).
+Definitions follow the shared measures contract (see ``vtract.measures``):
 
 * ``lip_aperture_mm``: vertical gap between the upper- and lower-lip inner surfaces (0 when pressed;
   with a clarinet mouthpiece between the lips it is the mouthpiece thickness at the lips).
