@@ -113,3 +113,21 @@ def test_instruments_put_a_dark_object_in_the_slice():
     lip_x = gt.landmarks["lip_front"][0]
     assert next(sh for sh in gt.shapes if sh.name == "instrument").points[:, 0].max() < lip_x + 1.0
     assert next(sh for sh in gc.shapes if sh.name == "instrument").points[:, 0].max() > lip_x + 10.0
+
+
+def test_nasal_branch_carries_the_murmur_when_the_lips_close():
+    from vtract.phantom._audio import area_function, block_transfer, nasal_area_function
+    from vtract.phantom._measures import velum_opening
+
+    s = SUBJECTS["sub01"]
+    m_pose = build_geometry(s, pose(lip_aperture_mm=-2.0, jaw_mm=3.0, velum=1.0))  # /m/
+    b_pose = build_geometry(s, pose(lip_aperture_mm=-2.0, jaw_mm=3.0, velum=0.0))  # /b/
+    assert nasal_area_function(b_pose, velum_opening(b_pose)) is None
+    nasal = nasal_area_function(m_pose, velum_opening(m_pose))
+    assert nasal is not None and nasal[0].size > 10
+    freqs, h = block_transfer([area_function(m_pose), nasal])
+    band = (freqs > 150) & (freqs < 1000)
+    # the closed lips block the oral path; the nasal path passes the low-frequency murmur
+    assert np.abs(h[1][band]).max() > 10 * np.abs(h[0][band]).max()
+    f_peak = freqs[band][np.argmax(np.abs(h[1][band]))]
+    assert 150 < f_peak < 600

@@ -35,7 +35,8 @@ from scipy.signal import butter, sosfilt
 from ..tube import area_from_distance, transfer_function
 from ._geometry import FrameGeometry
 
-__all__ = ["SAMPLE_RATE_HZ", "area_function", "glottal_source", "filter_source", "instrument_tone",
+__all__ = ["SAMPLE_RATE_HZ", "area_function", "nasal_area_function", "NASAL_AREAS_CM2",
+           "glottal_source", "filter_source", "instrument_tone",
            "mri_noise", "TR_TARGET_S", "block_transfer", "stack_area_functions"]
 
 #: Audio sample rate (Hz).
@@ -70,7 +71,40 @@ def area_function(geom: FrameGeometry) -> tuple[np.ndarray, np.ndarray]:
     alpha = np.array([_COEF[r][0] for r in reg])
     beta = np.array([_COEF[r][1] for r in reg])
     area = area_from_distance(d, alpha=alpha, beta=beta)
-    return np.maximum(area, 0.01), geom.section_lengths_mm() / 10.0
+    return np.maximum(area, 1e-3), geom.section_lengths_mm() / 10.0
+
+
+#: Nasal tract from the velopharyngeal port to the nostrils: 10 sections of 1 cm (cm^2), after the
+#: midsagittal-MRI area functions of Dang & Honda (1994), without the paranasal sinuses.
+NASAL_AREAS_CM2 = np.array([2.0, 2.5, 3.0, 3.4, 3.4, 3.0, 2.6, 2.1, 1.5, 1.0])
+
+
+def nasal_area_function(geom: FrameGeometry, port_mm: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """Area function of the nasal path (glottis -> velopharyngeal port -> nostrils), or None if closed.
+
+    Parameters
+    ----------
+    geom : FrameGeometry
+        Frame geometry.
+    port_mm : float
+        Velopharyngeal port opening (mm), e.g. :func:`vtract.phantom._measures.velum_opening`.
+
+    Returns
+    -------
+    (area_cm2, length_cm) or None
+        The pharynx below the port (from the oral area function), a 1 cm port section of area
+        ``port_cm * 1.0 cm`` and the fixed nasal tract :data:`NASAL_AREAS_CM2`.
+    """
+    if port_mm <= 0.2:
+        return None
+    from ._geometry import OUTER_NAMES
+
+    area, length = area_function(geom)
+    hits = np.flatnonzero(np.isin(geom.outer_hit, [OUTER_NAMES.index("velum"),
+                                                   OUTER_NAMES.index("port")]))
+    i = int(hits[0]) if hits.size else int(np.flatnonzero(geom.region == "polar")[0])
+    return (np.concatenate([area[:i], [port_mm / 10.0], NASAL_AREAS_CM2]),
+            np.concatenate([length[:i], [1.0], np.ones(NASAL_AREAS_CM2.size)]))
 
 
 def glottal_source(f0: np.ndarray, amp: np.ndarray, rng: np.random.Generator, *,

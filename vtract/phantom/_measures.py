@@ -31,7 +31,7 @@ from scipy.spatial.distance import cdist
 
 from ._geometry import OUTER_NAMES, FrameGeometry
 
-__all__ = ["MEASURE_COLUMNS", "frame_measures", "palatal_plane"]
+__all__ = ["MEASURE_COLUMNS", "frame_measures", "palatal_plane", "velum_opening"]
 
 MEASURE_COLUMNS: tuple[str, ...] = (
     "lip_aperture_mm", "lip_protrusion_mm", "jaw_opening_mm", "tongue_tip_cd_mm", "tongue_tip_cl_mm",
@@ -50,6 +50,14 @@ def palatal_plane(geom: FrameGeometry) -> tuple[np.ndarray, np.ndarray]:
     if n[1] < 0:
         n = -n
     return c, n
+
+
+def velum_opening(geom: FrameGeometry) -> float:
+    """Velopharyngeal port opening (mm): minimum velum-to-pharyngeal-wall distance, 0 on contact."""
+    vel, wall = geom.curves["velum"], geom.curves["wall"]
+    if MplPath(wall).contains_points(vel).any():
+        return 0.0
+    return float(cdist(vel, wall).min())
 
 
 def _min_cd(d: np.ndarray, cl: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
@@ -102,11 +110,7 @@ def frame_measures(geom: FrameGeometry, airway_area_mm2: float) -> dict:
     tongue = geom.curves["tongue"]
     tongue_h = float(np.min((tongue - c) @ n))
 
-    vel, wall = geom.curves["velum"], geom.curves["wall"]
-    if MplPath(wall).contains_points(vel).any():
-        vel_open = 0.0
-    else:
-        vel_open = float(cdist(vel, wall).min())
+    vel_open = velum_opening(geom)
 
     ul, ll = lm["upper_lip_inner"], lm["lower_lip_inner"]
     return {

@@ -13,8 +13,8 @@ file                content
 ``params.csv``      per-frame model parameters (articulation, head motion) at the frame centres
 ``acoustics.csv``   clean-audio ground truth every 10 ms on the audio clock: ``time_s``, ``f0_hz``,
                     ``f1_hz``..``f4_hz`` (peaks of the tube transfer function that filtered the voice,
-                    computed every 20 ms and interpolated; NaN when silent, during a full closure, and
-                    for wind instruments), ``voiced``
+                    computed every 20 ms and interpolated; NaN when silent, during a full closure,
+                    with the velopharyngeal port open, and for wind instruments), ``voiced``
 ``notes.json``      the score's notes: ``[onset_s, offset_s, f0_hz]`` on the session (image) clock
 ``*.json``          sidecars of the CSV tables (vtract version, the session's full specification)
 ==================  =========================================================================================
@@ -38,7 +38,7 @@ from . import _audio as A
 from ._anatomy import get_subject
 from ._articulation import PARAMS, trajectory
 from ._geometry import build_geometry
-from ._measures import MEASURE_COLUMNS, frame_measures
+from ._measures import MEASURE_COLUMNS, frame_measures, velum_opening
 from ._render import RenderSettings, degrade, rasterise, tissue_texture
 from ._styles import INSTRUMENTS, SINGING_STYLES, add_vibrato, make_score
 
@@ -202,14 +202,20 @@ def simulate_session(spec: SessionSpec) -> dict:
     if instrument is None:
         src = A.glottal_source(f0, amp, rng, jitter=0.005 if spec.style == "classical" else 0.008,
                              aspiration_db=-34.0 if spec.style == "classical" else -26.0)
-        areas = []
+        areas, nasal = [], []
         for tb in blocks:
             pose = {p: float(v[0]) for p, v in at(np.array([tb + audio_start])).items()}
-            areas.append(A.area_function(build_geometry(subject, pose, instrument=None)))
+            g = build_geometry(subject, pose, instrument=None)
+            areas.append(A.area_function(g))
+            nasal.append(A.nasal_area_function(g, velum_opening(g)))
         freqs, h = A.block_transfer(areas, fs=fs)
+        open_port = [b for b, nz in enumerate(nasal) if nz is not None]
+        if open_port:
+            _, hn = A.block_transfer([nasal[b] for b in open_port], fs=fs)
+            h[open_port] += 0.6 * hn
         for b in range(blocks.size):
-            # No formants while the tract is occluded (a closure shorter than ~1 mm^2 in area).
-            if areas[b][0].min() > 0.02:
+            # No formants while the tract is occluded (a section below 2 mm^2) or nasally coupled.
+            if areas[b][0].min() > 0.02 and nasal[b] is None:
                 formants[b] = formants_from_transfer(freqs, h[b], n_formants=4)
         sound = A.filter_source(src, h, blocks, fs=fs, hop_s=hop)
     else:
