@@ -8,7 +8,10 @@ Usage (from the repository root)::
 Each notebook marks its key figure with the cell tag ``thumbnail``; the first PNG that cell displays is
 scaled to ``--width`` pixels and written to ``notebooks/thumbnails/<notebook stem>.png`` (for the
 README). The batch runs once first (the notebooks then find every session finished), and the wall time
-of the batch and of each notebook goes to ``benchmarks/results/notebook_timings_<variant>.{csv,md}``.
+of the batch and of each notebook goes to ``benchmarks/results/notebook_timings_<variant>.{csv,md}``;
+the group-difference tables notebooks 04 and 05 write (vtract's estimates beside the same comparison
+on the phantom's ground truth) are copied to
+``benchmarks/results/notebook_group_differences_{singing,wind}_<variant>.csv``.
 ``VTRACT_DATA_DIR`` is respected (the demo set is built there on first use).
 """
 
@@ -84,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                  "seconds": time.perf_counter() - t0})
     paths = [NB_DIR / n for n in args.notebooks] or sorted(NB_DIR.glob("[0-9][0-9]_*.ipynb"))
     THUMBS.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         t0 = time.perf_counter()
@@ -98,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  (no image in {path.name})")
             else:
                 thumbnail(png, THUMBS / f"{path.stem}.png", args.width)
+    # the group-difference tables the comparison notebooks print (vtract vs the phantom's truth)
+    for kind in ("singing", "wind"):
+        src = out / f"group_differences_{kind}.csv"
+        if src.exists():
+            pd.read_csv(src).to_csv(RESULTS / f"notebook_group_differences_{kind}_{args.variant}.csv",
+                                    index=False, float_format="%.4g")
     table = pd.DataFrame(rows)
     table["seconds"] = table["seconds"].round(1)
     RESULTS.mkdir(parents=True, exist_ok=True)
