@@ -53,3 +53,17 @@ def test_cli_run_settings_file(study, tmp_path):
 
     assert json.loads((out / "sub01_s00" / "session.json").read_text())["settings"] == {
         "framestats": {"note": "test"}}
+
+
+def test_progress_lines_when_not_a_terminal(study, tmp_path, caplog):
+    """Without a terminal (CI, log files) progress becomes one log line per session with counts."""
+    import logging
+
+    from vtract.batch import run_batch
+
+    with caplog.at_level(logging.INFO, logger="vtract.batch"):
+        run_batch(study, tmp_path / "out", workers=0, steps="framestats", quiet=False)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("[")]
+    assert len(lines) == 3
+    assert lines[-1].startswith("[3/3]") and "done 3 / failed 0 / remaining 0" in lines[-1]
+    assert "ETA" in lines[0]

@@ -112,7 +112,10 @@ class BatchResult:
 # ------------------------------------------------------------------------------------------ progress
 
 class _Progress:
-    """Progress reporting: a rich bar on a terminal, or one log line per session (``quiet``)."""
+    """Progress: a rich bar on a terminal or in Jupyter, else one log line per session.
+
+    ``quiet=True`` (or output to a file/pipe) gives the log lines (logger ``vtract.batch``, INFO).
+    """
 
     def __init__(self, total: int, quiet: bool) -> None:
         self.total, self.done, self.failed = total, 0, 0
@@ -120,11 +123,18 @@ class _Progress:
         self.t0 = time.perf_counter()
         self._bar = None
         if not quiet and total:
+            from rich.console import Console
+
+            console = Console()
+            # a live bar only where it can redraw (terminal, Jupyter); log lines in files/CI logs
+            self.quiet = quiet = not (console.is_terminal or console.is_jupyter)
+        if not quiet and total:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
             self._bar = Progress(TextColumn("[bold]sessions"), BarColumn(),
                                  TextColumn("{task.fields[counts]}"), TimeElapsedColumn(),
-                                 TextColumn("ETA"), TimeRemainingColumn(), transient=False)
+                                 TextColumn("ETA"), TimeRemainingColumn(), transient=False,
+                                 console=console)
             self._task = self._bar.add_task("run", total=total, counts=self._counts())
             self._bar.start()
 
