@@ -231,11 +231,12 @@ def cast_walls(img: np.ndarray, thr: float, mid: np.ndarray, max_px: float,
 
 
 def fit_midline(img: np.ndarray, thr: float, path_xy: np.ndarray, n_points: int, max_px: float,
-                smooth: float, median: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                        np.ndarray]:
+                smooth: float, median: int = 1, n_centre: int = 2
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Midline and walls from a rough path: resample, cast, re-centre between the walls, cast again.
 
-    ``median`` > 1 applies a running median of that many grid lines to the wall distances.
+    ``n_centre`` re-centring passes; ``median`` > 1 applies a running median of that many grid
+    lines to the wall distances.
 
     Returns
     -------
@@ -244,7 +245,7 @@ def fit_midline(img: np.ndarray, thr: float, path_xy: np.ndarray, n_points: int,
         Cross distance in pixels (0 at closures).
     """
     mid = resample_polyline(path_xy, n_points, smooth=smooth)
-    for _ in range(2):
+    for _ in range(n_centre):
         up, lo, du, dl = cast_walls(img, thr, mid, max_px)
         ok = (du < max_px) & (dl < max_px)
         centre = np.where(ok[:, None], 0.5 * (up + lo), mid)
