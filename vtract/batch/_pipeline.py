@@ -48,10 +48,12 @@ def process_session(task: dict[str, Any]) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``session_id``, ``status`` ("ok" or "failed"), ``runtime_s``, ``n_frames``, ``peak_rss_mb``,
+        ``session_id``, ``status`` ("ok" or "failed"), ``runtime_s`` (wall), ``cpu_s`` (CPU time of
+        the worker process during the task; ok only), ``n_frames``, ``peak_rss_mb``,
         ``pid``, ``host`` and, when failed, ``step``, ``error_type``, ``message``, ``time``.
     """
     t_start = time.perf_counter()
+    cpu_start = time.process_time()
     started = _now()
     out_dir = Path(task["out_dir"])
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -111,12 +113,14 @@ def process_session(task: dict[str, Any]) -> dict[str, Any]:
         "started": started,
         "finished": _now(),
         "runtime_s": round(runtime, 4),
+        "cpu_s": round(time.process_time() - cpu_start, 4),
         "step_runtimes_s": runtimes,
         "worker": {"pid": os.getpid(), "host": os.uname().nodename, "peak_rss_mb": round(peak_rss_mb(), 1)},
     }
     (out_dir / FAILURE_FILE).unlink(missing_ok=True)
     write_record(out_dir, record)  # the completion marker: last
     return {"session_id": task["session_id"], "status": "ok", "runtime_s": runtime,
+            "cpu_s": record["cpu_s"],
             "step_errors": {k: f"{v['error_type']}: {v['message']}" for k, v in step_errors.items()},
             "n_frames": ctx.summary.get("n_frames"), "peak_rss_mb": record["worker"]["peak_rss_mb"],
             "pid": os.getpid(), "host": os.uname().nodename}
