@@ -38,6 +38,11 @@ _LAZY: dict[str, str] = {
     "synchronize": "vtract.sync:synchronize",
     # videos, batch
     "render_video": "vtract.video:render_video",
+    "render_comparison": "vtract.video:render_comparison",
+    "render_still": "vtract.video:render_still",
+    "synced_table": "vtract.sync:synced_table",
+    "SyncResult": "vtract.sync:SyncResult",
+    "load_demo": "vtract.datasets:load_demo",
     "run_batch": "vtract.batch:run_batch",
 }
 
