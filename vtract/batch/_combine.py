@@ -68,17 +68,20 @@ def combine_tables(out_dir: str | os.PathLike, session_ids: Sequence[str],
     """
     out_dir = Path(out_dir)
     parts = []
+    meta_cols: list[str] = []  # union of metadata columns, in order of first appearance
     for sid, rec in _finished(out_dir, session_ids):
         p = out_dir / sid / name
         if name not in rec.get("outputs", [name]) or not p.exists():
             continue
         df = pd.read_csv(p)
         meta = metadata_columns(rec["entry"])
+        meta_cols += [c for c in meta if c not in meta_cols]
         meta_df = pd.DataFrame({k: [v] * len(df) for k, v in meta.items()}, index=df.index)
         parts.append(pd.concat([meta_df, df.drop(columns=[c for c in meta if c in df.columns])], axis=1))
     if not parts:
         return None
     table = pd.concat(parts, ignore_index=True)
+    table = table[meta_cols + [c for c in table.columns if c not in meta_cols]]
     for col in ("session_id", "subject", "task"):
         if col in table:
             table[col] = table[col].astype("string")
