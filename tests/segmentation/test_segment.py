@@ -108,3 +108,18 @@ def test_phantom_quick_airway_dice(demo_quick_manifest):
     dice = np.mean([_dice(seg.labels[k] == L.AIRWAY, gt[k] == L.AIRWAY)
                     for k in range(len(gt))])
     assert dice > 0.8
+
+
+def test_dark_column_behind_the_pharynx_is_not_the_tract(synthetic):
+    """A long dark column behind the spine, joined to the pharynx only at its foot, loses to
+    the shorter pharynx that opens into the mouth."""
+    seq, truth, _ = synthetic
+    frames = np.array(seq.frames)
+    frames[:, 10:83, 66:70] = 0.05   # dark column behind the spine, longer than the pharynx
+    frames[:, 70:75, 49:70] = 0.05   # joined to the pharynx's lower end
+    seg = vtract.segment(seq.replace(frames=frames))
+    mid = seg.midline[0]
+    # the midline's lower (glottis) end and its whole pharyngeal part lie in the pharynx columns
+    assert 42 <= mid[0, 0] <= 51
+    assert mid[:, 0].max() < 55
+    assert _dice(seg.labels[0] == L.AIRWAY, truth[0]) > 0.8

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.path import Path as MplPath
 from scipy import ndimage as ndi
+from skimage.graph import MCP_Geometric
 from skimage.morphology import convex_hull_image
 
 from .. import labels as L
@@ -60,14 +61,22 @@ def _cost(img: np.ndarray, thr: float) -> np.ndarray:
     return 0.01 + 1.0 / (1.0 + np.exp(-z)) + np.clip(img / max(thr, 1e-6) - 1.0, 0.0, None)
 
 
-def _find_pharynx(air: np.ndarray, px_mm: float) -> tuple[int, int]:
-    """Locate the glottis end of the pharynx: the lower end of the longest vertical air run.
+def _find_pharynx(air: np.ndarray, px_mm: float, exits: np.ndarray, cost: np.ndarray,
+                  min_run_mm: float = 12.0, near_mm: float = 40.0) -> tuple[int, int]:
+    """Locate the glottis end of the pharynx.
 
-    The pharynx is the one long vertical air tube of a midsagittal image (60-90 mm in adults);
-    runs are searched in the middle of the image width (columns 38-85 %) and below the top
-    quarter (skull), with the air mask opened vertically over 3 pixels so that noise does not
-    break the run. Within the winning column band the lowest air pixel connected to the run is
-    the glottis end.
+    The pharynx is a long vertical air tube whose upper end opens into the oral cavity behind
+    the velum. Vertical air runs are searched in the middle of the image width (columns 38-85 %)
+    and below the top quarter (skull). Dark columns behind the pharynx (prevertebral tissue,
+    the spinal canal, the posterior neck) can be longer than the pharynx itself, so the run
+    length alone does not decide: among the columns whose longest run (ending in the lower
+    half) is at least ``min_run_mm`` long and starts at or above the lowest mouth exit (the
+    oropharynx opens behind the velum), the one whose upper end is closest to the mouth along
+    a path through air (geodesic distance from the mouth ``exits``; crossing tissue costs 20
+    pixels per pixel, so a velum or tongue contact can be bridged but the spine cannot) marks
+    the pharynx; the longest run among the columns whose upper end is within ``near_mm`` of
+    that nearest one is taken, and the lowest air pixel connected to it within +/- 8 mm of its
+    column is the glottis end.
     """
     ny, nx = air.shape
     a = air.copy()
@@ -77,29 +86,48 @@ def _find_pharynx(air: np.ndarray, px_mm: float) -> tuple[int, int]:
     if not a.any():
         raise SegmentationError("no air column (pharynx) found in the middle of the image: is "
                                 "the face on the left and the head up (canonical view)?")
-    # vertical run length at every pixel (top -> bottom), then the longest run
+    # vertical run length at every pixel (top -> bottom)
     run = np.zeros(a.shape, np.int32)
     run[0] = a[0]
     for r in range(1, ny):
         run[r] = np.where(a[r], run[r - 1] + 1, 0)
     lab, _ = ndi.label(air)
-    # prefer air that also reaches the front third of the image (pharynx joined to the mouth)
-    # over isolated dark columns (between vertebrae, behind the spine)
     front_ids = np.unique(lab[:, : int(0.35 * nx)])
     joined = np.isin(lab, front_ids[front_ids > 0])
     # the glottis lies below the mouth: runs ending in the upper half are nasal/nasopharyngeal
     if np.any(run[int(0.55 * ny):] >= 3):
         run[: int(0.55 * ny)] = 0
-    if np.any(run[joined] >= 3):
-        run = np.where(joined, run, 0)
-    r_end, c = np.unravel_index(int(np.argmax(run)), run.shape)
-    comp = lab == lab[r_end, c]
-    # lowest pixel of the component within +/- 8 mm of the run's column
     band = max(1, int(round(8.0 / px_mm)))
-    sub = comp.copy()
+    r_best = np.argmax(run, axis=0)
+    len_best = run[r_best, np.arange(nx)]
+    min_run = max(3, int(round(min_run_mm / px_mm)))
+    cand = np.nonzero(len_best >= min_run)[0]
+    if not (cand.size and len(exits)) and np.any(run[joined] >= 3):
+        # fallback: prefer air that also reaches the front third of the image
+        run = np.where(joined, run, 0)
+    elif cand.size and len(exits):
+        # geodesic distance (pixels) from the mouth through air to each run's upper end
+        cum, _ = MCP_Geometric(cost).find_costs([tuple(e) for e in exits])
+        tops = r_best[cand] - len_best[cand] + 1
+        # the oropharynx opens behind the velum, at or above mouth level: runs starting below
+        # the lowest mouth exit (dark tissue under the tongue, the larynx alone) do not count
+        high = tops <= int(np.max(exits[:, 0]))
+        if high.any():
+            cand, tops = cand[high], tops[high]
+        d_top = cum[tops, cand]
+        # columns whose upper end is within ``near_mm`` of the nearest one belong to the pharynx
+        # (it is several columns wide); the longest run among them is taken
+        keep = np.zeros(nx, bool)
+        keep[cand[d_top <= d_top.min() + near_mm / px_mm]] = True
+        run = np.where(keep[None, :], run, 0)
+    r_end, c = np.unravel_index(int(np.argmax(run)), run.shape)
+    # lowest air pixel connected to the run within +/- 8 mm of its column (connected inside that
+    # band, so that air reached only around a closed glottis or behind the spine is not taken)
+    sub = air.copy()
     sub[:, : max(0, c - band)] = False
     sub[:, c + band + 1:] = False
-    rr, cc = np.nonzero(sub)
+    lab_b, _ = ndi.label(sub)
+    rr, cc = np.nonzero(lab_b == lab_b[r_end, c])
     i = int(np.argmax(rr))
     return int(rr[i]), int(cc[i])
 
@@ -121,7 +149,6 @@ class _Reference:
         lab, n = ndi.label(air)
         if n == 0:
             raise SegmentationError("no air found inside the head: cannot locate the vocal tract")
-        self.glottis = _find_pharynx(air, px_mm)
         cols = np.arange(nx)[None, :]
         front = ~self.H & ndi.binary_dilation(self.H) & (cols < np.nonzero(self.H)[1].mean())
         front[: int(0.3 * ny)] = False
@@ -129,6 +156,7 @@ class _Reference:
         if not front.any():
             raise SegmentationError("could not find the face profile (mouth) in front of the tract")
         self.exits = np.argwhere(front)
+        self.glottis = _find_pharynx(air, px_mm, self.exits, 1.0 + 20.0 * (_cost(img, self.thr) - 0.01))
         # the tract goes up from the glottis first and never far behind it
         r5 = max(1, int(round(6.0 / px_mm)))
         rows, cols2 = np.mgrid[:ny, :nx]
