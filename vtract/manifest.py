@@ -31,6 +31,13 @@ from .errors import ManifestError
 __all__ = ["Manifest", "SessionEntry", "load_manifest", "load_session"]
 
 
+def _as_spacing(v: Any) -> Any:
+    """Accept one number for square pixels."""
+    if isinstance(v, int | float):
+        return (float(v), float(v))
+    return v
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -44,12 +51,7 @@ class Defaults(_Strict):
     group: dict[str, str] = Field(default_factory=dict)
     task: str | None = None
 
-    @field_validator("pixel_spacing_mm", mode="before")
-    @classmethod
-    def _spacing(cls, v: Any) -> Any:
-        if isinstance(v, int | float):
-            return (float(v), float(v))
-        return v
+    _spacing = field_validator("pixel_spacing_mm", mode="before")(staticmethod(_as_spacing))
 
 
 class SessionEntry(_Strict):
@@ -81,12 +83,7 @@ class SessionEntry(_Strict):
     labels: dict[str, Any] = Field(default_factory=dict)
     ground_truth: dict[str, str] = Field(default_factory=dict)
 
-    @field_validator("pixel_spacing_mm", mode="before")
-    @classmethod
-    def _spacing(cls, v: Any) -> Any:
-        if isinstance(v, int | float):
-            return (float(v), float(v))
-        return v
+    _spacing = field_validator("pixel_spacing_mm", mode="before")(staticmethod(_as_spacing))
 
     @field_validator("group", mode="before")
     @classmethod
