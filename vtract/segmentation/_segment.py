@@ -399,14 +399,42 @@ def _port(img: np.ndarray, thr: float, velum: np.ndarray, max_px: float) -> floa
     return float(min(gaps)) if gaps else float("nan")
 
 
+def _cap_front(mid: np.ndarray, wall: np.ndarray, start: int) -> np.ndarray:
+    """Limit the wall distance in front of index ``start`` to its value there.
+
+    In front of the alveolar ridge (upper wall) and of the tongue tip (lower wall) the grid lines
+    cross the incisors, which give no MRI signal and look like air; the incisors hang from the
+    alveolar ridge and stand on the mandible, so the oral air there is no higher (lower) than at
+    the ridge (the tongue tip). Used for the airway label only; the walls themselves are kept.
+    """
+    if start >= len(mid) - 1:
+        return wall
+    v = wall - mid
+    d = np.hypot(v[:, 0], v[:, 1])
+    cap = max(float(d[start]), 1.0)
+    scale = np.ones(len(mid))
+    front = np.arange(len(mid)) > start
+    scale[front] = np.minimum(1.0, cap / np.maximum(d[front], 1e-9))
+    return mid + v * scale[:, None]
+
+
 def _labels_one(img, thr, ref: _Reference, mid, up, lo, lm, band):
     shape = img.shape
     out = np.zeros(shape, np.uint8)
-    poly = _fill(np.vstack([up, lo[::-1]]), shape)
-    air = (img < thr) & ref.H & ndi.binary_dilation(poly, iterations=max(1, int(round(4 / ref.px_mm))))
+    poly = _fill(np.vstack([_cap_front(mid, up, lm.alveolar), _cap_front(mid, lo, lm.tongue_tip)[::-1]]),
+                 shape)
+    # air beside the traced tube (an open velopharyngeal port, side branches): pixels darker
+    # than half-way between the tube's air level and the threshold, so that the partial-volume
+    # rim along the walls (at most half air) is not added
+    air_lv = float(np.median(img[poly])) if poly.any() else 0.0
+    lvl = 0.5 * (min(air_lv, thr) + thr)
+    air = (img < lvl) & ref.H & ndi.binary_dilation(poly, iterations=max(1, int(round(4 / ref.px_mm))))
+    # ... but not in front of the alveolar ridge, where dark air-like pixels are the incisors
+    air[:, : int(np.ceil(up[lm.alveolar, 0])) + 1] = False
     lab, _ = ndi.label(air | poly)
     keep = np.unique(lab[poly])
-    airway = np.isin(lab, keep[keep > 0]) & (air | poly) & band
+    # the airway ends between the lips: nothing outside the head's convex hull
+    airway = np.isin(lab, keep[keep > 0]) & (air | poly) & band & ref.hull
     g_row = int(np.ceil(max(mid[0, 1], up[0, 1], lo[0, 1]))) + 1
     airway[g_row:] = False
     # tongue: tissue under the tongue wall (epiglottis -> alveolar), closed by a fan point
