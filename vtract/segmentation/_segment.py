@@ -7,15 +7,18 @@ Method (no training data, no manual input):
    chunks so memory does not grow with the sequence beyond the label output.
 2. **Reference analysis** on a low-percentile temporal image (air wherever the tract is ever open;
    the frame itself for a single frame): head mask, air/tissue threshold (Otsu inside the head),
-   the tract air component (largest extent), the glottis end (its lowest point) and the mouth
-   exits (exterior pixels in front of the face at mouth height); a minimum-cost path through air
+   the mouth exits (exterior pixels in front of the face at mouth height), the pharynx (the
+   long vertical air column whose upper end is nearest the mouth through air, so that a longer
+   dark column behind the spine is not taken) and its glottis end; a minimum-cost path through air
    from the glottis to the mouth gives the reference midline, and the hard palate (rigid) is
    located on its upper wall.
 3. **Per frame**: the same minimum-cost path restricted to a band around the reference midline
    (temporal consistency), grid lines normal to the midline with sub-pixel air-tissue crossings
    (Proctor et al. 2010), wall landmarks (:mod:`._anatomy`), then label maps: airway = the area
-   between the walls plus air connected to it near the tract (so an open velopharyngeal port adds
-   the nasopharynx); tongue = tissue under the tongue part of the lower wall; hard palate and
+   between the walls (wall distance capped in front of the alveolar ridge and the tongue tip,
+   where the signal-free incisors look like air) plus clearly dark air connected to it near the
+   tract behind the ridge (so an open velopharyngeal port adds the nasopharynx), inside the
+   head's convex hull; tongue = tissue under the tongue part of the lower wall; hard palate and
    velum = tissue behind their wall segments up to the next air (nasal side) or a maximum
    thickness.
 4. **QC**: per-frame confidence and flags (:mod:`vtract.qc`).
