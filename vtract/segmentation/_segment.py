@@ -421,7 +421,7 @@ def _cap_front(mid: np.ndarray, wall: np.ndarray, start: int) -> np.ndarray:
     return mid + v * scale[:, None]
 
 
-def _labels_one(img, thr, ref: _Reference, mid, up, lo, lm, band):
+def _labels_one(img, thr, ref: _Reference, mid, up, lo, lm, band, lip_front=np.nan):
     shape = img.shape
     out = np.zeros(shape, np.uint8)
     poly = _fill(np.vstack([_cap_front(mid, up, lm.alveolar), _cap_front(mid, lo, lm.tongue_tip)[::-1]]),
@@ -459,6 +459,8 @@ def _labels_one(img, thr, ref: _Reference, mid, up, lo, lm, band):
     out[tongue] = L.TONGUE
     out[palate] = L.HARD_PALATE
     out[velum] = L.VELUM
+    if np.isfinite(lip_front):  # the airway ends between the lips, not in front of them
+        airway[:, : max(0, int(np.floor(lip_front)))] = False
     out[airway] = L.AIRWAY
     port = _port(img, thr, velum, 20.0 / ref.px_mm) if velum.any() else float("nan")
     return out, port
@@ -553,13 +555,13 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
                 closed[k] = geo[4]
             mid, up, lo, width = geo[:4]
             lm = find_landmarks(mid, up, lo, px_mm)
-            lab, port = _labels_one(img, thr, ref, mid, up, lo, lm, band)
+            lip_front[k] = _upper_lip_front(img, thr, up, px_mm, ref.H)
+            lab, port = _labels_one(img, thr, ref, mid, up, lo, lm, band, lip_front[k])
             labels[k] = lab
             areas[k] = np.count_nonzero(lab == L.AIRWAY)
             mids[k], ups[k], los[k], widths[k] = mid, up, lo, width
             lms[k] = (lm.bend, lm.velum_tip, lm.pns, lm.alveolar, lm.epiglottis, lm.tongue_tip)
             ports[k] = port
-            lip_front[k] = _upper_lip_front(img, thr, up, px_mm, ref.H)
             inside = img[ref.H]
             contrast[k] = float(np.median(inside[inside >= thr]) - np.median(inside[inside < thr])) \
                 if (inside >= thr).any() and (inside < thr).any() else 0.0
