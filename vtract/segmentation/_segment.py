@@ -18,9 +18,9 @@ Method (no training data, no manual input):
    between the walls (wall distance capped in front of the alveolar ridge and the tongue tip,
    where the signal-free incisors look like air) plus clearly dark air connected to it near the
    tract behind the ridge (so an open velopharyngeal port adds the nasopharynx), inside the
-   head's convex hull; tongue = tissue under the tongue part of the lower wall; hard palate and
-   velum = tissue behind their wall segments up to the next air (nasal side) or a maximum
-   thickness.
+   head's convex hull and behind the upper lip's front; tongue = tissue under the tongue part
+   of the lower wall; hard palate and velum = tissue behind their wall segments up to the next
+   air (nasal side) or a maximum thickness.
 4. **QC**: per-frame confidence and flags (:mod:`vtract.qc`).
 """
 
