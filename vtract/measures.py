@@ -11,7 +11,8 @@ mm, NaN where undefined. Definitions used here:
 * constriction degree/location: minimum cross distance (mm) and its arc length from the glottis
   (mm) within the tongue-tip region (alveolar ridge +/- 15 mm along the palate), dorsum region
   (velum tip to alveolar region) and root region (epiglottis to velum tip).
-* ``lip_aperture_mm``: minimum cross distance anterior of the alveolar ridge;
+* ``lip_aperture_mm``: smallest partial-volume airway width (air fraction integrated across the
+  tract) between the front of the hard palate and the upper-lip front;
   ``lip_protrusion_mm``: ridge x (anterior end of the palate contour) minus x of the most
   anterior upper-lip point (first tissue pixel from the face side in the 12 mm above the mouth).
 * ``jaw_opening_mm``: estimated as the vertical distance between the alveolar ridge (upper wall)
@@ -82,6 +83,42 @@ def _min_at(d: np.ndarray, s: np.ndarray, i0: int, i1: int) -> tuple[float, floa
     return float(seg[j]), float(s[i0 + j])
 
 
+def _partial_volume_width_px(frame: np.ndarray, centre: np.ndarray, normal: np.ndarray,
+                             half_px: float, air: float, tissue: float) -> float:
+    """Airway width (px) across one profile, counting each sample by its air fraction.
+
+    Thresholded walls quantise a nearly closed opening (a 3 mm lip gap is ~1 px at 2.4 mm) to 0 or
+    2 px; integrating the partial-volume air fraction ``(tissue - I) / (tissue - air)`` along the
+    profile gives a sub-pixel width instead. Written by hand: no library measures this.
+    """
+    from scipy.ndimage import map_coordinates
+
+    step = 0.25
+    t = np.arange(-half_px, half_px + step / 2, step)
+    pts = centre[None, :] + t[:, None] * normal[None, :]  # (x, y) in px
+    vals = map_coordinates(frame, [pts[:, 1], pts[:, 0]], order=1, mode="nearest")
+    frac = np.clip((tissue - vals) / max(tissue - air, 1e-6), 0.0, 1.0)
+    return float(frac.sum() * step)
+
+
+def _lip_aperture_mm(frame: np.ndarray, mid_px: np.ndarray, width_px: np.ndarray, front_x_px: float,
+                     ridge_x_px: float, col_mm: float) -> float:
+    """Smallest partial-volume airway width between the alveolar ridge and the lip front (mm)."""
+    sel = np.flatnonzero((mid_px[:, 0] <= ridge_x_px) & (mid_px[:, 0] >= front_x_px - 1.0))
+    if sel.size == 0:
+        return np.nan
+    air = float(np.percentile(frame, 5))
+    tissue = float(np.percentile(frame, 80))
+    tang = np.gradient(mid_px, axis=0)
+    widths = []
+    for i in sel:
+        tv = tang[i] / (np.hypot(*tang[i]) + 1e-9)
+        nrm = np.array([-tv[1], tv[0]])
+        w = width_px[i] if np.isfinite(width_px[i]) else 0.0
+        widths.append(_partial_volume_width_px(frame, mid_px[i], nrm, w / 2 + 1.5, air, tissue))
+    return float(np.min(widths)) * col_mm
+
+
 def measure(seg: Segmentation, *, n_samples: int = 32, alpha: float = 1.6,
             beta: float = 1.5) -> pd.DataFrame:
     """Per-frame articulatory measures.
@@ -109,6 +146,7 @@ def measure(seg: Segmentation, *, n_samples: int = 32, alpha: float = 1.6,
     scale = np.array([col_mm, row_mm])
     px_area = row_mm * col_mm
     palate = seg.palate_px * scale
+    frames = seg.sequence.frames
     plane = _plane(palate)
     rows = []
     dfs = np.full((seg.n_frames, n_samples), np.nan)
@@ -128,7 +166,11 @@ def measure(seg: Segmentation, *, n_samples: int = 32, alpha: float = 1.6,
         tip_cd, tip_cl = _min_at(d, s, int(w[0]), min(int(w[1]), n - 2))
         dor_cd, dor_cl = _min_at(d, s, vt, int(w[0]))
         root_cd, _ = _min_at(d, s, epi, vt)
-        lip_ap = float(np.nanmin(d[alv:])) if np.any(~np.isnan(d[alv:])) else np.nan
+        ridge_x_px = (float(seg.palate_px[np.argmin(seg.palate_px[:, 0]), 0]) if len(seg.palate_px)
+                      else float(seg.midline[k][alv, 0]))
+        front_px = float(seg.upper_lip_front_px[k])
+        lip_ap = _lip_aperture_mm(frames[k], seg.midline[k], seg.width_px[k],
+                                  front_px if np.isfinite(front_px) else -np.inf, ridge_x_px, col_mm)
         front_x = float(seg.upper_lip_front_px[k]) * col_mm
         if np.isnan(front_x):
             front_x = float(min(up[alv:, 0].min(), lo[alv:, 0].min()))

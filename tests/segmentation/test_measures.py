@@ -68,3 +68,17 @@ def test_tongue_pca_first_mode_is_tongue_height(synthetic):
     height = truth[:, :, 20].sum(axis=1)
     assert abs(np.corrcoef(scores["tongue_pc1"], height)[0, 1]) > 0.8
     assert scores["tongue_pc1"].var() >= scores["tongue_pc2"].var()
+
+
+def test_partial_volume_width_resolves_sub_pixel_gaps():
+    from vtract.measures import _partial_volume_width_px
+
+    # a horizontal slit of air 1.5 px high (partial volume on its edges) in tissue of intensity 1
+    frame = np.ones((20, 20))
+    frame[9, :] = 0.0
+    frame[10, :] = 0.5
+    w = _partial_volume_width_px(frame, np.array([10.0, 9.5]), np.array([0.0, 1.0]), 4.0, 0.0, 1.0)
+    assert w == pytest.approx(1.5, abs=0.15)
+    # thresholding at half-way would report 1 px (or 2): the integral keeps the half pixel
+    closed = np.ones((20, 20))
+    assert _partial_volume_width_px(closed, np.array([10.0, 9.5]), np.array([0.0, 1.0]), 4.0, 0.0, 1.0) == 0.0
