@@ -101,14 +101,25 @@ def _partial_volume_width_px(frame: np.ndarray, centre: np.ndarray, normal: np.n
     return float(frac.sum() * step)
 
 
-def _lip_aperture_mm(frame: np.ndarray, mid_px: np.ndarray, width_px: np.ndarray, front_x_px: float,
-                     ridge_x_px: float, col_mm: float) -> float:
+def _air_tissue_levels(frame: np.ndarray, airway: np.ndarray) -> tuple[float, float]:
+    """Intensity of air (inside the segmented airway) and of the tissue lining it (a 2-px ring)."""
+    from scipy.ndimage import binary_dilation
+
+    if airway.sum() < 10:
+        return float(np.percentile(frame, 5)), float(np.percentile(frame, 80))
+    ring = binary_dilation(airway, iterations=2) & ~binary_dilation(airway, iterations=1)
+    air = float(np.median(frame[airway]))
+    tissue = float(np.median(frame[ring])) if ring.any() else float(np.percentile(frame, 80))
+    return air, max(tissue, air + 1e-6)
+
+
+def _lip_aperture_mm(frame: np.ndarray, airway: np.ndarray, mid_px: np.ndarray, width_px: np.ndarray,
+                     front_x_px: float, ridge_x_px: float, col_mm: float) -> float:
     """Smallest partial-volume airway width between the alveolar ridge and the lip front (mm)."""
     sel = np.flatnonzero((mid_px[:, 0] <= ridge_x_px) & (mid_px[:, 0] >= front_x_px - 1.0))
     if sel.size == 0:
         return np.nan
-    air = float(np.percentile(frame, 5))
-    tissue = float(np.percentile(frame, 80))
+    air, tissue = _air_tissue_levels(frame, airway)
     tang = np.gradient(mid_px, axis=0)
     widths = []
     for i in sel:
@@ -169,7 +180,7 @@ def measure(seg: Segmentation, *, n_samples: int = 32, alpha: float = 1.6,
         ridge_x_px = (float(seg.palate_px[np.argmin(seg.palate_px[:, 0]), 0]) if len(seg.palate_px)
                       else float(seg.midline[k][alv, 0]))
         front_px = float(seg.upper_lip_front_px[k])
-        lip_ap = _lip_aperture_mm(frames[k], seg.midline[k], seg.width_px[k],
+        lip_ap = _lip_aperture_mm(frames[k], seg.labels[k] == 1, seg.midline[k], seg.width_px[k],
                                   front_px if np.isfinite(front_px) else -np.inf, ridge_x_px, col_mm)
         front_x = float(seg.upper_lip_front_px[k]) * col_mm
         if np.isnan(front_x):
