@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _markdown import markdown_table
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -55,16 +56,6 @@ def synthetic_study(root: Path, n_sessions: int, n_frames: int = 300, size: int 
     path = root / "study.yaml"
     path.write_text(yaml.safe_dump({"study": "synthetic", "sessions": sessions}))
     return path
-
-
-def markdown_table(df: pd.DataFrame) -> str:
-    """A GitHub markdown table (pandas' to_markdown needs tabulate, which is not a dependency)."""
-    def cell(v):
-        return f"{v:.3g}" if isinstance(v, float) else str(v)
-
-    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join(lines)
 
 
 def run_config(manifest, out: Path, workers: int, steps) -> dict:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _markdown import markdown_table
 from scipy.signal import stft
 
 from vtract.datasets import make_demo
@@ -32,17 +33,6 @@ from vtract.phantom._realism import compare_stats, real_frame_sets
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
-
-
-def _markdown(df: pd.DataFrame, fmt: str = ".3f", index: bool = False) -> str:
-    """A GitHub markdown table (hand-written: ``tabulate`` is not a dependency)."""
-    if index:
-        df = df.reset_index()
-    cells = [[f"{v:{fmt}}" if isinstance(v, float | np.floating) else str(v) for v in row]
-             for row in df.itertuples(index=False)]
-    head = "| " + " | ".join(map(str, df.columns)) + " |"
-    sep = "|" + "|".join("---" for _ in df.columns) + "|"
-    return "\n".join([head, sep] + ["| " + " | ".join(r) + " |" for r in cells])
 
 
 def _build(out: Path, variant: str, workers: int, reuse: bool) -> dict:
@@ -155,7 +145,7 @@ def main() -> None:
         "CPU time is the sum over worker processes; on 2 otherwise idle cores the wall time is about "
         "half of it.",
         "",
-        _markdown(pd.DataFrame(builds), ".1f"),
+        markdown_table(pd.DataFrame(builds), ".1f"),
         "",
         "## Image statistics, phantom versus real frames",
         "",
@@ -164,19 +154,19 @@ def main() -> None:
         "signal; `hist_dist_to_real` = Wasserstein distance of signal-normalised intensities to the "
         "real frames of the same matrix (the two real USC videos differ from each other by ~0.06).",
         "",
-        _markdown(stats),
+        markdown_table(stats, ".3f"),
         "",
         "Per group (median over sessions):",
         "",
-        _markdown(per_session.groupby("group")[[c for c in ("snr", "sharpness_per_mm", "mean_rel",
+        markdown_table(per_session.groupby("group")[[c for c in ("snr", "sharpness_per_mm", "mean_rel",
                                                             "hist_dist_to_real")
-                                                  if c in per_session]].median(), index=True),
+                                                  if c in per_session]].median(), ".3f", index=True),
         "",
         "## Built-in group differences, measured from the ground truth",
         "",
         "Median per group of the per-session medians (documented sizes: `vtract/phantom/_styles.py`).",
         "",
-        _markdown(g, ".2f", index=True),
+        markdown_table(g, ".2f", index=True),
         "",
         f"* larynx height classical - belting: {d('larynx_height_mm', 'classical', 'belting'):.1f} mm",
         f"* jaw opening belting - classical: {d('jaw_opening_mm', 'belting', 'classical'):.1f} mm",

@@ -32,6 +32,8 @@ from scipy import ndimage as ndi
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from _markdown import markdown_table  # noqa: E402
+
 import vtract  # noqa: E402
 from vtract import labels as L  # noqa: E402
 from vtract.measures import MEASURE_COLUMNS, measure  # noqa: E402
@@ -39,15 +41,6 @@ from vtract.qc import overlay_montage  # noqa: E402
 
 REAL = REPO.parent / "shared" / "data" / "real"
 OUT = REPO / "benchmarks" / "results"
-
-
-def _markdown(df: pd.DataFrame, index: bool = True) -> str:
-    """Markdown table without the optional ``tabulate`` dependency."""
-    d = df.reset_index() if index else df
-    fmt = [[f"{v:.3g}" if isinstance(v, float) else str(v) for v in row] for row in d.to_numpy()]
-    head = "| " + " | ".join(map(str, d.columns)) + " |"
-    sep = "|" + "---|" * len(d.columns)
-    return "\n".join([head, sep, *("| " + " | ".join(r) + " |" for r in fmt)])
 SPAN_SPACING_MM = 2.4  # USC 2015 session, about 2.4 mm pixels (README)
 SPAN_CURVES = {"tongue": 2, "hard_palate": 11, "velum": 12, "pharyngeal_wall": 7}
 
@@ -207,7 +200,7 @@ def main() -> None:
                   "Each frame segmented alone. `mean` = mean distance from the traced points to "
                   "our contour of that structure; `boundary` = to our nearest air-tissue wall. "
                   "Target: airway boundary and tongue surface mean error <= 1 px.", "",
-                  _markdown(agg.round(2)), "",
+                  markdown_table(agg.round(2), index=True), "",
                   f"All traced points: boundary mean {span['boundary_mean_px'].mean():.2f} px "
                   f"({span['boundary_mean_mm'].mean():.2f} mm).", ""]
     else:
@@ -221,11 +214,12 @@ def main() -> None:
         errs.to_csv(OUT / "segmentation_accuracy_measures.csv", index=False)
         num = [c for c in ph.columns if c.endswith(("_dice", "_mm"))]
         lines += ["Per matrix size (mean over sessions). Target: airway Dice >= 0.93.", "",
-                  _markdown(ph.groupby("matrix")[num].mean().round(3)), "",
-                  "Per session:", "", _markdown(ph.round(3), index=False), ""]
+                  markdown_table(ph.groupby("matrix")[num].mean().round(3), index=True), "",
+                  "Per session:", "", markdown_table(ph.round(3)), ""]
         if len(errs):
             lines += ["Measure errors vs ground truth (mean over sessions):", "",
-                      _markdown(errs.groupby("measure")[["mae", "bias"]].mean().round(2)), ""]
+                      markdown_table(errs.groupby("measure")[["mae", "bias"]].mean().round(2),
+                                     index=True), ""]
     vq = video_qc()
     lines += ["## (c) Real USC videos: QC montages (pixel size 2.9 mm)", "",
               "| video | frames | frames ok | mean confidence | montage |", "|---|---|---|---|---|",

@@ -26,20 +26,13 @@ from scipy import ndimage as ndi
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from _markdown import markdown_table  # noqa: E402
+
 import vtract  # noqa: E402
 from vtract.measures import measure  # noqa: E402
 
 REAL = REPO.parent / "shared" / "data" / "real" / "usc_roi_toolbox" / "s2_study6_3.avi"
 OUT = REPO / "benchmarks" / "results"
-
-
-def _markdown(df: pd.DataFrame, index: bool = True) -> str:
-    """Markdown table without the optional ``tabulate`` dependency."""
-    d = df.reset_index() if index else df
-    fmt = [[f"{v:.3g}" if isinstance(v, float) else str(v) for v in row] for row in d.to_numpy()]
-    head = "| " + " | ".join(map(str, d.columns)) + " |"
-    sep = "|" + "---|" * len(d.columns)
-    return "\n".join([head, sep, *("| " + " | ".join(r) + " |" for r in fmt)])
 
 
 def _frames() -> tuple[np.ndarray, float, float, str]:
@@ -96,7 +89,7 @@ def main() -> None:
              f"Regenerate: `python benchmarks/bench_segmentation_speed.py` (input: {src}; "
              "one process; `peak_mb` = tracemalloc peak during segment + measure, excluding the "
              "input frames already in memory). Target: >= 100 frames/s at 84x84.", "",
-             _markdown(df.round(2), index=False), ""]
+             markdown_table(df.round(2)), ""]
     (OUT / "segmentation_speed.md").write_text("\n".join(lines))
     print("\n".join(lines))
 
