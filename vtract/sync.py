@@ -22,6 +22,7 @@ import pandas as pd
 
 from ._atomic import atomic_write_text
 from .errors import DataValueError, MissingMetadataError, SyncError, VtractWarning
+from .io._tables import to_jsonable
 from .session import Session
 
 __all__ = ["SyncResult", "synchronize", "synced_table", "frame_spans"]
@@ -77,25 +78,13 @@ class SyncResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
-        return _jsonable(asdict(self))
+        return to_jsonable(asdict(self))
 
     def to_json(self, path: str | Path) -> Path:
         """Write the result as JSON (atomically) and return the path."""
         path = Path(path)
         atomic_write_text(path, json.dumps(self.to_dict(), indent=2))
         return path
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not np.isfinite(v):
-        return None
-    return v
 
 
 def synchronize(session: Session, measures: pd.DataFrame | None = None, *,

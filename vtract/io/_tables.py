@@ -13,7 +13,7 @@ from .._atomic import atomic_path, atomic_write_text
 from .._version import __version__
 from ..errors import FileFormatError
 
-__all__ = ["write_table", "read_table", "write_sidecar", "sidecar_path"]
+__all__ = ["write_table", "read_table", "write_sidecar", "sidecar_path", "to_jsonable"]
 
 
 def sidecar_path(path: str | Path) -> Path:
@@ -22,17 +22,20 @@ def sidecar_path(path: str | Path) -> Path:
     return p.with_suffix(".json")
 
 
-def _jsonable(obj: Any) -> Any:
+def to_jsonable(obj: Any) -> Any:
+    """Convert numpy scalars/arrays, paths and tuples to JSON types; NaN/inf become ``None``."""
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
+        return [to_jsonable(v) for v in obj]
     if isinstance(obj, np.ndarray):
-        return obj.tolist()
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        obj = obj.item()
     if isinstance(obj, Path):
         return str(obj)
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
     return obj
 
 
@@ -41,7 +44,7 @@ def write_sidecar(path: str | Path, settings: dict | None = None, **extra: Any) 
     meta = {"vtract_version": __version__, "file": Path(path).name, "settings": settings or {}}
     meta.update(extra)
     side = sidecar_path(path)
-    atomic_write_text(side, json.dumps(_jsonable(meta), indent=2, allow_nan=True))
+    atomic_write_text(side, json.dumps(to_jsonable(meta), indent=2))
     return side
 
 
