@@ -48,7 +48,7 @@ _LAZY: dict[str, str] = {
 
 _SUBMODULES = {"io", "manifest", "labels", "grid", "errors", "datasets", "phantom", "segmentation",
                "measures", "acoustics", "sync", "video", "batch", "compare", "plotting", "tube",
-               "textgrid", "qc", "preprocess"}
+               "textgrid", "qc", "preprocess", "clock"}
 
 __all__ = ["__version__", "Audio", "Sequence", "Session", "VtractError", *sorted(_LAZY)]
 

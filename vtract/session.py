@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .audio import Audio
+from .clock import Clock
 from .sequence import Sequence
 
 __all__ = ["Session"]
@@ -38,6 +39,9 @@ class Session:
         Free-form labels from the manifest.
     ground_truth : dict
         Paths to ground-truth files (phantom sessions), by kind.
+    drift_ppm : float
+        Audio-clock drift relative to the scanner clock (ppm), as measured by
+        :func:`vtract.synchronize`; 0 when unknown or absent.
     """
 
     sequence: Sequence
@@ -49,22 +53,43 @@ class Session:
     group: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, Any] = field(default_factory=dict)
     ground_truth: Mapping[str, str] = field(default_factory=dict)
+    drift_ppm: float = 0.0
 
-    def frame_start_audio_s(self) -> np.ndarray:
-        """Audio-clock start time (s) of every frame; requires ``audio_offset_s``."""
+    @property
+    def clock(self) -> Clock:
+        """The session's :class:`~vtract.clock.Clock` (offset + drift); requires ``audio_offset_s``."""
         if self.audio_offset_s is None:
             from .errors import MissingMetadataError
 
             raise MissingMetadataError(
                 f"session {self.session_id!r}: audio_offset_s is unknown; run vtract.synchronize() "
                 "or give audio_offset_s in the manifest")
-        return self.audio_offset_s + np.arange(self.sequence.n_frames) / self.sequence.fps
+        return Clock(audio_offset_s=float(self.audio_offset_s), fps=float(self.sequence.fps),
+                     t0_s=float(self.sequence.t0_s), drift_ppm=float(self.drift_ppm))
 
-    def with_offset(self, audio_offset_s: float) -> Session:
-        """Return a copy with ``audio_offset_s`` set."""
+    def frame_start_audio_s(self) -> np.ndarray:
+        """Audio-clock start time (s) of every frame (drift included); requires ``audio_offset_s``."""
+        return self.clock.frame_start_audio_s(self.sequence.n_frames)
+
+    def with_offset(self, audio_offset_s: float, drift_ppm: float | None = None) -> Session:
+        """Return a copy with ``audio_offset_s`` (and, when given, ``drift_ppm``) set.
+
+        Parameters
+        ----------
+        audio_offset_s : float
+            Audio time (s) at which frame 0 starts.
+        drift_ppm : float or None
+            Audio-clock drift (ppm); ``None`` keeps the current value.
+
+        Returns
+        -------
+        Session
+            A new session sharing the sequence and audio.
+        """
         from dataclasses import replace
 
-        return replace(self, audio_offset_s=float(audio_offset_s))
+        drift = self.drift_ppm if drift_ppm is None else float(drift_ppm)
+        return replace(self, audio_offset_s=float(audio_offset_s), drift_ppm=drift)
 
     def metadata_row(self) -> dict[str, Any]:
         """Flat metadata used as columns when tables are combined across sessions."""
