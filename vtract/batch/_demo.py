@@ -38,6 +38,7 @@ class DemoResult:
     stills: list[Path] = field(default_factory=list)
     skipped_steps: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
+    report_path: Path | None = None
 
     def report(self) -> str:
         """Return the "where to look" text printed by ``vtract demo``."""
@@ -122,7 +123,7 @@ def _pick(sessions: pd.DataFrame, key: str, value: str | None = None) -> str | N
 
 def _videos(out_dir: Path, result: BatchResult, *, size: int = 480
             ) -> tuple[list[Path], list[Path]]:
-    """One singing video, one wind video, one comparison (classical vs belting), plus PNG stills."""
+    """Render a video per session, one comparison (classical vs belting), and stills of singing and wind."""
     from .. import video
     from ._outputs import load_result
 
@@ -147,11 +148,19 @@ def _videos(out_dir: Path, result: BatchResult, *, size: int = 480
             a.session, b.session, target, align="note_onset", labels_a=a.labels,
             labels_b=b.labels, acoustics_a=a.acoustics, acoustics_b=b.acoustics,
             measures_a=a.measures, measures_b=b.measures, size=min(size, 360)))
+    # every other finished session gets its video too: the report's session pages show it
+    for sid in sessions.loc[sessions["status"] == "ok", "session_id"].astype(str):
+        if sid not in (sing, wind) and not (out_dir / sid / "video.mp4").exists():
+            r = load_result(out_dir / sid)
+            videos.append(video.render_video(r.session, vdir / f"{sid}.mp4", labels=r.labels,
+                                             acoustics=r.acoustics, measures=r.measures,
+                                             size=min(size, 360)))
     return videos, stills
 
 
 def run_demo(out_dir: str | os.PathLike, variant: str = "full", *, workers: int | None = None,
-             quiet: bool = False, force: bool = False, videos: bool = True) -> DemoResult:
+             quiet: bool = False, force: bool = False, videos: bool = True,
+             report: bool = True) -> DemoResult:
     """Build (or load) the demo set, run the batch on it, and write figures and videos.
 
     Parameters
@@ -168,6 +177,8 @@ def run_demo(out_dir: str | os.PathLike, variant: str = "full", *, workers: int 
         Recompute every session.
     videos : bool
         Render the articulation videos and stills (needs :mod:`vtract.video`).
+    report : bool
+        Write the HTML report (:func:`vtract.report.write_report`) into ``out_dir/report/``.
 
     Returns
     -------
@@ -203,4 +214,10 @@ def run_demo(out_dir: str | os.PathLike, variant: str = "full", *, workers: int 
             timings["videos"] = time.perf_counter() - t0
         else:
             demo.skipped_steps.append("video")
+    if report:
+        from ..report import write_report
+
+        t0 = time.perf_counter()
+        demo.report_path = write_report(out)
+        timings["report"] = time.perf_counter() - t0
     return demo

@@ -41,16 +41,17 @@ def _load_settings(path: str | None) -> dict:
 @click.option("--settings", "settings_file", default=None, type=click.Path(path_type=str),
               help="YAML file of per-step keyword settings, e.g. 'acoustics: {suppress_noise: false}'.")
 @click.option("--force", is_flag=True, help="Recompute sessions even when their outputs are current.")
+@click.option("--no-report", is_flag=True, help="Skip the HTML report (OUT/report/index.html).")
 @click.option("--quiet", is_flag=True, help="No progress bar; one log line per session (for logs).")
 @click.pass_context
 def run(ctx: click.Context, manifest: str, out_dir: str, workers: int | None, scheduler: str | None,
-        steps: str, settings_file: str | None, force: bool, quiet: bool) -> int:
+        steps: str, settings_file: str | None, force: bool, no_report: bool, quiet: bool) -> int:
     """Run every session of MANIFEST through the pipeline, in parallel on Dask.
 
     Outputs go to OUT/<session_id>/ (written atomically; session.json last). Re-running skips
     finished sessions whose inputs and settings are unchanged; failed sessions are listed in
     OUT/failures.csv and make the exit status 1. Combined tables: OUT/measures.parquet,
-    OUT/acoustics.parquet, OUT/synced.parquet, OUT/sessions.csv.
+    OUT/acoustics.parquet, OUT/synced.parquet, OUT/sessions.csv; HTML report: OUT/report/index.html.
     """
     from ..batch import run_batch
 
@@ -70,5 +71,9 @@ def run(ctx: click.Context, manifest: str, out_dir: str, workers: int | None, sc
     if result.failed:
         click.echo(f"  {len(result.failed)} failed session(s), see {result.out_dir / 'failures.csv'}: "
                    f"{', '.join(result.failed)}", err=True)
+    if not no_report:
+        from ..report import write_report
+
+        click.echo(f"  report (open in a browser): {write_report(result.out_dir)}")
     ctx.exit(result.exit_code)
     return result.exit_code

@@ -1,0 +1,145 @@
+"""The study page's comparisons: per-group figures and statistics from :mod:`vtract.compare`."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import VtractWarning
+from ._figures import okabe_ito, save_png
+from ._text import MEASURES
+
+__all__ = ["group_keys", "study_comparisons", "STUDY_VALUES"]
+
+#: per-session values compared between groups (the six page measures, then the sound)
+STUDY_VALUES = (*[m.column for m in MEASURES], "f0_hz", "vibrato_extent_cents", "f1_tuned_fraction",
+                "singers_formant_prominence_db")
+
+_VALUE_NAMES = {**{m.column: f"{m.name} ({m.unit})" for m in MEASURES},
+                "f0_hz": "Median pitch f0 (Hz)", "vibrato_extent_cents": "Vibrato extent (± cents)",
+                "f1_tuned_fraction": "F1 tuned to a harmonic (share of voiced time)",
+                "singers_formant_prominence_db": "Singer's formant prominence (dB)"}
+
+
+def value_name(column: str) -> str:
+    """Plain-language name of a compared value (with its unit)."""
+    from ..plotting import pretty_name
+
+    return _VALUE_NAMES.get(column, pretty_name(column))
+
+
+def group_keys(rows: list[dict[str, Any]]) -> list[str]:
+    """Group columns with at least two groups among the finished sessions.
+
+    Keys set on only some sessions (``style`` for the singers, ``instrument`` for the wind players)
+    come first, in manifest order; keys set on every session (a coarse ``kind``) last.
+    """
+    keys: dict[str, set] = {}
+    count: dict[str, int] = {}
+    ok = [r for r in rows if r.get("status") == "ok"]
+    for r in ok:
+        for k, v in (r.get("group") or {}).items():
+            keys.setdefault(k, set()).add(str(v))
+            count[k] = count.get(k, 0) + 1
+    found = [k for k, vals in keys.items() if len(vals) >= 2]
+    return sorted(found, key=lambda k: count[k] == len(ok))
+
+
+def _fmt(v: Any, digits: int = 3) -> str:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return "" if v is None else str(v)
+    if not math.isfinite(x):
+        return "–"
+    return f"{x:.{digits}g}"
+
+
+def study_comparisons(per_session: pd.DataFrame, keys: list[str], fig_dir: Path,
+                      acoustics: pd.DataFrame | None = None, wind: frozenset[str] = frozenset()
+                      ) -> list[dict[str, Any]]:
+    """For each group column: a box plot of session medians, a forest plot and a statistics table.
+
+    Parameters
+    ----------
+    per_session : DataFrame
+        One row per finished session (``session_id``, ``subject``, group columns, values).
+    keys : list of str
+        Group columns to compare.
+    fig_dir : Path
+        Folder for the PNGs (``report/study``).
+    acoustics : DataFrame, optional
+        The combined ``acoustics.parquet`` (for the formant-tuning figure of singing groups).
+    wind : frozenset of str
+        Session ids of wind-instrument sessions (left out of the formant-tuning figure).
+
+    Returns
+    -------
+    list of dict
+        Per key: ``key``, ``groups`` (name and session count), ``figures`` (file name, alt text,
+        caption) and ``table`` (rows of formatted strings) plus ``notes`` (warnings of the models).
+    """
+    from ..compare import compare_groups, forest_plot, formant_tuning_plot
+    from ..plotting import group_boxplot
+
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    out = []
+    for key in keys:
+        d = per_session[per_session[key].notna()].copy() if key in per_session else per_session.iloc[:0]
+        d[key] = d[key].astype(str)
+        groups = d[key].value_counts(sort=False).to_dict()
+        values = [v for v in STUDY_VALUES if v in d and d[v].notna().any()]
+        item: dict[str, Any] = {"key": key, "groups": groups, "figures": [], "table": [], "notes": []}
+        order = sorted(groups)
+        with okabe_ito():
+            box_cols = [m.column for m in MEASURES if m.column in values]
+            if box_cols:
+                fig = group_boxplot(d, box_cols, by=key, order=order,
+                                    title=f"{key}: session medians (one dot per session)")
+                name = f"{key}_boxplot.png"
+                save_png(fig, fig_dir / name)
+                item["figures"].append({
+                    "file": name, "caption": f"Articulation by {key}: each dot is one session's median; "
+                    "boxes show the spread within a group.",
+                    "alt": f"Box plots of {', '.join(value_name(c) for c in box_cols)} for the groups "
+                           f"{', '.join(order)} of {key}."})
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                table = compare_groups(d, values, key, reference=order[0]) if len(groups) >= 2 \
+                    else pd.DataFrame()
+            item["notes"] = sorted({str(w.message) for w in caught if issubclass(w.category, VtractWarning)})
+            if len(table) and table["hedges_g"].notna().any():
+                show = table.assign(measure=table["measure"].map(value_name))
+                fig = forest_plot(show, title=f"{key}: standardised differences (Hedges' g, 95% CI)")
+                name = f"{key}_effects.png"
+                save_png(fig, fig_dir / name)
+                item["figures"].append({
+                    "file": name, "caption": "Effect sizes: a dot right of the grey line means the first "
+                    "group of the contrast has the larger value; the bar is the 95% confidence interval. "
+                    "|g| ≈ 0.2 small, 0.5 medium, 0.8 large.",
+                    "alt": f"Forest plot of Hedges' g per measure for the contrasts against {order[0]}."})
+            sub = None
+            if acoustics is not None and key in acoustics and {"f0_hz", "f1_hz"} <= set(acoustics):
+                sub = acoustics[acoustics[key].notna() & ~acoustics["session_id"].isin(wind)]
+            if sub is not None and sub[key].nunique() >= 2:
+                fig = formant_tuning_plot(sub, key, max_points=1500,
+                                          title=f"{key}: F1 against pitch (lines: harmonics n·f0)")
+                name = f"{key}_tuning.png"
+                save_png(fig, fig_dir / name)
+                item["figures"].append({
+                    "file": name, "caption": "Formant tuning: points on a grey line mean the first "
+                    "formant sits on that harmonic of the sung pitch (e.g. F1 = 2·f0, common in belting).",
+                    "alt": f"Scatter of F1 against f0 per {key} group with harmonic lines."})
+        for _, r in table.iterrows() if len(table) else []:
+            item["table"].append({
+                "value": value_name(r["measure"]), "contrast": r["contrast"],
+                "n": f"{int(r['n_a'])} / {int(r['n_b'])}", "mean_a": _fmt(r["mean_a"]),
+                "mean_b": _fmt(r["mean_b"]), "difference": _fmt(r["difference"]),
+                "ci": f"{_fmt(r['difference_ci_low'])} to {_fmt(r['difference_ci_high'])}",
+                "g": _fmt(r["hedges_g"], 2), "model": r["model"], "p": _fmt(r.get("model_p_adj"), 2)})
+        out.append(item)
+    return out
