@@ -178,7 +178,9 @@ def study_row(data: SessionData, numbers: dict[str, Any] | None) -> dict[str, An
                            "subject": entry.get("subject"), "task": entry.get("task"),
                            "group": {k: v for k, v in (entry.get("group") or {}).items()},
                            "has_video": data.video is not None, "wind": is_wind(data),
-                           "study": rec.get("study")}
+                           "study": rec.get("study"), "n_frames": None, "duration_s": None,
+                           "f0_hz": None, "f0_note": None, "qc_frac_ok": None, "n_check": None,
+                           "sync": None}
     if data.status == "failed":
         row["error"] = f"{rec.get('step', '?')}: {rec.get('error_type', '')}: {rec.get('message', '')}"
     if numbers:
