@@ -83,7 +83,9 @@ def test_demo_quick(demo_quick_manifest, tmp_path, capsys):
     summary = pd.read_csv(out / "figures" / "session_summary.csv")
     assert len(summary) == n and "vibrato_extent_cents" in summary
     videos = sorted(p.name for p in (out / "videos").glob("*.mp4"))
-    assert len(videos) == 3 and any(v.startswith("compare_") for v in videos)
+    # one per session (the report's pages show them) plus one comparison
+    assert len(videos) == n + 1 and any(v.startswith("compare_") for v in videos)
+    assert report.strip().endswith(str(out / "report" / "index.html"))
     assert len(list((out / "videos").glob("*.png"))) == 2
     # the same manifest through `vtract run` (default steps): everything is up to date
     rc = main(["run", demo_quick_manifest.path, "--out", str(out), "--workers", "0", "--quiet"])

@@ -74,6 +74,8 @@ class StudyData:
     measures: pd.DataFrame | None
     acoustics: pd.DataFrame | None
     figures: list[Path] = field(default_factory=list)
+    #: session id -> (status, manifest group dict) of every session with a record
+    groups: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 def session_ids(out_dir: str | os.PathLike) -> list[str]:
@@ -158,5 +160,11 @@ def read_study(out_dir: str | os.PathLike) -> StudyData:
         return pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)
 
     figures = sorted((out / "figures").glob("*.png")) if (out / "figures").is_dir() else []
+    groups = {}
+    for sid in session_ids(out):
+        p = out / sid / "session.json"
+        if p.exists():
+            rec = json.loads(p.read_text(encoding="utf-8"))
+            groups[sid] = (str(rec.get("status")), dict((rec.get("entry") or {}).get("group") or {}))
     return StudyData(out, opt("sessions.csv"), opt("failures.csv"), opt("measures.parquet"),
-                     opt("acoustics.parquet"), figures)
+                     opt("acoustics.parquet"), figures, groups)

@@ -13,11 +13,10 @@ from ..errors import VtractWarning
 from ._figures import okabe_ito, save_png
 from ._text import MEASURES
 
-__all__ = ["group_keys", "study_comparisons", "STUDY_VALUES"]
+__all__ = ["group_keys", "per_session_values", "study_comparisons", "STUDY_VALUES"]
 
 #: per-session values compared between groups (the six page measures, then the sound)
-STUDY_VALUES = (*[m.column for m in MEASURES], "f0_hz", "vibrato_extent_cents", "f1_tuned_fraction",
-                "singers_formant_prominence_db")
+STUDY_VALUES = (*[m.column for m in MEASURES], "f0_hz", "vibrato_extent_cents", "f1_tuned_fraction")
 
 _VALUE_NAMES = {**{m.column: f"{m.name} ({m.unit})" for m in MEASURES},
                 "f0_hz": "Median pitch f0 (Hz)", "vibrato_extent_cents": "Vibrato extent (± cents)",
@@ -30,6 +29,30 @@ def value_name(column: str) -> str:
     from ..plotting import pretty_name
 
     return _VALUE_NAMES.get(column, pretty_name(column))
+
+
+def per_session_values(measures: pd.DataFrame | None, acoustics: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per finished session from the combined tables (:func:`vtract.compare.session_summary`).
+
+    Parameters
+    ----------
+    measures, acoustics : DataFrame or None
+        The run's ``measures.parquet`` and ``acoustics.parquet``.
+
+    Returns
+    -------
+    DataFrame
+        ``session_id``, metadata and group columns, per-session medians (measures in mm, ``f0_hz``),
+        F1 tuning and vibrato summaries; empty without measures.
+    """
+    from ..compare import session_summary
+
+    if measures is None or not len(measures):
+        return pd.DataFrame()
+    cols = [c for c in STUDY_VALUES if c in measures]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN measures give NaN medians
+        return session_summary(measures, acoustics, columns=cols)
 
 
 def group_keys(rows: list[dict[str, Any]]) -> list[str]:

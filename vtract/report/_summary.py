@@ -11,13 +11,11 @@ import warnings
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ._load import SessionData
 from ._text import MEASURES
 
-__all__ = ["session_numbers", "frames_to_check", "is_wind", "study_row", "per_session_table",
-           "AREA_JUMP"]
+__all__ = ["session_numbers", "frames_to_check", "is_wind", "study_row", "AREA_JUMP"]
 
 #: airway-area change between consecutive frames (fraction of the session median) flagged for checking;
 #: the same default as :func:`vtract.qc.frame_flags`
@@ -33,9 +31,9 @@ def _f(v: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def is_wind(data: SessionData) -> bool:
-    """Whether a session is a wind-instrument recording (no singer's formant, no vibrato of a voice)."""
-    group = (data.record.get("entry") or {}).get("group") or {}
+def is_wind(data: SessionData | dict) -> bool:
+    """Whether a session (or its manifest ``group`` dict) is a wind-instrument recording."""
+    group = data if isinstance(data, dict) else (data.record.get("entry") or {}).get("group") or {}
     return str(group.get("kind", "")).lower() == "wind" or "instrument" in group
 
 
@@ -194,14 +192,3 @@ def study_row(data: SessionData, numbers: dict[str, Any] | None) -> dict[str, An
         if sf.get("singers_formant_prominence_db") is not None:
             row["values"]["singers_formant_prominence_db"] = sf["singers_formant_prominence_db"]
     return row
-
-
-def per_session_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Return the study's per-session table (one row per finished session) for :func:`vtract.compare`."""
-    recs = []
-    for r in rows:
-        if r.get("status") != "ok" or "values" not in r:
-            continue
-        recs.append({"session_id": r["session_id"], "subject": r.get("subject"), **r["group"],
-                     **r["values"]})
-    return pd.DataFrame(recs)

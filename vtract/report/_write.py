@@ -195,38 +195,43 @@ def _build_worker(args: tuple[str, str, str]) -> tuple[str, dict[str, Any]]:
 
 
 # ------------------------------------------------------------------------------------------- study
-def _build_study(out: Path, rep: Path, rows: list[dict[str, Any]], state: dict[str, Any],
-                 env) -> None:
-    from ._study import group_keys, study_comparisons
-    from ._summary import per_session_table
+def _comparisons(out: Path, rep: Path, state: dict[str, Any]) -> tuple[list[dict[str, Any]], Any]:
+    """Group comparisons of the study (cached in ``state`` while the combined tables are unchanged)."""
+    from ._study import group_keys, per_session_values, study_comparisons
+    from ._summary import is_wind
 
-    study = read_study(out)
-    sig = [_signature(out), _signature(out / "figures"),
-           hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()]
+    sig = [_signature(out), state.get("code")]
     cached = state.get("study") or {}
     if cached.get("signature") == sig and all((rep / "study" / f["file"]).exists()
                                               for c in cached.get("comparisons", [])
                                               for f in c["figures"]):
-        comparisons = cached["comparisons"]
-    else:
-        per = per_session_table(rows)
-        keys = [k for k in group_keys(rows) if k in per]
-        wind = frozenset(r["session_id"] for r in rows if r.get("wind"))
-        comparisons = study_comparisons(per, keys, rep / "study", study.acoustics, wind) if len(per) else []
-        state["study"] = {"signature": sig, "comparisons": comparisons}
+        return cached["comparisons"], None
+    study = read_study(out)
+    per = per_session_values(study.measures, study.acoustics)
+    rows = [{"status": st, "group": g} for st, g in study.groups.values()]
+    keys = [k for k in group_keys(rows) if k in per]
+    wind = frozenset(sid for sid, (_, g) in study.groups.items() if is_wind(g))
+    comparisons = study_comparisons(per, keys, rep / "study", study.acoustics, wind) if len(per) else []
+    used = {f["file"] for c in comparisons for f in c["figures"]}
+    for p in (rep / "study").glob("*.png") if (rep / "study").is_dir() else []:
+        if p.name not in used:
+            p.unlink()
+    state["study"] = {"signature": sig, "comparisons": comparisons}
+    return comparisons, study
+
+
+def _render_index(out: Path, rep: Path, rows: list[dict[str, Any]], comparisons: list, study, env
+                  ) -> None:
+    study = study or read_study(out)
     figures = [{"href": f"../figures/{p.name}", "name": p.name} for p in study.figures]
     tables = [{"name": p.name, "href": f"../{p.name}", "size": p.stat().st_size}
               for p in sorted(out.iterdir()) if p.is_file() and not p.name.startswith(".")]
     html = env.get_template("study.html").render(
         rows=rows, comparisons=comparisons, run_figures=figures, tables=tables,
-        study=(rows and _study_name(out, rows)) or out.name, out_name=out.name,
+        study=next((r["study"] for r in rows if r.get("study")), out.name),
         n_ok=sum(r["status"] == "ok" for r in rows), n_failed=sum(r["status"] == "failed" for r in rows),
         version=__version__, group_text=_group_text)
     _write_if_changed(rep / "index.html", html)
-
-
-def _study_name(out: Path, rows: list[dict[str, Any]]) -> str:
-    return str(rows[0].get("study") or out.name)
 
 
 # ------------------------------------------------------------------------------------------ public
@@ -298,13 +303,25 @@ def write_report(out_dir: str | os.PathLike, session: str | None = None, *, forc
     n_proc = min(len(todo), os.cpu_count() or 1) if workers is None else workers
     if workers is None and len(todo) <= 2:
         n_proc = 0
+    index = rep / "index.html"
+    study_too = session is None or not index.exists()
     if n_proc > 1:
+        import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(n_proc) as pool:
-            results = dict(pool.map(_build_worker, [(str(out), str(rep), s) for s, _ in todo]))
+        # import what the pages need before forking, so the workers do not import it again
+        from .. import acoustics, video  # noqa: F401
+        from . import _figures, _summary  # noqa: F401
+
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+        with ProcessPoolExecutor(n_proc, mp_context=ctx) as pool:
+            futures = [pool.submit(_build_worker, (str(out), str(rep), s)) for s, _ in todo]
+            # the study's comparisons need only the combined tables: draw them meanwhile
+            comparisons, study = _comparisons(out, rep, state) if study_too else ([], None)
+            results = dict(f.result() for f in futures)
     else:
         results = {s: build_session(out, rep, s, env) for s, _ in todo}
+        comparisons, study = _comparisons(out, rep, state) if study_too else ([], None)
     for sid, sig in todo:
         state["sessions"][sid] = {"signature": sig, "row": results[sid]}
     if session is None:
@@ -312,10 +329,9 @@ def write_report(out_dir: str | os.PathLike, session: str | None = None, *, forc
             del state["sessions"][sid]
             (rep / "sessions" / f"{sid}.html").unlink(missing_ok=True)
             shutil.rmtree(rep / "sessions" / sid, ignore_errors=True)
-    index = rep / "index.html"
-    if session is None or not index.exists():
+    if study_too:
         rows = [state["sessions"][s]["row"] for s in ids if s in state["sessions"]]
-        _build_study(out, rep, rows, state, env)
+        _render_index(out, rep, rows, comparisons, study, env)
     state["last_run"] = {"rebuilt": [s for s, _ in todo],
                          "seconds": round(time.perf_counter() - t_start, 3)}
     atomic_write_text(state_path, json.dumps(state, indent=1, default=str))
