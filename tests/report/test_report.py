@@ -53,14 +53,20 @@ def test_number_formatting():
     assert describe_file("unknown.bin") == ""
 
 
-def test_group_keys_specific_before_study_wide():
+def test_group_keys():
     rows = [{"status": "ok", "group": {"kind": "singing", "style": "classical"}},
             {"status": "ok", "group": {"kind": "singing", "style": "belting"}},
             {"status": "ok", "group": {"kind": "wind", "instrument": "trumpet"}},
             {"status": "ok", "group": {"kind": "wind", "instrument": "flute"}},
             {"status": "failed", "group": {"kind": "wind", "other": "x"}}]
-    assert group_keys(rows) == ["style", "instrument", "kind"]
+    # kind only summarises style and instrument: left out
+    assert group_keys(rows) == ["style", "instrument"]
     assert group_keys(rows[:2]) == ["style"]  # kind has one value among these
+    # crossed factors set on every session are both kept; partial keys first
+    crossed = [{"status": "ok", "group": {"voice": v, "style": s, **({"extra": "a"} if v == "alto" else {})}}
+               for v in ("alto", "tenor") for s in ("classical", "belting")]
+    crossed[-1]["group"]["extra"] = "b"
+    assert group_keys(crossed) == ["extra", "voice", "style"]
 
 
 def test_report_pages_show_real_numbers_and_resolve(demo_run):

@@ -56,20 +56,34 @@ def per_session_values(measures: pd.DataFrame | None, acoustics: pd.DataFrame | 
 
 
 def group_keys(rows: list[dict[str, Any]]) -> list[str]:
-    """Group columns with at least two groups among the finished sessions.
+    """Group columns to compare: at least two groups among the finished sessions.
 
-    Keys set on only some sessions (``style`` for the singers, ``instrument`` for the wind players)
-    come first, in manifest order; keys set on every session (a coarse ``kind``) last.
+    A key that only summarises finer keys is left out: set on every session, every session also has
+    another key, and its value is the same within each group of those keys (``kind`` = singing/wind
+    over ``style`` and ``instrument``); comparing singers with wind players as wholes mixes tasks.
+    Keys set on only some sessions (``style``, ``instrument``) come first, in manifest order.
     """
-    keys: dict[str, set] = {}
-    count: dict[str, int] = {}
-    ok = [r for r in rows if r.get("status") == "ok"]
-    for r in ok:
-        for k, v in (r.get("group") or {}).items():
-            keys.setdefault(k, set()).add(str(v))
-            count[k] = count.get(k, 0) + 1
-    found = [k for k, vals in keys.items() if len(vals) >= 2]
-    return sorted(found, key=lambda k: count[k] == len(ok))
+    ok = [dict(r.get("group") or {}) for r in rows if r.get("status") == "ok"]
+    values: dict[str, set] = {}
+    for g in ok:
+        for k, v in g.items():
+            values.setdefault(k, set()).add(str(v))
+    found = [k for k, vals in values.items() if len(vals) >= 2]
+
+    def implied(key: str) -> bool:
+        if not all(key in g and len(g) > 1 for g in ok):
+            return False
+        for other in values:
+            if other == key:
+                continue
+            seen: dict[str, str] = {}
+            for g in ok:
+                if other in g and seen.setdefault(str(g[other]), str(g[key])) != str(g[key]):
+                    return False
+        return True
+
+    everywhere = {k for k in found if all(k in g for g in ok)}
+    return sorted((k for k in found if not implied(k)), key=lambda k: k in everywhere)
 
 
 def _fmt(v: Any, digits: int = 3) -> str:
