@@ -289,8 +289,9 @@ def audio_summary(manifest, *, sessions: Sequence[str] | None = None, suppress_n
         off = (offsets or {}).get(sid, session.audio_offset_s)
         span = {}
         if off is not None and np.isfinite(off):
-            span = {"start_s": max(float(off), 0.0),
-                    "end_s": min(float(off) + seq.duration_s, audio.duration_s)}
+            clock = session.with_offset(float(off)).clock
+            a0, a1 = clock.frame_spans_audio_s(seq.n_frames)
+            span = {"start_s": max(float(a0[0]), 0.0), "end_s": min(float(a1[-1]), audio.duration_s)}
         row: dict[str, float | str] = {"session_id": sid}
         row.update(acoustics.singers_formant(audio, **span))
         group = session.group or {}
@@ -869,7 +870,7 @@ def articulation_timing(manifest, run_dir: str | os.PathLike, *, sessions: Seque
     For each session: releases of ``column`` from the batch's ``measures.csv``
     (:func:`constriction_events`), note onsets from the noise-suppressed recording
     (:func:`vtract.acoustics.wind_events`) mapped to the image clock with the batch's
-    ``sync.json`` offset (image time = audio time - ``audio_offset_s`` + ``t0_s``), then
+    ``sync.json`` clock (offset and drift, :meth:`vtract.Session.with_sync`), then
     :func:`event_lags`. In tonguing, the tongue tip leaves the alveolar ridge and the note sounds:
     the lag is the articulatory-acoustic delay (plus segmentation and frame-rate jitter).
 
@@ -906,14 +907,13 @@ def articulation_timing(manifest, run_dir: str | os.PathLike, *, sessions: Seque
         mpath, spath = run_dir / sid / "measures.csv", run_dir / sid / "sync.json"
         if not (mpath.exists() and spath.exists()):
             continue
-        session = load_session(manifest, sid)
-        offset = float(json.loads(spath.read_text())["audio_offset_s"])
+        session = load_session(manifest, sid).with_sync(json.loads(spath.read_text()))
         rel = constriction_events(pd.read_csv(mpath), column, threshold_mm=threshold_mm)
         rel = rel[rel["kind"] == "release"]
         clean = acoustics.suppress_mri_noise(session.audio, frame_rate_hz=session.sequence.fps)
         ev = acoustics.wind_events(clean)
         onsets = ev.loc[ev["kind"].isin(list(acoustic_kinds)), "time_s"].to_numpy(float)
-        onsets = onsets - offset + session.sequence.t0_s
+        onsets = session.clock.audio_to_frame_time(onsets)
         lags = event_lags(rel["time_s"], onsets, max_lag_s=max_lag_s)
         meta = {"session_id": sid, "subject": session.subject, **dict(session.group or {})}
         parts.append(lags.assign(**meta)[[*meta, *lags.columns]])

@@ -91,6 +91,23 @@ class Session:
         drift = self.drift_ppm if drift_ppm is None else float(drift_ppm)
         return replace(self, audio_offset_s=float(audio_offset_s), drift_ppm=drift)
 
+    def with_sync(self, sync: Any) -> Session:
+        """Return a copy on the clock a synchronisation result measured (offset and drift).
+
+        Parameters
+        ----------
+        sync : SyncResult or mapping
+            :class:`vtract.sync.SyncResult` or its JSON report (``sync.json``) with
+            ``audio_offset_s`` (s) and ``drift_ppm`` (ppm; 0 when absent).
+
+        Returns
+        -------
+        Session
+            A new session sharing the sequence and audio, whose :attr:`clock` applies the drift.
+        """
+        clock = Clock.from_sync(sync, t0_s=self.sequence.t0_s, fps=self.sequence.fps)
+        return self.with_offset(clock.audio_offset_s, drift_ppm=clock.drift_ppm)
+
     def metadata_row(self) -> dict[str, Any]:
         """Flat metadata used as columns when tables are combined across sessions."""
         row: dict[str, Any] = {"session_id": self.session_id, "subject": self.subject,

@@ -271,6 +271,7 @@ def _acoustics(ctx: StepContext) -> None:
 
 def _sync(ctx: StepContext) -> None:
     from .. import sync
+    from ..synced import synced_table
 
     session = ctx.session
     if session.audio is None:
@@ -284,10 +285,10 @@ def _sync(ctx: StepContext) -> None:
     ctx.results["sync"] = report
     ctx.summary.update({f"sync_{k}": report.get(k) for k in ("audio_offset_s", "method", "confidence",
                                                              "drift_ppm")})
-    ctx.session = session = session.with_offset(float(result.audio_offset_s))
+    ctx.session = session = session.with_sync(result)
     acoustic = ctx.results.get("acoustics")
     if acoustic is not None:
-        synced = sync.synced_table(session, ctx.results.get("measures"), acoustic, result)
+        synced = synced_table(session, ctx.results.get("measures"), acoustic, result)
         ctx.results["synced"] = synced
         ctx.write_df(synced, "synced.csv", "sync")
 
@@ -305,6 +306,7 @@ def _video(ctx: StepContext) -> None:
 
 def _qc(ctx: StepContext) -> None:
     from ..plotting import qc_figure, save_figure
+    from ..synced import session_clock
 
     seq = ctx.session.sequence
     seg = ctx.results.get("segmentation")
@@ -322,9 +324,9 @@ def _qc(ctx: StepContext) -> None:
     a = ctx.results.get("acoustics")
     acoustic = None
     if a is not None and "f0_hz" in a:
-        off = (ctx.results.get("sync") or {}).get("audio_offset_s", ctx.session.audio_offset_s)
-        # acoustics are on the audio clock: map to the image clock when the offset is known
-        t = a["time_s"].to_numpy(float) - (off or 0.0) + seq.t0_s
+        # acoustics are on the audio clock: map to the image clock (offset 0 when unknown)
+        clock = session_clock(ctx.session, assume_zero=True)
+        t = clock.audio_to_frame_time(a["time_s"].to_numpy(float))
         acoustic = (t, a["f0_hz"].to_numpy(float))
     title = f"{ctx.entry['id']}  ({seq.n_frames} frames, {seq.fps:.1f} fps)"
     flagged = None

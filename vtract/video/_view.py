@@ -12,14 +12,16 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..clock import Clock
 from ..errors import DataValueError, VtractWarning
 from ..session import Session
+from ..synced import session_clock
 from ._compose import DEFAULT_SHOW, PanelRenderer, intensity_window
 from ._draw import TextAtlas, paste_rgba, render_text
 from ._strip import MIN_STRIP_HEIGHT, Strip
 from ._timeline import frame_positions
 
-__all__ = ["SessionView", "resolve_labels", "resolve_acoustics", "audio_offset", "clip_span",
+__all__ = ["SessionView", "resolve_labels", "resolve_acoustics", "audio_clock", "clip_span",
            "denoised"]
 
 DEFAULT_TRACES = ("larynx_height_mm", "lip_aperture_mm")
@@ -110,16 +112,27 @@ def _voice_preset(session: Session) -> str:
     return preset if preset in VOICE_PRESETS else "speech"
 
 
-def audio_offset(session: Session) -> float:
-    """``session.audio_offset_s``, or 0 with a warning when unknown."""
+def audio_clock(session: Session) -> Clock:
+    """Return the session's :class:`~vtract.clock.Clock` (offset and drift).
+
+    Parameters
+    ----------
+    session : Session
+        The session.
+
+    Returns
+    -------
+    Clock
+        ``session.clock``; when ``audio_offset_s`` is unknown, offset 0 s and no drift (with a
+        :class:`~vtract.errors.VtractWarning` when the session has audio).
+    """
     if session.audio_offset_s is None:
         if session.audio is not None:
             warnings.warn(
                 f"session {session.session_id!r}: audio_offset_s is unknown, assuming 0 s (audio "
                 "and frames start together); run vtract.synchronize() or pass --offset",
                 VtractWarning, stacklevel=3)
-        return 0.0
-    return float(session.audio_offset_s)
+    return session_clock(session, assume_zero=True)
 
 
 def clip_span(session: Session, start_s: float | None, end_s: float | None) -> tuple[float, float]:
@@ -190,8 +203,9 @@ class SessionView:
         if strip_height > 0:
             self.strip = Strip(self.width, int(strip_height) // 2 * 2, t_start=self.t_start,
                                t_end=self.t_end, audio=session.audio,
-                               audio_offset_s=audio_offset(session) if session.audio is not None
-                               else 0.0, t0_s=seq.t0_s, acoustics=acoustics, measures=measures,
+                               clock=audio_clock(session) if session.audio is not None
+                               or acoustics is not None else None, acoustics=acoustics,
+                               measures=measures,
                                traces=traces)
         self.height = self.panel.height + (self.strip.height if self.strip is not None else 0)
         fpx = max(11, size // 30)
