@@ -44,11 +44,14 @@ _LAZY: dict[str, str] = {
     "SyncResult": "vtract.sync:SyncResult",
     "load_demo": "vtract.datasets:load_demo",
     "run_batch": "vtract.batch:run_batch",
+    # reading a run's outputs back
+    "load_result": "vtract.results:load_result",
+    "load_run": "vtract.results:load_run",
 }
 
 _SUBMODULES = {"io", "manifest", "labels", "grid", "errors", "datasets", "phantom", "segmentation",
                "measures", "acoustics", "sync", "video", "batch", "compare", "plotting", "tube",
-               "textgrid", "qc", "preprocess", "clock", "synced"}
+               "textgrid", "qc", "preprocess", "clock", "synced", "results"}
 
 __all__ = ["__version__", "Audio", "Sequence", "Session", "VtractError", *sorted(_LAZY)]
 

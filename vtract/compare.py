@@ -245,7 +245,8 @@ def _acoustic_summary(acoustics: pd.DataFrame, keys: list[str], stat: str, vibra
 
 
 def audio_summary(manifest, *, sessions: Sequence[str] | None = None, suppress_noise: bool = True,
-                  offsets: Mapping[str, float] | None = None) -> pd.DataFrame:
+                  offsets: Mapping[str, float] | None = None,
+                  run_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     """Per-session measures that need the recording itself (not the frame-wise feature table).
 
     Singer's formant (:func:`vtract.acoustics.singers_formant`, from the LTAS of the noise-suppressed
@@ -263,8 +264,11 @@ def audio_summary(manifest, *, sessions: Sequence[str] | None = None, suppress_n
         Remove the MRI gradient noise first (:func:`vtract.suppress_mri_noise`, frame period from
         the sequence's fps).
     offsets : mapping of session id -> float, optional
-        Audio offsets (s) of frame 0, e.g. from the batch's ``sync.json``; used to restrict the
-        analysis to the scan. Default: the manifest's, else the whole recording.
+        Audio offsets (s) of frame 0; used to restrict the analysis to the scan. Default: the
+        clock of ``run_dir``'s sync report, else the manifest's offset, else the whole recording.
+    run_dir : path, optional
+        A batch run folder: each session's measured clock (offset and drift, ``sync.json``, read
+        with :func:`vtract.load_result`) restricts the analysis to the scan.
 
     Returns
     -------
@@ -274,22 +278,32 @@ def audio_summary(manifest, *, sessions: Sequence[str] | None = None, suppress_n
         ``n_tongued``, ``n_slurs``.
     """
     from . import acoustics
+    from .errors import FileFormatError
     from .manifest import load_session
+    from .results import load_result
 
     ids = list(sessions) if sessions is not None else [s.id for s in manifest.sessions]
     rows = []
     for sid in ids:
         session = load_session(manifest, sid)
+        if run_dir is not None:
+            try:
+                report = load_result(run_dir, sid).sync
+            except FileFormatError:
+                report = None
+            if report is not None:
+                session = session.with_sync(report)
         if session.audio is None:
             continue
         audio = session.audio
         seq = session.sequence
         if suppress_noise:
             audio = acoustics.suppress_mri_noise(audio, frame_rate_hz=seq.fps)
-        off = (offsets or {}).get(sid, session.audio_offset_s)
+        if offsets and sid in offsets:
+            session = session.with_offset(float(offsets[sid]))
         span = {}
-        if off is not None and np.isfinite(off):
-            clock = session.with_offset(float(off)).clock
+        if session.audio_offset_s is not None and np.isfinite(session.audio_offset_s):
+            clock = session.clock
             a0, a1 = clock.frame_spans_audio_s(seq.n_frames)
             span = {"start_s": max(float(a0[0]), 0.0), "end_s": min(float(a1[-1]), audio.duration_s)}
         row: dict[str, float | str] = {"session_id": sid}
@@ -895,20 +909,22 @@ def articulation_timing(manifest, run_dir: str | os.PathLike, *, sessions: Seque
         One row per MRI release: ``session_id``, ``subject``, group keys, ``reference_s`` (MRI
         release, image clock), ``event_s`` (acoustic onset, image clock), ``lag_s``.
     """
-    import json
-
     from . import acoustics
-    from .manifest import load_session
+    from .errors import FileFormatError
+    from .results import load_result
 
     run_dir = Path(run_dir)
     ids = list(sessions) if sessions is not None else [s.id for s in manifest.sessions]
     parts = []
     for sid in ids:
-        mpath, spath = run_dir / sid / "measures.csv", run_dir / sid / "sync.json"
-        if not (mpath.exists() and spath.exists()):
+        try:
+            res = load_result(run_dir, sid)
+        except FileFormatError:
+            continue  # not run (yet) or failed: nothing to time
+        if res.measures is None or res.sync is None:
             continue
-        session = load_session(manifest, sid).with_sync(json.loads(spath.read_text()))
-        rel = constriction_events(pd.read_csv(mpath), column, threshold_mm=threshold_mm)
+        session = res.session
+        rel = constriction_events(res.measures, column, threshold_mm=threshold_mm)
         rel = rel[rel["kind"] == "release"]
         clean = acoustics.suppress_mri_noise(session.audio, frame_rate_hz=session.sequence.fps)
         ev = acoustics.wind_events(clean)

@@ -20,6 +20,7 @@ See ``data_manifests/README.md`` for the schema. Example::
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ManifestError
 
-__all__ = ["Manifest", "SessionEntry", "load_manifest", "load_session"]
+__all__ = ["Manifest", "SessionEntry", "load_manifest", "load_session", "session_from_entry"]
 
 
 def _as_spacing(v: Any) -> Any:
@@ -204,21 +205,56 @@ def load_manifest(path: str | os.PathLike, *, check_files: bool = False) -> Mani
     return man
 
 
-def load_session(manifest: Manifest | str | os.PathLike, session_id: str | None = None, *,
-                 entry: SessionEntry | None = None):
-    """Read one session of a manifest into a :class:`vtract.Session`."""
+def session_from_entry(entry: Mapping[str, Any]):
+    """Read the session a resolved manifest entry describes (the one place that builds it).
+
+    Parameters
+    ----------
+    entry : mapping
+        A resolved entry (:meth:`Manifest.resolved`, or the ``entry`` of a batch ``session.json``):
+        absolute ``sequence`` / ``audio`` paths, ``fps`` (frames/s), ``pixel_spacing_mm``
+        ((row, col) mm), ``t0_s`` (s), ``audio_channel``, ``audio_offset_s`` (s), ``id``,
+        ``subject``, ``task``, ``group``, ``labels``, ``ground_truth``.
+
+    Returns
+    -------
+    Session
+        Sequence and audio read from disk, with the entry's metadata and audio offset.
+    """
     from .io import read_audio, read_sequence
     from .session import Session
 
+    seq = read_sequence(entry["sequence"], fps=entry.get("fps"),
+                        pixel_spacing_mm=entry.get("pixel_spacing_mm"), t0_s=entry.get("t0_s"))
+    audio = (read_audio(entry["audio"], channel=entry.get("audio_channel"))
+             if entry.get("audio") else None)
+    return Session(sequence=seq, audio=audio, audio_offset_s=entry.get("audio_offset_s"),
+                   session_id=entry["id"], subject=entry.get("subject"), task=entry.get("task"),
+                   group=dict(entry.get("group") or {}), labels=dict(entry.get("labels") or {}),
+                   ground_truth=dict(entry.get("ground_truth") or {}))
+
+
+def load_session(manifest: Manifest | str | os.PathLike, session_id: str | None = None, *,
+                 entry: SessionEntry | None = None):
+    """Read one session of a manifest into a :class:`vtract.Session`.
+
+    Parameters
+    ----------
+    manifest : Manifest or path
+        The study.
+    session_id : str, optional
+        The session's id.
+    entry : SessionEntry, optional
+        The entry itself (instead of ``session_id``).
+
+    Returns
+    -------
+    Session
+        Sequence, audio and metadata, with the manifest's audio offset (None when not given).
+    """
     man = manifest if isinstance(manifest, Manifest) else load_manifest(manifest)
     if entry is None:
         if session_id is None:
             raise ManifestError("load_session: give session_id or entry")
         entry = man.session(session_id)
-    r = man.resolved(entry)
-    seq = read_sequence(r["sequence"], fps=r["fps"], pixel_spacing_mm=r["pixel_spacing_mm"],
-                        t0_s=r["t0_s"])
-    audio = read_audio(r["audio"], channel=r["audio_channel"]) if r["audio"] else None
-    return Session(sequence=seq, audio=audio, audio_offset_s=r["audio_offset_s"], session_id=entry.id,
-                   subject=entry.subject, task=r["task"], group=r["group"], labels=entry.labels,
-                   ground_truth=r["ground_truth"])
+    return session_from_entry(man.resolved(entry))

@@ -81,14 +81,14 @@ def comparison_figures(out_dir: str | os.PathLike) -> list[Path]:
     """
     from ..compare import session_summary
     from ..plotting import group_boxplot, save_figure
+    from ..results import load_run
 
     out_dir = Path(out_dir)
-    src = out_dir / "measures.parquet"
-    if not src.exists():
+    run = load_run(out_dir)
+    measures = run.measures
+    if measures is None:
         return []
-    acoustics = pd.read_parquet(out_dir / "acoustics.parquet") \
-        if (out_dir / "acoustics.parquet").exists() else None
-    per = session_summary(pd.read_parquet(src), acoustics)
+    per = session_summary(measures, run.acoustics)
     written = []
     if "style" in per:
         sing = per[per["style"].notna()]
@@ -124,7 +124,7 @@ def _videos(out_dir: Path, result: BatchResult, *, size: int = 480
             ) -> tuple[list[Path], list[Path]]:
     """One singing video, one wind video, one comparison (classical vs belting), plus PNG stills."""
     from .. import video
-    from ._outputs import load_result
+    from ..results import load_result
 
     sessions = result.sessions
     sing = _pick(sessions, "style", "classical") or _pick(sessions, "style")
@@ -132,7 +132,7 @@ def _videos(out_dir: Path, result: BatchResult, *, size: int = 480
     wind = _pick(sessions, "instrument", "trumpet") or _pick(sessions, "instrument")
     vdir = out_dir / "videos"
     vdir.mkdir(parents=True, exist_ok=True)
-    loaded = {sid: load_result(out_dir / sid) for sid in {sing, other, wind} if sid}
+    loaded = {sid: load_result(out_dir, sid) for sid in {sing, other, wind} if sid}
     videos, stills = [], []
     for sid in [s for s in (sing, wind) if s]:
         r = loaded[sid]

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..errors import VtractError
 from ..manifest import Manifest, load_manifest
-from ._combine import FAILURE_COLUMNS, failures_table, write_combined
+from ._combine import failures_table, write_combined
 from ._pipeline import process_session
 from ._state import (
     FAILURE_FILE,
@@ -94,13 +94,16 @@ class BatchResult:
     @property
     def failures(self) -> pd.DataFrame:
         """``failures.csv`` as a DataFrame."""
-        p = self.out_dir / "failures.csv"
-        return pd.read_csv(p) if p.exists() else pd.DataFrame(columns=FAILURE_COLUMNS)
+        from ..results import load_run
+
+        return load_run(self.out_dir).failures
 
     @property
     def sessions(self) -> pd.DataFrame:
         """``sessions.csv`` as a DataFrame."""
-        return pd.read_csv(self.out_dir / "sessions.csv")
+        from ..results import load_run
+
+        return load_run(self.out_dir).sessions
 
     def summary(self) -> str:
         """One line: counts and wall time."""

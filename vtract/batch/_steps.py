@@ -133,17 +133,10 @@ def step_available(step: Step) -> tuple[bool, str | None]:
 # --------------------------------------------------------------------------------------------- steps
 
 def _read(ctx: StepContext) -> None:
-    from ..io import read_audio, read_sequence
-    from ..session import Session
+    from ..manifest import session_from_entry
 
-    e = ctx.entry
-    seq = read_sequence(e["sequence"], fps=e.get("fps"), pixel_spacing_mm=e.get("pixel_spacing_mm"),
-                        t0_s=e.get("t0_s"))
-    audio = read_audio(e["audio"], channel=e.get("audio_channel")) if e.get("audio") else None
-    ctx.session = Session(sequence=seq, audio=audio, audio_offset_s=e.get("audio_offset_s"),
-                          session_id=e["id"], subject=e.get("subject"), task=e.get("task"),
-                          group=e.get("group") or {}, labels=e.get("labels") or {},
-                          ground_truth=e.get("ground_truth") or {})
+    ctx.session = session_from_entry(ctx.entry)
+    seq, audio = ctx.session.sequence, ctx.session.audio
     ctx.summary.update(n_frames=seq.n_frames, fps=seq.fps, duration_s=seq.duration_s,
                        matrix=f"{seq.shape[0]}x{seq.shape[1]}",
                        pixel_spacing_mm=list(seq.pixel_spacing_mm) if seq.pixel_spacing_mm else None,

@@ -86,7 +86,8 @@ def sync(sequence_path: str, audio_path: str, output: str, report: str | None,
     from ..errors import MissingMetadataError
     from ..io import read_audio, read_sequence, read_table, write_table
     from ..session import Session
-    from ..sync import synced_table, synchronize
+    from ..sync import synchronize
+    from ..synced import synced_table
 
     seq = read_sequence(sequence_path, **sequence_overrides(fps, pixel_spacing))
     if seq.fps is None:
@@ -95,7 +96,12 @@ def sync(sequence_path: str, audio_path: str, output: str, report: str | None,
     audio = read_audio(audio_path, channel=ch)
     session = Session(seq, audio=audio, audio_offset_s=offset,
                       session_id=Path(sequence_path).stem)
-    measures = read_table(measures_path) if measures_path else _maybe_measures(seq)
+    measures = read_table(measures_path) if measures_path else None
+    if measures is None:
+        click.echo(f"note: no measures table given: the offset comes from the audio alone (no "
+                   f"image cross-check) and {output} has no measure columns; to add them, run "
+                   f"`vtract segment {sequence_path} -o labels.nii.gz --measures M.csv` and pass "
+                   "`--measures M.csv`", err=True)
     res = synchronize(session, measures)
     for w in res.warnings:
         click.echo(f"warning: {w}", err=True)
@@ -112,17 +118,3 @@ def sync(sequence_path: str, audio_path: str, output: str, report: str | None,
         res.to_json(report)
     log.info("audio_offset_s=%.5f (%s, confidence %.2f, drift %.1f ppm); wrote %s",
              res.audio_offset_s, res.method, res.confidence, res.drift_ppm, output)
-
-
-def _maybe_measures(seq):
-    """Measures from vtract.segment/vtract.measure when available and the spacing is known."""
-    if seq.pixel_spacing_mm is None:
-        return None
-    try:
-        import vtract
-
-        seg = vtract.segment(seq)
-        return vtract.measure(seg)
-    except Exception as exc:  # segmentation is optional here: sync on audio alone
-        log.info("no measures (%s); synchronising on the audio alone", exc)
-        return None
