@@ -178,8 +178,9 @@ def test_figures_and_publication_export(tmp_path):
     res = vc.compare_groups(t, ["larynx_height_mm", "jaw_opening_mm"], "style", reference="belting")
     fig = vc.forest_plot(res, title="styles")
     assert len(fig.axes[0].get_yticklabels()) == 4
-    paths = vc.save_figure(fig, tmp_path / "sub" / "forest.png")
+    paths = vc.save_figure(fig, tmp_path / "sub" / "forest")
     assert sorted(paths) == ["pdf", "png", "svg"]
+    assert list(vc.save_figure(fig, tmp_path / "one.png")) == ["png"]  # a suffix: that one format
     assert paths["pdf"].name == "forest.pdf"
     assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert paths["pdf"].read_bytes()[:5] == b"%PDF-"

@@ -115,14 +115,36 @@ class Manifest(_Strict):
         return self
 
     @property
-    def root_dir(self) -> Path:
-        """The folder session paths are relative to (builds the demo set for ``dataset:``)."""
-        if self.root.startswith("dataset:"):
-            from . import datasets
+    def dataset(self) -> str | None:
+        """Name of the built-in dataset the root names (``root: "dataset:NAME"``), else None."""
+        return self.root.split(":", 1)[1] if self.root.startswith("dataset:") else None
 
-            return Path(datasets.dataset_path(self.root.split(":", 1)[1]))
+    @property
+    def root_dir(self) -> Path:
+        """The folder session paths are relative to.
+
+        For ``root: "dataset:NAME"`` this is the dataset's cache folder, whether or not it has
+        been built: reading it never builds anything (:func:`vtract.datasets.prepare`, which
+        :func:`vtract.run_batch` calls, does).
+        """
+        if self.dataset is not None:
+            from ._cache import dataset_dir
+
+            return dataset_dir(self.dataset)
         base = Path(self.path).parent if self.path else Path.cwd()
         return (base / os.path.expanduser(self.root)).resolve()
+
+    def check_dataset(self) -> None:
+        """Raise :class:`ManifestError` when the manifest's built-in dataset is not built yet."""
+        if self.dataset is None:
+            return
+        from ._cache import is_built
+
+        if not is_built(self.root_dir):
+            raise ManifestError(
+                f"{self.path}: root {self.root!r}: the dataset is not built yet (expected in "
+                f"{self.root_dir}); build it with vtract.datasets.prepare(manifest), "
+                "vtract.datasets.load_demo() or `vtract make-demo`")
 
     def session(self, session_id: str) -> SessionEntry:
         """Return the entry with this id."""
@@ -197,6 +219,7 @@ def load_manifest(path: str | os.PathLike, *, check_files: bool = False) -> Mani
     except ValidationError as exc:
         raise ManifestError(_format_validation_error(path, data, exc)) from exc
     if check_files:
+        man.check_dataset()
         for entry in man.sessions:
             r = man.resolved(entry)
             for key in ("sequence", "audio"):
@@ -257,4 +280,5 @@ def load_session(manifest: Manifest | str | os.PathLike, session_id: str | None 
         if session_id is None:
             raise ManifestError("load_session: give session_id or entry")
         entry = man.session(session_id)
+    man.check_dataset()
     return session_from_entry(man.resolved(entry))

@@ -95,13 +95,13 @@ def comparison_figures(out_dir: str | os.PathLike) -> list[Path]:
         cols = [*SINGING_MEASURES, "vibrato_extent_cents"]
         fig = group_boxplot(sing, cols, by="style", order=_order(sing["style"], STYLE_ORDER),
                             title="Singing styles (session medians, one dot per session)")
-        written.append(save_figure(fig, out_dir / "figures" / "singing_styles.png"))
+        written.extend(save_figure(fig, out_dir / "figures" / "singing_styles.png", dpi=120).values())
     if "instrument" in per:
         wind = per[per["instrument"].notna()]
         fig = group_boxplot(wind, WIND_MEASURES, by="instrument",
                             order=_order(wind["instrument"], INSTRUMENT_ORDER),
                             title="Wind instruments (session medians, one dot per session)")
-        written.append(save_figure(fig, out_dir / "figures" / "wind_instruments.png"))
+        written.extend(save_figure(fig, out_dir / "figures" / "wind_instruments.png", dpi=120).values())
     per.to_csv(out_dir / "figures" / "session_summary.csv", index=False, float_format="%.4g")
     return written
 

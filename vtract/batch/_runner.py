@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import datasets
 from ..errors import VtractError
 from ..manifest import Manifest, load_manifest
 from ._combine import failures_table, write_combined
@@ -323,6 +324,7 @@ def run_batch(manifest: str | os.PathLike | Manifest, out_dir: str | os.PathLike
     """
     t_start = time.perf_counter()
     man = manifest if isinstance(manifest, Manifest) else load_manifest(manifest)
+    datasets.prepare(man)  # a ``dataset:`` root is built here, on first use, never by reading it
     if workers is not None and workers < 0:
         raise VtractError(f"workers must be >= 0 (0 = no Dask, in-process loop); got {workers}")
     resolved_steps = resolve_steps(steps)

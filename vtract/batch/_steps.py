@@ -328,7 +328,7 @@ def _qc(ctx: StepContext) -> None:
         flagged = ~flags["ok"].to_numpy(bool)
     fig = qc_figure(seq.frames, seq.times, labels=labels, traces=traces, f0=acoustic,
                     flagged=flagged, title=title)
-    save_figure(fig, ctx.out_dir / "qc.png")
+    save_figure(fig, ctx.out_dir / "qc.png", dpi=120)
     ctx.outputs.append("qc.png")
 
 

@@ -157,6 +157,6 @@ class Segmentation:
 
     def summary(self) -> dict[str, Any]:
         """Short per-session QC summary (see :func:`vtract.qc.summary`)."""
-        from ..qc import summary
+        from ._flags import summary
 
         return summary(self)
