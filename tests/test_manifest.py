@@ -75,6 +75,7 @@ def test_missing_file_is_reported(study):
         load_manifest(p, check_files=True)
 
 
+@pytest.mark.real
 def test_usc_example_manifest(real_dir):
     man = load_manifest(REPO / "data_manifests" / "usc_real.yaml", check_files=True)
     ses = load_session(man, "usc_s2_study6_3")

@@ -23,7 +23,13 @@ MARKER = ".complete.json"
 
 
 def data_dir() -> Path:
-    """Return the cache folder: ``$VTRACT_DATA_DIR`` or ``~/.cache/vtract``."""
+    """Return the cache folder: ``$VTRACT_DATA_DIR`` or ``~/.cache/vtract``.
+
+    Returns
+    -------
+    Path
+        The folder (not created here).
+    """
     d = os.environ.get("VTRACT_DATA_DIR")
     return Path(d).expanduser() if d else Path.home() / ".cache" / "vtract"
 

@@ -68,6 +68,9 @@ class SessionEntry(_Strict):
         Path of the audio recording.
     audio_offset_s : float, optional
         Audio time (s) at which frame 0 starts, when known.
+    allow_truncated : bool
+        Accept a video holding fewer frames than its header lists (see
+        :func:`vtract.read_sequence`); default false: such a file fails the session.
     """
 
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
@@ -81,6 +84,7 @@ class SessionEntry(_Strict):
     fps: float | None = Field(None, gt=0)
     pixel_spacing_mm: tuple[float, float] | None = None
     t0_s: float | None = None
+    allow_truncated: bool = False
     labels: dict[str, Any] = Field(default_factory=dict)
     ground_truth: dict[str, str] = Field(default_factory=dict)
 
@@ -147,14 +151,38 @@ class Manifest(_Strict):
                 "vtract.datasets.load_demo() or `vtract make-demo`")
 
     def session(self, session_id: str) -> SessionEntry:
-        """Return the entry with this id."""
+        """Return the entry with this id.
+
+        Parameters
+        ----------
+        session_id : str
+            The session's id.
+
+        Returns
+        -------
+        SessionEntry
+            The manifest entry (raises :class:`ManifestError` naming the ids when absent).
+        """
         for s in self.sessions:
             if s.id == session_id:
                 return s
         raise ManifestError(f"{self.path}: no session {session_id!r}; have {[s.id for s in self.sessions]}")
 
     def resolved(self, entry: SessionEntry) -> dict[str, Any]:
-        """Entry values with defaults applied and paths made absolute."""
+        """Entry values with defaults applied and paths made absolute.
+
+        Parameters
+        ----------
+        entry : SessionEntry
+            One of this manifest's sessions.
+
+        Returns
+        -------
+        dict
+            The entry's fields with ``sequence``, ``audio`` and ``ground_truth`` paths absolute,
+            ``fps`` (frames/s), ``pixel_spacing_mm`` (mm), ``audio_channel``, ``group`` and ``task``
+            defaulted from ``defaults``.
+        """
         d = self.defaults
         root = self.root_dir
         out = entry.model_dump()
@@ -199,6 +227,11 @@ def load_manifest(path: str | os.PathLike, *, check_files: bool = False) -> Mani
         The YAML file.
     check_files : bool
         Also check that every referenced file exists.
+
+    Returns
+    -------
+    Manifest
+        The validated study.
 
     Raises
     ------
@@ -248,7 +281,8 @@ def session_from_entry(entry: Mapping[str, Any]):
     from .session import Session
 
     seq = read_sequence(entry["sequence"], fps=entry.get("fps"),
-                        pixel_spacing_mm=entry.get("pixel_spacing_mm"), t0_s=entry.get("t0_s"))
+                        pixel_spacing_mm=entry.get("pixel_spacing_mm"), t0_s=entry.get("t0_s"),
+                        allow_truncated=bool(entry.get("allow_truncated")) or None)
     audio = (read_audio(entry["audio"], channel=entry.get("audio_channel"))
              if entry.get("audio") else None)
     return Session(sequence=seq, audio=audio, audio_offset_s=entry.get("audio_offset_s"),

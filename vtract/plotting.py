@@ -30,7 +30,18 @@ _UNITS = {"_mm2": "mm²", "_mm": "mm", "_hz": "Hz", "_db": "dB", "_cents": "cent
 
 
 def pretty_name(column: str) -> str:
-    """``"larynx_height_mm"`` -> ``"larynx height (mm)"`` (unit from the name suffix)."""
+    """``"larynx_height_mm"`` -> ``"larynx height (mm)"`` (unit from the name suffix).
+
+    Parameters
+    ----------
+    column : str
+        Column name with a unit suffix (``_mm``, ``_mm2``, ``_hz``, ``_db``, ``_cents``, ``_s``).
+
+    Returns
+    -------
+    str
+        Axis label.
+    """
     for suffix, unit in _UNITS.items():
         if column.endswith(suffix):
             return f"{column[: -len(suffix)].replace('_', ' ')} ({unit})"

@@ -324,16 +324,39 @@ class RunResult:
         return self._combined("frames")
 
     def session_ids(self) -> list[str]:
-        """Ids of the finished sessions (folders with a ``session.json``), sorted."""
+        """Ids of the finished sessions (folders with a ``session.json``), sorted.
+
+        Returns
+        -------
+        list of str
+            Session ids.
+        """
         rec = SESSION_FILES["record"]
         return sorted(p.name for p in self.out_dir.iterdir() if (p / rec).is_file())
 
     def result(self, session_id: str) -> SessionResult:
-        """:func:`load_result` of one session of this run."""
+        """:func:`load_result` of one session of this run.
+
+        Parameters
+        ----------
+        session_id : str
+            The session.
+
+        Returns
+        -------
+        SessionResult
+            See :func:`load_result`.
+        """
         return load_result(self.out_dir, session_id)
 
     def sync_reports(self) -> dict[str, Mapping[str, Any]]:
-        """Sync reports (``sync.json``) of the finished sessions that have one, by session id."""
+        """Sync reports (``sync.json``) of the finished sessions that have one, by session id.
+
+        Returns
+        -------
+        dict of str -> dict
+            ``audio_offset_s`` (s), ``drift_ppm`` (ppm), ``method``, ``confidence`` ... per session.
+        """
         out = {}
         for sid in self.session_ids():
             rep = _read_json(self.out_dir / sid / SESSION_FILES["sync"])

@@ -68,7 +68,13 @@ class Session:
                      t0_s=float(self.sequence.t0_s), drift_ppm=float(self.drift_ppm))
 
     def frame_start_audio_s(self) -> np.ndarray:
-        """Audio-clock start time (s) of every frame (drift included); requires ``audio_offset_s``."""
+        """Audio-clock start time (s) of every frame (drift included); requires ``audio_offset_s``.
+
+        Returns
+        -------
+        ndarray, shape (n_frames,)
+            Audio time (s) at which each frame starts.
+        """
         return self.clock.frame_start_audio_s(self.sequence.n_frames)
 
     def with_offset(self, audio_offset_s: float, drift_ppm: float | None = None) -> Session:
@@ -109,7 +115,13 @@ class Session:
         return self.with_offset(clock.audio_offset_s, drift_ppm=clock.drift_ppm)
 
     def metadata_row(self) -> dict[str, Any]:
-        """Flat metadata used as columns when tables are combined across sessions."""
+        """Flat metadata used as columns when tables are combined across sessions.
+
+        Returns
+        -------
+        dict
+            ``session_id``, ``subject``, ``task`` and one key per group variable.
+        """
         row: dict[str, Any] = {"session_id": self.session_id, "subject": self.subject,
                                "task": self.task}
         row.update({str(k): v for k, v in self.group.items()})

@@ -236,7 +236,7 @@ def _image_check(session: Session, measures: pd.DataFrame, result: SyncResult | 
     if result is not None and result.method.startswith("gradient"):
         from .acoustics import suppress_mri_noise
 
-        x = suppress_mri_noise(audio, frame_rate_hz=seq.fps).samples
+        x = suppress_mri_noise(audio, fps=seq.fps).samples
     period = 1.0 / seq.fps
     base = result.audio_offset_s if result is not None else 0.0
     if result is None:

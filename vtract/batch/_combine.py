@@ -93,6 +93,19 @@ def sessions_table(out_dir: str | os.PathLike, entries: Sequence[Mapping[str, An
 
     ``status`` is ``ok`` (finished), ``failed`` (a ``failure.json`` exists) or ``pending`` (never
     finished, e.g. the run was interrupted).
+
+    Parameters
+    ----------
+    out_dir : path
+        The run folder.
+    entries : sequence of dict
+        Resolved manifest entries (order = row order).
+
+    Returns
+    -------
+    DataFrame
+        ``session_id``, metadata columns, ``status``, the record's summary (``n_frames``,
+        ``sync_*``, ``qc_*`` ...) and ``runtime_s`` (s).
     """
     out_dir = Path(out_dir)
     rows = []

@@ -23,7 +23,8 @@ from .. import datasets
 from ..errors import VtractError
 from ..manifest import Manifest, load_manifest
 from ._combine import failures_table, write_combined
-from ._pipeline import process_session
+from ._lock import run_lock
+from ._pipeline import process_session, remove_stale_staging
 from ._state import (
     FAILURE_FILE,
     input_checksums,
@@ -107,7 +108,13 @@ class BatchResult:
         return load_run(self.out_dir).sessions
 
     def summary(self) -> str:
-        """One line: counts and wall time."""
+        """One line: counts and wall time.
+
+        Returns
+        -------
+        str
+            E.g. ``"3 processed, 0 skipped (up to date), 0 failed in 12.3 s [loop]"``.
+        """
         partial = f" ({len(self.partial)} with a failed optional step)" if self.partial else ""
         return (f"{len(self.processed)} processed{partial}, {len(self.skipped)} skipped (up to date), "
                 f"{len(self.failed)} failed in {self.wall_s:.1f} s [{self.scheduler}]")
@@ -315,7 +322,10 @@ def run_batch(manifest: str | os.PathLike | Manifest, out_dir: str | os.PathLike
     Raises
     ------
     VtractError
-        Invalid manifest, unknown step, a step whose module is not installed, or a bad ``workers``.
+        Invalid manifest, unknown step or a bad ``workers``.
+    RunLockedError
+        Another ``vtract run`` is writing into ``out_dir`` (the message names the lock file
+        ``out_dir/.vtract-run.lock`` and that run's PID).
 
     Examples
     --------
@@ -331,6 +341,18 @@ def run_batch(manifest: str | os.PathLike | Manifest, out_dir: str | os.PathLike
     settings = dict(settings or {})
     out = Path(out_dir).expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
+    with run_lock(out):
+        return _locked_run(man, out, resolved_steps, settings, force=force, workers=workers,
+                           scheduler=scheduler, memory_limit=memory_limit, quiet=quiet,
+                           t_start=t_start)
+
+
+def _locked_run(man: Manifest, out: Path, resolved_steps: tuple[str, ...], settings: dict[str, Any], *,
+                force: bool, workers: int | None, scheduler: Any, memory_limit: str | None,
+                quiet: bool, t_start: float) -> BatchResult:
+    """Run the body of :func:`run_batch` while holding the folder's run lock."""
+    for stale in remove_stale_staging(out):
+        log.info("removed %s (left by a worker that was killed mid-session)", stale.name)
     entries, tasks, skipped = plan_batch(man, out, resolved_steps, settings, force)
     result = BatchResult(out_dir=out, steps=resolved_steps, skipped=skipped)
     if skipped:

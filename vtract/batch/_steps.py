@@ -17,8 +17,6 @@ Every step receives a :class:`StepContext` and writes its outputs atomically int
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +30,7 @@ from ..errors import VtractError
 from ..io import write_table
 
 __all__ = ["Step", "StepContext", "STEPS", "DEFAULT_STEPS", "OPTIONAL_STEPS", "resolve_steps",
-           "step_available", "voice_preset"]
+           "voice_preset"]
 
 
 @dataclass
@@ -44,7 +42,8 @@ class StepContext:
     entry : dict
         The resolved manifest entry (absolute paths, defaults applied).
     out_dir : Path
-        The session's output folder ``DIR/<session_id>/``.
+        The folder the step writes into: a hidden staging folder that becomes the session's
+        output folder ``DIR/<session_id>/`` when every step has finished.
     settings : dict
         Per-step settings, ``settings[step_name]`` is a dict of keyword arguments.
     session : vtract.Session or None
@@ -91,8 +90,6 @@ class Step:
         Name used in ``--steps``.
     func : callable
         ``func(ctx: StepContext) -> None``.
-    modules : tuple of str
-        ``"module:attribute"`` the step calls (imported and checked before the run starts).
     requires : tuple of str
         Steps that must run before it (added automatically).
     description : str
@@ -105,32 +102,10 @@ class Step:
 
     name: str
     func: Callable[[StepContext], None]
-    modules: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
     description: str = ""
     soft_errors: tuple[str, ...] = ()
 
-
-def step_available(step: Step) -> tuple[bool, str | None]:
-    """Whether every function a step calls can be imported; ``(False, what)`` names the first missing.
-
-    The module is imported (not only looked up), so a half-installed module without the function is
-    reported here, once, instead of failing every session.
-    """
-    for target in step.modules:
-        mod, _, attr = target.partition(":")
-        try:
-            if importlib.util.find_spec(mod) is None:
-                return False, mod
-            module = importlib.import_module(mod)
-        except Exception:  # not installed, or broken on import: either way the step cannot run
-            return False, mod
-        if attr and not hasattr(module, attr):
-            return False, f"{mod}.{attr}"
-    return True, None
-
-
-# --------------------------------------------------------------------------------------------- steps
 
 def _read(ctx: StepContext) -> None:
     from ..manifest import session_from_entry
@@ -250,7 +225,7 @@ def _acoustics(ctx: StepContext) -> None:
     if suppress:
         seq = ctx.session.sequence
         # the gradient noise repeats with the frame clock (a frame is a whole number of TRs)
-        noise_opts.setdefault("frame_rate_hz", seq.fps)
+        noise_opts.setdefault("fps", seq.fps)
         audio = acoustics.suppress_mri_noise(audio, **noise_opts)
         ctx.results["clean_audio"] = audio
     df = acoustics.analyze_audio(audio, **opts)
@@ -336,20 +311,19 @@ def _qc(ctx: StepContext) -> None:
 STEPS: dict[str, Step] = {s.name: s for s in [
     Step("read", _read, description="read the sequence and audio (always runs)"),
     Step("framestats", _framestats, description="per-frame intensity and frame-change table (frames.csv)"),
-    Step("segment", _segment, ("vtract.segmentation:segment",),
+    Step("segment", _segment,
          description="label maps and contours (labels.nii.gz, contours.csv)"),
-    Step("measure", _measure, ("vtract.measures:measure",), ("segment",),
+    Step("measure", _measure, requires=("segment",),
          description="articulatory measures per frame (measures.csv)"),
-    Step("acoustics", _acoustics, ("vtract.acoustics:analyze_audio",
-                                            "vtract.acoustics:suppress_mri_noise"),
+    Step("acoustics", _acoustics,
          description="MRI-noise suppression and acoustic features (acoustics.csv)"),
     # An offset that cannot be estimated (no gradient noise in the recording, no image-audio
     # correlation) is a property of the data, not a broken session: measures and acoustics stay
     # valid, so the session completes without synced.csv and the error is reported.
-    Step("sync", _sync, ("vtract.sync:synchronize",), description="audio offset and frame-synced table "
+    Step("sync", _sync, description="audio offset and frame-synced table "
                                                        "(sync.json, synced.csv)",
          soft_errors=("SyncError",)),
-    Step("video", _video, ("vtract.video:render_video",), ("segment",),
+    Step("video", _video, requires=("segment",),
          description="articulation video (video.mp4)"),
     Step("qc", _qc, description="per-session QC figure (qc.png; always runs)"),
 ]}
@@ -393,12 +367,4 @@ def resolve_steps(steps: Iterable[str] | str | None) -> tuple[str, ...]:
         wanted.add(name)
         wanted.update(STEPS[name].requires)
     ordered = tuple(n for n in OPTIONAL_STEPS if n in wanted)
-    for name in ordered:
-        ok, mod = step_available(STEPS[name])
-        if not ok:
-            raise VtractError(
-                f"batch step {name!r} ({STEPS[name].description}) needs {mod}, which is not "
-                f"available in this vtract installation; leave it out (e.g. --steps "
-                f"{','.join(n for n in ordered if step_available(STEPS[n])[0]) or 'framestats'}) "
-                "or update vtract")
     return ordered

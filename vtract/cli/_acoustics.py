@@ -52,7 +52,7 @@ def acoustics(audio_path: str, output: str, voice: str, denoise: bool | None,
             raise MissingMetadataError(
                 f"{audio_path}: --denoise needs --fps (the frame rate that clocks the gradient "
                 "noise); add --fps or use --no-denoise")
-        audio = suppress_mri_noise(audio, frame_rate_hz=fps, method=method)
+        audio = suppress_mri_noise(audio, fps=fps, method=method)
         settings["mri_noise"] = audio.metadata.get("mri_noise", {})
     df = analyze_audio(audio, voice=voice, time_step_s=time_step, pitch_floor_hz=pitch_floor,
                        pitch_ceiling_hz=pitch_ceiling, max_formant_hz=max_formant, n_jobs=jobs)
@@ -80,7 +80,8 @@ def acoustics(audio_path: str, output: str, voice: str, denoise: bool | None,
 @sequence_options
 def sync(sequence_path: str, audio_path: str, output: str, report: str | None,
          offset: float | None, measures_path: str | None, voice: str, denoise: bool,
-         channel: str | None, fps: float | None, pixel_spacing: str | None) -> None:
+         channel: str | None, fps: float | None, pixel_spacing: str | None,
+         allow_truncated: bool = False) -> None:
     """Put SEQUENCE's frames and AUDIO on one clock; write per-frame measures + acoustics."""
     from ..acoustics import analyze_audio, suppress_mri_noise
     from ..errors import MissingMetadataError
@@ -89,7 +90,7 @@ def sync(sequence_path: str, audio_path: str, output: str, report: str | None,
     from ..sync import synchronize
     from ..synced import synced_table
 
-    seq = read_sequence(sequence_path, **sequence_overrides(fps, pixel_spacing))
+    seq = read_sequence(sequence_path, **sequence_overrides(fps, pixel_spacing, allow_truncated))
     if seq.fps is None:
         raise MissingMetadataError(f"{sequence_path}: no frame rate in the file; pass --fps")
     ch = int(channel) if channel not in (None, "mix") else channel
@@ -107,7 +108,7 @@ def sync(sequence_path: str, audio_path: str, output: str, report: str | None,
         click.echo(f"warning: {w}", err=True)
     a = audio
     if denoise:
-        a = suppress_mri_noise(audio, frame_rate_hz=seq.fps)
+        a = suppress_mri_noise(audio, fps=seq.fps)
     feats = analyze_audio(a, voice=voice)
     table = synced_table(session, measures, feats, res)
     settings = {"sync": res.to_dict(), "acoustics": feats.attrs["settings"],

@@ -124,7 +124,8 @@ def video(source: str, output: str | None, compare: str | None, align: str, slow
           start_s: float | None, end_s: float | None, size: int | None, audio: str | None,
           offset: float | None, labels: str | None, fps_out: float | None, still: str | None,
           poster: str | None, keyframes: int, denoise: bool, no_acoustics: bool,
-          fps: float | None, pixel_spacing: str | None) -> None:
+          fps: float | None, pixel_spacing: str | None,
+         allow_truncated: bool = False) -> None:
     """Render an articulation video (MRI, contours, spectrogram, sound) for teaching.
 
     SOURCE is a batch session folder (DIR/<session_id>/ from 'vtract run') or a sequence file
@@ -137,7 +138,7 @@ def video(source: str, output: str | None, compare: str | None, align: str, slow
     if compare is not None and (start_s is not None or end_s is not None):
         raise click.UsageError("--start/--end apply to a single video; with --compare choose the "
                                "moment with --align")
-    ov = sequence_overrides(fps, pixel_spacing)
+    ov = sequence_overrides(fps, pixel_spacing, allow_truncated)
     a = load_input(source, audio=audio, offset=offset, labels=labels, **ov)
     slow_audio = "mute" if mute else "lengthen"
     quiet = (click.get_current_context().find_root().obj or {}).get("quiet", False)

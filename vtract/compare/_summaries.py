@@ -223,7 +223,7 @@ def audio_summary(manifest, *, sessions: Sequence[str] | None = None, suppress_n
         audio = session.audio
         seq = session.sequence
         if suppress_noise:
-            audio = acoustics.suppress_mri_noise(audio, frame_rate_hz=seq.fps)
+            audio = acoustics.suppress_mri_noise(audio, fps=seq.fps)
         if offsets and sid in offsets:
             session = session.with_offset(float(offsets[sid]))
         span = {}

@@ -134,7 +134,7 @@ def articulation_timing(manifest, run_dir: str | os.PathLike, *, sessions: Seque
         session = res.session
         rel = constriction_events(res.measures, column, threshold_mm=threshold_mm)
         rel = rel[rel["kind"] == "release"]
-        clean = acoustics.suppress_mri_noise(session.audio, frame_rate_hz=session.sequence.fps)
+        clean = acoustics.suppress_mri_noise(session.audio, fps=session.sequence.fps)
         ev = acoustics.wind_events(clean)
         onsets = ev.loc[ev["kind"].isin(list(acoustic_kinds)), "time_s"].to_numpy(float)
         onsets = session.clock.audio_to_frame_time(onsets)

@@ -85,6 +85,11 @@ def summary(seg: Segmentation) -> dict[str, Any]:
         ``source``, ``n_frames``, ``fps``, ``frac_ok``, ``n_lost_track``, ``n_area_jump``,
         ``n_low_contrast``, ``n_low_confidence``, ``n_dropout``, ``mean_confidence``,
         ``median_airway_area_px``.
+
+    Parameters
+    ----------
+    seg : Segmentation
+        A segmentation with its per-frame ``flags`` and ``confidence``.
     """
     f = seg.flags
     return {

@@ -79,7 +79,7 @@ def render_still(session: Session, out_png: str | os.PathLike, *, labels=None,
                 f"{seq.t0_s + seq.duration_s:.3f} s on the image clock)")
     if idx.size == 0:
         raise DataValueError("render_still needs at least one time or n_keyframes >= 1")
-    panel = PanelRenderer(seq.frames, lab, height=size, spacing_mm=seq.pixel_spacing_mm,
+    panel = PanelRenderer(seq.frames, lab, height=size, pixel_spacing_mm=seq.pixel_spacing_mm,
                           show=show, colors=colors, line_width=line_width,
                           window=intensity_window(seq.frames), legend=False)
     ncol = int(columns) if columns else min(3, idx.size)

@@ -65,10 +65,8 @@ def resolve_acoustics(session: Session, acoustics: pd.DataFrame | None, *, analy
         return acoustics
     if session.audio is None or not analyze:
         return None
-    try:
-        from ..acoustics import analyze_audio
-    except ImportError:
-        return None
+    from ..acoustics import analyze_audio
+
     try:
         return analyze_audio(session.audio, voice=_voice_preset(session))
     except Exception as exc:  # the video is still useful without tracks
@@ -87,12 +85,9 @@ def denoised(session: Session, denoise: bool) -> Session:
         return session
     from dataclasses import replace
 
-    try:
-        from ..acoustics import suppress_mri_noise
-    except ImportError as exc:
-        raise DataValueError("denoise=True needs vtract.acoustics (suppress_mri_noise), which is "
-                             "not available in this installation") from exc
-    clean = suppress_mri_noise(session.audio, frame_rate_hz=session.sequence.fps)
+    from ..acoustics import suppress_mri_noise
+
+    clean = suppress_mri_noise(session.audio, fps=session.sequence.fps)
     return replace(session, audio=clean)
 
 
@@ -105,10 +100,8 @@ def _voice_preset(session: Session) -> str:
         preset = "singing"
     else:
         preset = "speech"
-    try:
-        from ..acoustics import VOICE_PRESETS
-    except ImportError:
-        return "speech"
+    from ..acoustics import VOICE_PRESETS
+
     return preset if preset in VOICE_PRESETS else "speech"
 
 
@@ -190,7 +183,7 @@ class SessionView:
         k0 = max(int(np.floor((self.t_start - seq.t0_s) * seq.fps)), 0)
         k1 = min(int(np.ceil((self.t_end - seq.t0_s) * seq.fps)), seq.n_frames)
         window = intensity_window(seq.frames[k0:max(k1, k0 + 1)])
-        self.panel = PanelRenderer(seq.frames, labels, height=size, spacing_mm=seq.pixel_spacing_mm,
+        self.panel = PanelRenderer(seq.frames, labels, height=size, pixel_spacing_mm=seq.pixel_spacing_mm,
                                    show=show, colors=colors, line_width=line_width, window=window)
         self.width = self.panel.width
         has_traces = measures is not None and any(c in measures for c in traces)
