@@ -30,7 +30,8 @@ import pandas as pd
 
 from .errors import FileFormatError
 
-__all__ = ["SESSION_FILES", "RUN_FILES", "SessionResult", "RunResult", "load_result", "load_run"]
+__all__ = ["SESSION_FILES", "RUN_FILES", "SessionResult", "RunResult", "load_result", "load_run",
+           "is_result_folder"]
 
 #: files of a session folder, by kind (``SessionResult.paths`` uses these keys)
 SESSION_FILES: dict[str, str] = {
@@ -65,6 +66,27 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def is_result_folder(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a ``vtract run`` session folder or a run folder holding sessions.
+
+    Parameters
+    ----------
+    path : path
+        Any path.
+
+    Returns
+    -------
+    bool
+        True for ``OUT_DIR/<session_id>/`` (finished or failed) and for ``OUT_DIR`` itself.
+    """
+    p = Path(path)
+    if not p.is_dir():
+        return False
+    if (p / SESSION_FILES["record"]).is_file() or (p / SESSION_FILES["failure"]).is_file():
+        return True
+    return any((c / SESSION_FILES["record"]).is_file() for c in p.iterdir() if c.is_dir())
 
 
 def _session_dir(out_dir: Path, session_id: str | None) -> Path:

@@ -22,6 +22,7 @@ import pandas as pd
 from .. import datasets
 from ..errors import VtractError
 from ..manifest import Manifest, load_manifest
+from ..results import RUN_FILES
 from ._combine import failures_table, write_combined
 from ._lock import run_lock
 from ._pipeline import process_session, remove_stale_staging
@@ -371,7 +372,7 @@ def _locked_run(man: Manifest, out: Path, resolved_steps: tuple[str, ...], setti
             # keep failures.csv current, so a killed run still tells what failed
             from ..io import write_table
 
-            write_table(failures_table(out, ids), out / "failures.csv", sidecar=False)
+            write_table(failures_table(out, ids), out / RUN_FILES["failures"], sidecar=False)
         progress.update(res)
 
     t_compute = time.perf_counter()

@@ -28,6 +28,7 @@ import pandas as pd
 from .._atomic import atomic_path
 from ..errors import VtractError
 from ..io import write_table
+from ..results import SESSION_FILES
 
 __all__ = ["Step", "StepContext", "STEPS", "DEFAULT_STEPS", "OPTIONAL_STEPS", "resolve_steps",
            "voice_preset"]
@@ -153,7 +154,7 @@ def _framestats(ctx: StepContext) -> None:
     df = frame_stats(seq.frames, seq.times)
     ctx.results["framestats"] = df
     ctx.summary["max_frame_change"] = float(np.nanmax(df["frame_change"])) if len(df) > 1 else 0.0
-    ctx.write_df(df, "frames.csv", "framestats")
+    ctx.write_df(df, SESSION_FILES["frames"], "framestats")
 
 
 def _segment(ctx: StepContext) -> None:
@@ -163,10 +164,10 @@ def _segment(ctx: StepContext) -> None:
     seq = ctx.session.sequence
     seg = segmentation.segment(seq, **ctx.opts("segment"))
     ctx.results["segmentation"] = seg
-    with atomic_path(ctx.out_dir / "labels.nii.gz") as tmp:
+    with atomic_path(ctx.out_dir / SESSION_FILES["labels"]) as tmp:
         write_labels(np.asarray(seg.labels, dtype=np.uint8), tmp, like=seq)
-    ctx.outputs.append("labels.nii.gz")
-    ctx.write_df(seg.contours_table(), "contours.csv", "segment")
+    ctx.outputs.append(SESSION_FILES["labels"])
+    ctx.write_df(seg.contours_table(), SESSION_FILES["contours"], "segment")
     ctx.summary.update(_qc_summary(seg))
 
 
@@ -187,7 +188,7 @@ def _measure(ctx: StepContext) -> None:
 
     df = measures.measure(ctx.results["segmentation"], **ctx.opts("measure"))
     ctx.results["measures"] = df
-    ctx.write_df(df, "measures.csv", "measure")
+    ctx.write_df(df, SESSION_FILES["measures"], "measure")
 
 
 def voice_preset(entry: dict[str, Any]) -> str:
@@ -234,7 +235,7 @@ def _acoustics(ctx: StepContext) -> None:
     # the analysis settings incl. the equivalent Praat commands, and the noise-suppression record
     extra = {"analysis": df.attrs.get("settings"),
              "mri_noise": dict(audio.metadata).get("mri_noise") if suppress else None}
-    ctx.write_df(df, "acoustics.csv", "acoustics", extra=extra)
+    ctx.write_df(df, SESSION_FILES["acoustics"], "acoustics", extra=extra)
 
 
 def _sync(ctx: StepContext) -> None:
@@ -246,9 +247,9 @@ def _sync(ctx: StepContext) -> None:
         ctx.notes.append("sync: no audio in the manifest; step skipped")
         return
     result = sync.synchronize(session, ctx.results.get("measures"), **ctx.opts("sync"))
-    with atomic_path(ctx.out_dir / "sync.json") as tmp:
+    with atomic_path(ctx.out_dir / SESSION_FILES["sync"]) as tmp:
         result.to_json(tmp)
-    ctx.outputs.append("sync.json")
+    ctx.outputs.append(SESSION_FILES["sync"])
     report = result.to_dict()
     ctx.results["sync"] = report
     ctx.summary.update({f"sync_{k}": report.get(k) for k in ("audio_offset_s", "method", "confidence",
@@ -258,18 +259,18 @@ def _sync(ctx: StepContext) -> None:
     if acoustic is not None:
         synced = synced_table(session, ctx.results.get("measures"), acoustic, result)
         ctx.results["synced"] = synced
-        ctx.write_df(synced, "synced.csv", "sync")
+        ctx.write_df(synced, SESSION_FILES["synced"], "sync")
 
 
 def _video(ctx: StepContext) -> None:
     from .. import video
 
     seg = ctx.results.get("segmentation")
-    with atomic_path(ctx.out_dir / "video.mp4") as tmp:
+    with atomic_path(ctx.out_dir / SESSION_FILES["video"]) as tmp:
         video.render_video(ctx.session, tmp, labels=None if seg is None else seg.labels,
                            acoustics=ctx.results.get("acoustics"),
                            measures=ctx.results.get("measures"), **ctx.opts("video"))
-    ctx.outputs.append("video.mp4")
+    ctx.outputs.append(SESSION_FILES["video"])
 
 
 def _qc(ctx: StepContext) -> None:
@@ -303,8 +304,8 @@ def _qc(ctx: StepContext) -> None:
         flagged = ~flags["ok"].to_numpy(bool)
     fig = qc_figure(seq.frames, seq.times, labels=labels, traces=traces, f0=acoustic,
                     flagged=flagged, title=title)
-    save_figure(fig, ctx.out_dir / "qc.png", dpi=120)
-    ctx.outputs.append("qc.png")
+    save_figure(fig, ctx.out_dir / SESSION_FILES["qc_figure"], dpi=120)
+    ctx.outputs.append(SESSION_FILES["qc_figure"])
 
 
 #: every step, in pipeline order

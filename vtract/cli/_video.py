@@ -12,13 +12,6 @@ from ._options import sequence_options, sequence_overrides
 __all__ = ["video", "load_input"]
 
 
-def _is_result_folder(path: Path) -> bool:
-    """Whether ``path`` is a ``vtract run`` session folder, or a run folder holding sessions."""
-    if (path / "session.json").is_file() or (path / "failure.json").is_file():
-        return True
-    return path.is_dir() and any((p / "session.json").is_file() for p in path.iterdir())
-
-
 def load_input(path: str | Path, *, audio: str | None = None, offset: float | None = None,
                labels: str | None = None, **overrides: Any) -> dict[str, Any]:
     """Load a session (and its labels/tables) from a batch session folder or a raw sequence file.
@@ -47,12 +40,12 @@ def load_input(path: str | Path, *, audio: str | None = None, offset: float | No
 
     from ..errors import FileFormatError
     from ..io import read_audio, read_sequence
-    from ..results import load_result, read_label_maps
+    from ..results import is_result_folder, load_result, read_label_maps
     from ..session import Session
 
     path = Path(path)
     ov = {k: v for k, v in overrides.items() if v is not None}
-    if path.is_dir() and _is_result_folder(path):
+    if is_result_folder(path):
         r = load_result(path)
         session = r.session
         if audio:
