@@ -1,7 +1,7 @@
-"""The report's only reader of a batch output folder.
+"""The report's only reader of a batch output folder, through :func:`vtract.load_result` / ``load_run``.
 
-Every file the report needs is read here, so that switching to the project-wide loader
-(``vtract.load_result``) touches this module only.
+Every file the report needs is read here (the batch layout itself is known only to
+:mod:`vtract.results`).
 """
 
 from __future__ import annotations
@@ -79,13 +79,13 @@ class StudyData:
 
 
 def session_ids(out_dir: str | os.PathLike) -> list[str]:
-    """Session ids of a run folder: ``sessions.csv`` order, else every folder with a record."""
-    out = Path(out_dir)
-    p = out / "sessions.csv"
-    if p.exists():
-        return [str(s) for s in pd.read_csv(p, usecols=["session_id"])["session_id"]]
-    return sorted(d.name for d in out.iterdir() if d.is_dir()
-                  and ((d / "session.json").exists() or (d / "failure.json").exists()))
+    """Session ids of a run folder: ``sessions.csv`` order, else every finished session folder."""
+    from ..results import load_run
+
+    run = load_run(out_dir)
+    if "sessions" in run.paths:
+        return [str(s) for s in run.sessions["session_id"]]
+    return run.session_ids()
 
 
 def video_path(out_dir: str | os.PathLike, session_id: str) -> Path | None:
@@ -103,7 +103,7 @@ def _files(folder: Path) -> list[Path]:
 
 
 def read_session(out_dir: str | os.PathLike, session_id: str) -> SessionData:
-    """Read one session folder of a batch run (the report's one switch point to the batch format).
+    """Read one session of a batch run (:func:`vtract.load_result`), or its failure record.
 
     Parameters
     ----------
@@ -115,32 +115,29 @@ def read_session(out_dir: str | os.PathLike, session_id: str) -> SessionData:
     Returns
     -------
     SessionData
-        Loaded outputs for a finished session; the failure record and file list otherwise.
+        Loaded outputs for a finished session (the session on the measured clock: offset and
+        drift from ``sync.json``); the failure record and file list otherwise.
     """
-    from ..batch import load_result
+    from ..errors import FileFormatError
+    from ..results import SESSION_FILES, load_result
 
     folder = Path(out_dir) / session_id
     files = _files(folder)
-    ok = folder / "session.json"
-    if ok.exists() and json.loads(ok.read_text(encoding="utf-8")).get("status") == "ok":
-        r = load_result(folder)
-        session = r.session
-        if r.sync and r.sync.get("audio_offset_s") is not None:
-            drift = r.sync.get("drift_ppm")
-            session = session.with_offset(float(r.sync["audio_offset_s"]),
-                                          drift_ppm=None if drift is None else float(drift))
-        return SessionData(session_id, folder, r.record, "ok", session=session, labels=r.labels,
-                           measures=r.measures, acoustics=r.acoustics, sync=r.sync, files=files,
-                           video=video_path(out_dir, session_id))
-    fail = folder / "failure.json"
-    if fail.exists():
-        return SessionData(session_id, folder, json.loads(fail.read_text(encoding="utf-8")),
-                           "failed", files=files)
-    return SessionData(session_id, folder, {}, "pending", files=files)
+    try:
+        r = load_result(out_dir, session_id)
+    except FileFormatError:
+        fail = folder / SESSION_FILES["failure"]
+        if fail.is_file():
+            return SessionData(session_id, folder, json.loads(fail.read_text(encoding="utf-8")),
+                               "failed", files=files)
+        return SessionData(session_id, folder, {}, "pending", files=files)
+    return SessionData(session_id, folder, r.record, "ok", session=r.session, labels=r.labels,
+                       measures=r.measures, acoustics=r.acoustics, sync=r.sync, files=files,
+                       video=video_path(out_dir, session_id))
 
 
 def read_study(out_dir: str | os.PathLike) -> StudyData:
-    """Read the study-level tables of a run folder (combined tables, session list, figures).
+    """Read the study-level tables of a run folder (:func:`vtract.results.load_run`) and figures.
 
     Parameters
     ----------
@@ -151,20 +148,14 @@ def read_study(out_dir: str | os.PathLike) -> StudyData:
     -------
     StudyData
     """
+    from ..results import load_result, load_run
+
     out = Path(out_dir)
-
-    def opt(name: str) -> pd.DataFrame | None:
-        p = out / name
-        if not p.exists():
-            return None
-        return pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)
-
+    run = load_run(out)
     figures = sorted((out / "figures").glob("*.png")) if (out / "figures").is_dir() else []
     groups = {}
-    for sid in session_ids(out):
-        p = out / sid / "session.json"
-        if p.exists():
-            rec = json.loads(p.read_text(encoding="utf-8"))
-            groups[sid] = (str(rec.get("status")), dict((rec.get("entry") or {}).get("group") or {}))
-    return StudyData(out, opt("sessions.csv"), opt("failures.csv"), opt("measures.parquet"),
-                     opt("acoustics.parquet"), figures, groups)
+    for sid in run.session_ids():
+        rec = load_result(out, sid).record
+        groups[sid] = (str(rec.get("status")), dict((rec.get("entry") or {}).get("group") or {}))
+    return StudyData(out, run.sessions if "sessions" in run.paths else None, run.failures,
+                     run.measures, run.acoustics, figures, groups)

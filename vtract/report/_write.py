@@ -159,7 +159,7 @@ def build_session(out: Path, rep: Path, sid: str, env=None) -> dict[str, Any]:
         if session.audio is not None:
             from ..acoustics import suppress_mri_noise
 
-            clean = suppress_mri_noise(session.audio, frame_rate_hz=session.sequence.fps)
+            clean = suppress_mri_noise(session.audio, fps=session.sequence.fps)
         numbers = session_numbers(data, clean)
         with okabe_ito():
             if data.labels is not None:
