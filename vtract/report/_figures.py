@@ -21,7 +21,7 @@ from .._atomic import atomic_path
 from ._text import MEASURES, OKABE_ITO
 
 __all__ = ["AXES_X", "okabe_ito", "save_png", "keyframes_png", "sound_png", "measures_png",
-           "STRUCTURE_COLORS"]
+           "group_figure", "STRUCTURE_COLORS"]
 
 #: left and right edge of the time axes, as fractions of the figure width (sound and measures)
 AXES_X = (0.095, 0.975)
@@ -210,3 +210,58 @@ def measures_png(measures: pd.DataFrame, session, path: str | os.PathLike,
     axes[-1].set_xlabel("time (s from the first MRI frame)")
     axes[0].set_xlim(seq.t0_s, seq.t0_s + seq.duration_s)
     return save_png(fig, path)
+
+
+def group_figure(per_session: pd.DataFrame, by: str, order: Sequence[str]) -> Figure:
+    """Session medians of the six page measures per group: a box per group, a dot per session.
+
+    Same names, units and "up = up in the head" axes as the session pages; dots are coloured and
+    shaped by subject (Okabe-Ito colours plus marker shapes, so colour is never the only cue).
+
+    Parameters
+    ----------
+    per_session : DataFrame
+        One row per session with ``by``, ``subject`` (optional) and the measure columns.
+    by : str
+        Group column.
+    order : sequence of str
+        Group order on the x axis.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    specs = [m for m in MEASURES if m.column in per_session and per_session[m.column].notna().any()]
+    ncol = 3
+    nrow = max(1, int(np.ceil(len(specs) / ncol)))
+    fig = Figure(figsize=(WIDTH_IN, 2.9 * nrow + 0.4), layout="constrained")
+    subjects = (sorted(per_session["subject"].dropna().astype(str).unique())
+                if "subject" in per_session else [])
+    palette = [OKABE_ITO[k] for k in ("blue", "vermillion", "bluish_green", "orange", "reddish_purple",
+                                      "sky_blue", "black")]
+    markers = "os^Dv<>"
+    x_of = {g: i for i, g in enumerate(order)}
+    for i, spec in enumerate(specs):
+        ax = fig.add_subplot(nrow, ncol, i + 1)
+        data = [per_session.loc[per_session[by].astype(str) == g, spec.column].dropna().to_numpy(float)
+                for g in order]
+        ax.boxplot(data, positions=range(len(order)), widths=0.5, showfliers=False,
+                   medianprops={"color": "0.2"}, boxprops={"color": "0.5"}, whiskerprops={"color": "0.5"},
+                   capprops={"color": "0.5"})
+        for j, subj in enumerate(subjects or [None]):
+            sel = per_session if subj is None else per_session[per_session["subject"].astype(str) == subj]
+            xs = np.array([x_of.get(str(g), np.nan) for g in sel[by]], float)
+            jitter = (j - (len(subjects) - 1) / 2) * 0.06 if subjects else 0.0
+            ax.plot(xs + jitter, sel[spec.column].to_numpy(float), markers[j % len(markers)],
+                    color=palette[j % len(palette)], ms=5, label=subj if subj else None, alpha=0.9)
+        ax.set_xticks(range(len(order)), list(order))
+        if spec.invert:
+            ax.invert_yaxis()
+        arrow = spec.up.split("=", 1)[1].strip().split("(")[0].strip()
+        ax.set_title(f"{spec.name} ({spec.unit})\n↑ {arrow}", fontsize=9.5, loc="left")
+        ax.yaxis.set_major_locator(MaxNLocator(4))
+        ax.grid(axis="y", alpha=0.3)
+    if subjects:
+        handles, labels = fig.axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, title="subject", loc="outside right upper", fontsize=8)
+    return fig

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import VtractWarning
-from ._figures import okabe_ito, save_png
+from ._figures import group_figure, okabe_ito, save_png
 from ._text import MEASURES
 
 __all__ = ["group_keys", "per_session_values", "study_comparisons", "STUDY_VALUES"]
@@ -121,7 +121,6 @@ def study_comparisons(per_session: pd.DataFrame, keys: list[str], fig_dir: Path,
         caption) and ``table`` (rows of formatted strings) plus ``notes`` (warnings of the models).
     """
     from ..compare import compare_groups, forest_plot, formant_tuning_plot
-    from ..plotting import group_boxplot
 
     fig_dir.mkdir(parents=True, exist_ok=True)
     out = []
@@ -135,13 +134,13 @@ def study_comparisons(per_session: pd.DataFrame, keys: list[str], fig_dir: Path,
         with okabe_ito():
             box_cols = [m.column for m in MEASURES if m.column in values]
             if box_cols:
-                fig = group_boxplot(d, box_cols, by=key, order=order,
-                                    title=f"{key}: session medians (one dot per session)")
+                fig = group_figure(d, key, order)
                 name = f"{key}_boxplot.png"
                 save_png(fig, fig_dir / name)
                 item["figures"].append({
-                    "file": name, "caption": f"Articulation by {key}: each dot is one session's median; "
-                    "boxes show the spread within a group.",
+                    "file": name, "caption": f"Articulation by {key}: each dot is one session's median "
+                    "(colour and shape: the subject); boxes show the spread within a group. As on the "
+                    "session pages, up means up in the head or more open.",
                     "alt": f"Box plots of {', '.join(value_name(c) for c in box_cols)} for the groups "
                            f"{', '.join(order)} of {key}."})
             with warnings.catch_warnings(record=True) as caught:
