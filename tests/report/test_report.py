@@ -154,3 +154,22 @@ def test_not_a_run_folder(tmp_path):
         write_report(tmp_path)
     with pytest.raises(VtractError, match="no such run folder"):
         write_report(tmp_path / "absent")
+
+
+def test_report_of_a_run_without_segmentation(tmp_path):
+    """`vtract run --steps acoustics`: pages say what is missing; vtract's warnings become page notes."""
+    from tests.batch.conftest import make_study
+    from vtract import run_batch
+
+    manifest = make_study(tmp_path / "data")
+    out = tmp_path / "out"
+    run_batch(manifest, out, workers=0, steps="acoustics", quiet=True)
+    index = write_report(out, workers=0)
+    sids = list(pd.read_csv(out / "sessions.csv").session_id)
+    text = (out / "report" / "sessions" / f"{sids[0]}.html").read_text()
+    assert "No label maps were written" in text and "No measures were computed" in text
+    assert 'id="no-video"' in text
+    assert "Notes from the analysis" in text and "gradient noise" in text  # the tone has no MRI noise
+    f0 = np.nanmedian(pd.read_csv(out / sids[0] / "acoustics.csv")["f0_hz"])
+    assert _data_value(text, "median-f0") == pytest.approx(f0)
+    assert all(f'href="sessions/{s}.html"' in index.read_text() for s in sids)

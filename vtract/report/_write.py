@@ -26,13 +26,14 @@ import logging
 import os
 import shutil
 import time
+import warnings
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .._atomic import atomic_write_text
 from .._version import __version__
-from ..errors import VtractError
+from ..errors import VtractError, VtractWarning
 from ._figures import AXES_X
 from ._load import SessionData, read_session, read_study, session_ids, video_path
 from ._text import MEASURES, describe_file
@@ -89,7 +90,7 @@ def _env():
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("vtract.report", "templates"),
                              autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True,
-                             lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+                             lstrip_blocks=True)
     env.filters["num"] = _num
     env.filters["size"] = _size
     return env
@@ -145,33 +146,20 @@ def build_session(out: Path, rep: Path, sid: str, env=None) -> dict[str, Any]:
     dict
         The session's row of the study table (see :func:`vtract.report._summary.study_row`).
     """
-    from ._figures import keyframes_png, measures_png, okabe_ito, sound_png
-    from ._summary import session_numbers, study_row
+    from ._summary import study_row
 
     env = env or _env()
     data = read_session(out, sid)
     fig_dir = rep / "sessions" / sid
     figures: dict[str, str] = {}
     numbers = None
-    if data.status == "ok":
-        session = data.session
-        clean = None
-        if session.audio is not None:
-            from ..acoustics import suppress_mri_noise
-
-            clean = suppress_mri_noise(session.audio, fps=session.sequence.fps)
-        numbers = session_numbers(data, clean)
-        with okabe_ito():
-            if data.labels is not None:
-                keyframes_png(session, data.labels, data.acoustics, fig_dir / "keyframes.png")
-                figures["keyframes"] = f"{sid}/keyframes.png"
-            if clean is not None and session.audio_offset_s is not None:
-                sound_png(clean, data.acoustics, session, fig_dir / "sound.png")
-                figures["sound"] = f"{sid}/sound.png"
-            if data.measures is not None:
-                measures_png(data.measures, session, fig_dir / "measures.png",
-                             [f["time_s"] for f in numbers["frames_to_check"]])
-                figures["measures"] = f"{sid}/measures.png"
+    # what vtract warns about while building the page (no scanner noise found in the audio, ...) is
+    # shown on the page, where the reader needs it, instead of on the console
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", VtractWarning)
+        if data.status == "ok":
+            numbers, figures = _session_content(data, fig_dir)
+    notes = _notes(caught)
     # figures of an earlier build that this one no longer makes
     if fig_dir.is_dir():
         for p in fig_dir.glob("*.png"):
@@ -179,14 +167,55 @@ def build_session(out: Path, rep: Path, sid: str, env=None) -> dict[str, Any]:
                 p.unlink()
     row = study_row(data, numbers)
     entry = data.record.get("entry") or {}
+    figures = {"keyframes": None, "sound": None, "measures": None, **figures}
     html = env.get_template("session.html").render(
         sid=sid, data=data, row=row, n=numbers, figures=figures, measures=MEASURES,
         group_text=_group_text(entry.get("group") or {}), files=_data_files(data),
         video=None if data.video is None else "../../" + data.video.relative_to(out).as_posix(),
         qc_png=f"../../{sid}/qc.png" if (data.folder / "qc.png").exists() else None,
-        axes_x=AXES_X, version=__version__)
+        axes_x=AXES_X, version=__version__, notes=notes)
     _write_if_changed(rep / "sessions" / f"{sid}.html", html)
     return row
+
+
+def _notes(caught: list) -> list[str]:
+    """Messages of the VtractWarnings caught (unique, in order); other warnings are re-issued."""
+    notes: list[str] = []
+    for w in caught:
+        if issubclass(w.category, VtractWarning):
+            if str(w.message) not in notes:
+                notes.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return notes
+
+
+def _session_content(data: SessionData, fig_dir: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """Compute the numbers and draw the figures (relative paths) of a finished session's page."""
+    from ._figures import keyframes_png, measures_png, okabe_ito, sound_png
+    from ._summary import session_numbers
+
+    sid = data.session_id
+    session = data.session
+    figures: dict[str, str] = {}
+    clean = None
+    if session.audio is not None:
+        from ..acoustics import suppress_mri_noise
+
+        clean = suppress_mri_noise(session.audio, fps=session.sequence.fps)
+    numbers = session_numbers(data, clean)
+    with okabe_ito():
+        if data.labels is not None:
+            keyframes_png(session, data.labels, data.acoustics, fig_dir / "keyframes.png")
+            figures["keyframes"] = f"{sid}/keyframes.png"
+        if clean is not None and session.audio_offset_s is not None:
+            sound_png(clean, data.acoustics, session, fig_dir / "sound.png")
+            figures["sound"] = f"{sid}/sound.png"
+        if data.measures is not None:
+            measures_png(data.measures, session, fig_dir / "measures.png",
+                         [f["time_s"] for f in numbers["frames_to_check"]])
+            figures["measures"] = f"{sid}/measures.png"
+    return numbers, figures
 
 
 def _build_worker(args: tuple[str, str, str]) -> tuple[str, dict[str, Any]]:
@@ -211,7 +240,12 @@ def _comparisons(out: Path, rep: Path, state: dict[str, Any]) -> tuple[list[dict
     rows = [{"status": st, "group": g} for st, g in study.groups.values()]
     keys = [k for k in group_keys(rows) if k in per]
     wind = frozenset(sid for sid, (_, g) in study.groups.items() if is_wind(g))
-    comparisons = study_comparisons(per, keys, rep / "study", study.acoustics, wind) if len(per) else []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", VtractWarning)
+        comparisons = study_comparisons(per, keys, rep / "study", study.acoustics, wind) if len(per) else []
+    if comparisons:
+        comparisons[0].setdefault("notes", []).extend(n for n in _notes(caught)
+                                                      if n not in comparisons[0]["notes"])
     used = {f["file"] for c in comparisons for f in c["figures"]}
     for p in (rep / "study").glob("*.png") if (rep / "study").is_dir() else []:
         if p.name not in used:
