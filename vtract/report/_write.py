@@ -369,6 +369,7 @@ def write_report(out_dir: str | os.PathLike, session: str | None = None, *, forc
     state["last_run"] = {"rebuilt": [s for s, _ in todo],
                          "seconds": round(time.perf_counter() - t_start, 3)}
     atomic_write_text(state_path, json.dumps(state, indent=1, default=str))
+    page = index if session is None else rep / "sessions" / f"{session}.html"
     log.info("report: %d page(s) rebuilt, %d unchanged, in %.1f s; %s", len(todo),
-             (1 if session else len(ids)) - len(todo), time.perf_counter() - t_start, index)
-    return index if session is None else rep / "sessions" / f"{session}.html"
+             (1 if session else len(ids)) - len(todo), time.perf_counter() - t_start, page)
+    return page
