@@ -20,6 +20,7 @@ atomically and only when its content differs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -85,7 +86,9 @@ def _write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1)
 def _env():
+    """Return the template environment (one per process; forked workers reuse its compiled templates)."""
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("vtract.report", "templates"),
@@ -344,8 +347,14 @@ def write_report(out_dir: str | os.PathLike, session: str | None = None, *, forc
         from concurrent.futures import ProcessPoolExecutor
 
         # import what the pages need before forking, so the workers do not import it again
+        from matplotlib import font_manager
+
         from .. import acoustics, video  # noqa: F401
         from . import _figures, _summary  # noqa: F401
+
+        font_manager.findfont("DejaVu Sans")  # loads the font list once, for every worker
+        for name in ("session.html", "study.html"):
+            env.get_template(name)
 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
         with ProcessPoolExecutor(n_proc, mp_context=ctx) as pool:
