@@ -31,6 +31,7 @@ import warnings
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from .._atomic import atomic_write_text
 from .._version import __version__
@@ -119,6 +120,11 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
+def _url(relative: str) -> str:
+    """Percent-encode unsafe characters (spaces, #, ?) of a relative link."""
+    return quote(relative, safe="/.-_~")
+
+
 def _group_text(group: dict) -> str:
     return ", ".join(f"{k}: {v}" for k, v in group.items() if k != "kind") or \
         ", ".join(f"{k}: {v}" for k, v in group.items())
@@ -126,7 +132,7 @@ def _group_text(group: dict) -> str:
 
 # ------------------------------------------------------------------------------------------ sessions
 def _data_files(data: SessionData) -> list[dict[str, Any]]:
-    return [{"name": p.name, "href": f"../../{data.session_id}/{p.name}", "size": p.stat().st_size,
+    return [{"name": p.name, "href": _url(f"../../{data.session_id}/{p.name}"), "size": p.stat().st_size,
              "what": describe_file(p.name)} for p in data.files]
 
 
@@ -170,12 +176,13 @@ def build_session(out: Path, rep: Path, sid: str, env=None) -> dict[str, Any]:
                 p.unlink()
     row = study_row(data, numbers)
     entry = data.record.get("entry") or {}
-    figures = {"keyframes": None, "sound": None, "measures": None, **figures}
+    figures = {"keyframes": None, "sound": None, "measures": None,
+               **{k: _url(v) for k, v in figures.items()}}
     html = env.get_template("session.html").render(
         sid=sid, data=data, row=row, n=numbers, figures=figures, measures=MEASURES,
         group_text=_group_text(entry.get("group") or {}), files=_data_files(data),
-        video=None if data.video is None else "../../" + data.video.relative_to(out).as_posix(),
-        qc_png=f"../../{sid}/qc.png" if (data.folder / "qc.png").exists() else None,
+        video=None if data.video is None else _url("../../" + data.video.relative_to(out).as_posix()),
+        qc_png=_url(f"../../{sid}/qc.png") if (data.folder / "qc.png").exists() else None,
         axes_x=AXES_X, version=__version__, notes=notes)
     _write_if_changed(rep / "sessions" / f"{sid}.html", html)
     return row
