@@ -206,6 +206,10 @@ def run_demo(out_dir: str | os.PathLike, variant: str = "full", *, workers: int 
         from ..report import write_report
 
         t0 = time.perf_counter()
-        demo.report_path = write_report(out)
+        try:
+            demo.report_path = write_report(out)
+        except Exception as exc:  # the demo's results stand even when the report cannot be drawn
+            log.warning("report not written (%s: %s); retry with `vtract --debug report %s`",
+                        type(exc).__name__, exc, out)
         timings["report"] = time.perf_counter() - t0
     return demo

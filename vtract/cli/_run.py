@@ -74,6 +74,12 @@ def run(ctx: click.Context, manifest: str, out_dir: str, workers: int | None, sc
     if not no_report:
         from ..report import write_report
 
-        click.echo(f"  report (open in a browser): {write_report(result.out_dir)}")
+        try:
+            click.echo(f"  report (open in a browser): {write_report(result.out_dir)}")
+        except Exception as exc:  # the batch's results stand even when the report cannot be drawn
+            if (ctx.obj or {}).get("debug"):
+                raise
+            click.echo(f"  report not written ({type(exc).__name__}: {exc}); retry with "
+                       f"`vtract --debug report {result.out_dir}`", err=True)
     ctx.exit(result.exit_code)
     return result.exit_code
