@@ -22,6 +22,7 @@ velum_thickness        0.75-1.35         velum thickness factor
 tongue_fill_mm         2-9               how much higher the tongue body sits than in the demo
                                          phantom (real oral cavities are nearly filled by the tongue)
 head_scale             0.9-1.12          cranium size relative to the face
+fat_mm                 2.5-9             subcutaneous fat layer under the skin outline
 =====================  ================  ===========================================================
 """
 
@@ -43,6 +44,7 @@ ANATOMY_RANGES: dict[str, tuple[float, float]] = {
     "velum_thickness": (0.75, 1.35),
     "tongue_fill_mm": (2.0, 9.0),
     "head_scale": (0.9, 1.12),
+    "fat_mm": (2.5, 9.0),
 }
 
 
@@ -93,6 +95,25 @@ _SUBMENTAL = np.array([[44.0, 140.0], [50.0, 150.0], [62.0, 160.0], [74.0, 158.0
 _CRANIUM_CENTRE = np.array([130.0, 10.0])
 
 
+def _inset(poly: np.ndarray, d_mm: float, step: float = 2.0) -> np.ndarray:
+    """Move a closed polygon's outline inwards by ``d_mm`` along its vertex normals.
+
+    Hand-written (a few lines) instead of a polygon-offset library (shapely is not a dependency); the
+    small self-overlaps it makes at sharp concave corners (the nostril) are painted over anyway.
+    """
+    a = np.asarray(poly, float)
+    b = np.roll(a, -1, axis=0)
+    n = np.maximum(np.ceil(np.linalg.norm(b - a, axis=1) / step).astype(int), 1)
+    t = np.concatenate([np.arange(k) / k for k in n])
+    i = np.repeat(np.arange(len(a)), n)
+    p = a[i] + t[:, None] * (b[i] - a[i])
+    tang = np.roll(p, -1, axis=0) - np.roll(p, 1, axis=0)
+    tang /= np.linalg.norm(tang, axis=1, keepdims=True) + 1e-12
+    normal = np.column_stack([tang[:, 1], -tang[:, 0]])
+    area2 = np.sum(p[:, 0] * np.roll(p[:, 1], -1) - np.roll(p[:, 0], -1) * p[:, 1])
+    return p - np.sign(area2) * d_mm * normal
+
+
 def head_shapes(anat: dict[str, float]) -> list[tuple[str, np.ndarray, str]]:
     """Polygons of the head outside the tract, in paint order (template mm).
 
@@ -113,6 +134,7 @@ def head_shapes(anat: dict[str, float]) -> list[tuple[str, np.ndarray, str]]:
         w = np.clip((60.0 - p[:, 1]) / 40.0, 0.0, 1.0)[:, None]  # 1 above the orbit, 0 below y = 60
         return p + w * (p - _CRANIUM_CENTRE) * (hs - 1.0)
 
-    return [("head", cranial(_OUTLINE), "fat"), ("skull", cranial(_SKULL), "bone"),
-            ("brain", cranial(_BRAIN), "brain"), ("neck_muscle", _NECK_MUSCLE, "soft"),
-            ("submental", _SUBMENTAL, "soft")]
+    outline = cranial(_OUTLINE)
+    return [("head", outline, "fat"), ("head_inner", _inset(outline, anat["fat_mm"]), "soft"),
+            ("skull", cranial(_SKULL), "bone"), ("brain", cranial(_BRAIN), "brain"),
+            ("neck_muscle", _NECK_MUSCLE, "muscle"), ("submental", _SUBMENTAL, "soft")]

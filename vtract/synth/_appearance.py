@@ -14,8 +14,9 @@ Pipeline (one :class:`Appearance` per sample; drawn by :func:`random_appearance`
    30 % are *random* (every class uniform in [0, 1]; air still the darkest in most of them).
 2. **Partial volume**: block means of the fine maps onto the native grid (exact area fractions), plus a
    wider copy mixed in (tissue beside the midline in a 5-10 mm slice).
-3. **Coil and bias**: a receive-coil Gaussian around the lower face/neck with a random width and floor,
-   times a smooth random log-polynomial bias field.
+3. **Coil and bias**: a receive-coil Gaussian around the lower face/neck (70 %: 35-90 mm wide, floor
+   0.03-0.3, as with head-and-neck arrays; 30 %: nearly flat), times a smooth random log-polynomial
+   bias field.
 4. **k-space degradations** (one FFT): anisotropic resolution loss with a random taper (PSF, Gibbs),
    motion blur along a random direction, N/2 ghosting, radial (streaks) or variable-density random
    (spiral-like incoherent aliasing) undersampling blended in.
@@ -37,8 +38,8 @@ __all__ = ["Appearance", "random_appearance", "render_image", "REALISTIC_MEANS"]
 #: Typical relative intensities (muscle = 1) of speech rtMRI (low flip-angle gradient echo / bSSFP).
 REALISTIC_MEANS: dict[str, float] = {
     "outside": 0.0, "airway": 0.02, "air": 0.02, "fat": 1.35, "soft": 0.8, "muscle": 1.0,
-    "tongue": 1.0, "bone": 0.12, "marrow": 1.0, "teeth": 0.05, "brain": 0.65, "csf": 1.0, "cord": 0.75,
-    "mucosa": 1.1, "nasal": 0.45, "device": 0.05}
+    "tongue": 1.0, "bone": 0.12, "marrow": 0.75, "teeth": 0.05, "brain": 0.65, "csf": 0.6, "cord": 0.6,
+    "mucosa": 1.1, "nasal": 0.75, "device": 0.05}
 _AIR = ("outside", "airway", "air")
 _DARK = ("bone", "teeth", "device")
 
@@ -122,12 +123,17 @@ def random_appearance(rng: np.random.Generator, spacing_mm: float) -> Appearance
     m2 = m1 * np.exp(rng.normal(0.0, 0.2, nt))
     sd = m1 * rng.uniform(0.02, 0.2, nt)
     res_max = min(1.0, spacing_mm / 1.0)
+    if rng.uniform() < 0.7:  # head-and-neck array over the lower face and neck: strong fall-off
+        coil_offset = (float(rng.normal(-15.0, 15.0)), float(rng.normal(10.0, 15.0)))
+        coil_width, coil_floor = float(rng.uniform(35.0, 90.0)), float(rng.uniform(0.03, 0.3))
+    else:  # volume coil or a normalised reconstruction: nearly flat
+        coil_offset = (float(rng.normal(0.0, 30.0)), float(rng.normal(0.0, 30.0)))
+        coil_width, coil_floor = float(rng.uniform(80.0, 200.0)), float(rng.uniform(0.2, 0.8))
     return Appearance(
         mode=mode, m1=m1, m2=m2, sd=sd,
         texture_mm=float(rng.uniform(1.5, 8.0)), mixture_mm=float(rng.uniform(5.0, 25.0)),
         slice_mix=float(rng.uniform(0.0, 0.4)), slice_sigma_mm=float(rng.uniform(1.0, 4.0)),
-        coil_offset_mm=(float(rng.normal(-10.0, 25.0)), float(rng.normal(15.0, 25.0))),
-        coil_width_mm=float(rng.uniform(45.0, 140.0)), coil_floor=float(rng.uniform(0.03, 0.5)),
+        coil_offset_mm=coil_offset, coil_width_mm=coil_width, coil_floor=coil_floor,
         bias_coef=rng.normal(0.0, 0.25, 5),
         res_frac=(float(rng.uniform(0.45, res_max)), float(rng.uniform(0.45, res_max)))
         if rng.uniform() < 0.7 else (1.0, 1.0),

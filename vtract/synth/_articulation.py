@@ -15,11 +15,14 @@ import numpy as np
 from ..phantom._articulation import CONSONANTS, NEUTRAL, PARAMS, VOWELS
 from ..phantom._geometry import INSTRUMENT_OBJECTS
 
-__all__ = ["random_articulation", "perturb", "INSTRUMENT_PROB", "CONSONANT_PROB"]
+__all__ = ["random_articulation", "perturb", "open_vowel_tract", "INSTRUMENT_PROB", "CONSONANT_PROB",
+           "VOWEL_GAP_MM"]
 
 #: Probability of a wind-instrument object in the mouth, and of a consonant gesture.
 INSTRUMENT_PROB = 0.08
 CONSONANT_PROB = 0.4
+#: Smallest tongue-to-roof gap (mm) of a vowel (no consonant gesture): drawn uniformly per sample.
+VOWEL_GAP_MM = (1.0, 4.0)
 
 #: Per-parameter jitter (standard deviation) around the vowel blend.
 _JITTER = {"jaw_mm": 2.5, "lip_aperture_mm": 3.0, "lip_protrusion_mm": 2.0, "dorsum_x_mm": 3.5,
@@ -81,8 +84,12 @@ def random_articulation(rng: np.random.Generator, anat: dict) -> tuple[dict, dic
             else:
                 p[k] = p[k] + strength * (v - p[k])
     # Fill the oral cavity: the tongue body and blade sit higher than in the demo phantom.
-    p["dorsum_y_mm"] -= anat["tongue_fill_mm"]
-    p["tip_y_mm"] -= 0.5 * anat["tongue_fill_mm"]
+    # Mostly the blade and the front of the dorsum: raising the whole dorsum would press it against
+    # the velum (the velar gap of real speakers stays open in vowels).
+    fill = anat["tongue_fill_mm"]
+    p["dorsum_y_mm"] -= 0.6 * fill
+    p["dorsum_x_mm"] -= 0.3 * fill
+    p["tip_y_mm"] -= 0.8 * fill
     instrument = None
     if rng.uniform() < INSTRUMENT_PROB:
         instrument = str(rng.choice(INSTRUMENT_OBJECTS))
@@ -98,3 +105,49 @@ def perturb(p: dict, rng: np.random.Generator) -> dict:
     for k, sd in _STEP.items():
         q[k] = q[k] + float(rng.normal(0.0, sd))
     return _clip(q)
+
+
+def open_vowel_tract(pose: dict, geometry, rng: np.random.Generator, build) -> tuple[dict, object]:
+    """Open contacts the random vowel blend made between the tongue and the palate, velum or wall.
+
+    Vowels never close the tract; a random blend with a raised tongue can. Where the narrowest
+    tongue-to-roof distance (tract grid lines behind the incisors) is below a random gap of
+    :data:`VOWEL_GAP_MM`, the tongue body is lowered (or its root advanced, for a pharyngeal contact)
+    and the velum raised a little, at most three times.
+
+    Parameters
+    ----------
+    pose : dict
+        Articulatory pose.
+    geometry : vtract.phantom.FrameGeometry
+        Its geometry.
+    rng : numpy.random.Generator
+        Source of randomness (the gap).
+    build : callable
+        ``build(pose) -> geometry``.
+
+    Returns
+    -------
+    pose, geometry
+        The adjusted pose and its geometry.
+    """
+    gap = float(rng.uniform(*VOWEL_GAP_MM))
+    for _ in range(3):
+        d = geometry.distance_mm
+        roof = geometry.outer_hit <= 3  # pharyngeal wall, velum, port, hard palate
+        if not roof.any():
+            break
+        i = int(np.argmin(np.where(roof, d, np.inf)))
+        short = gap - float(d[i])
+        if short <= 0:
+            break
+        q = dict(pose)
+        if geometry.outer_hit[i] == 0 and geometry.region[i] != "polar":
+            q["root_mm"] += 1.2 * short
+        else:
+            q["dorsum_y_mm"] += 1.2 * short
+            q["tip_y_mm"] += 0.4 * short
+            q["velum"] -= 0.03 * short
+        pose = _clip(q)
+        geometry = build(pose)
+    return pose, geometry

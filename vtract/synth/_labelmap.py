@@ -89,8 +89,20 @@ def _thicken_velum(poly: np.ndarray, factor: float) -> np.ndarray:
     return out
 
 
-def build_head(anat: dict, pose: dict, instrument: str | None) -> tuple[FrameGeometry, list]:
+def build_head(anat: dict, pose: dict, instrument: str | None,
+               geometry: FrameGeometry | None = None) -> tuple[FrameGeometry, list]:
     """Geometry of one frame and the full paint list (template mm).
+
+    Parameters
+    ----------
+    anat : dict
+        Anatomy (:func:`~._anatomy.random_anatomy`).
+    pose : dict
+        Articulatory pose.
+    instrument : str or None
+        Wind-instrument object in the mouth.
+    geometry : FrameGeometry, optional
+        The phantom geometry of this pose when already built.
 
     Returns
     -------
@@ -99,7 +111,8 @@ def build_head(anat: dict, pose: dict, instrument: str | None) -> tuple[FrameGeo
     shapes : list of (name, points, tissue, label)
         Polygons in paint order.
     """
-    geom = build_geometry(subject_of(anat), pose, instrument=instrument)
+    geom = geometry if geometry is not None else build_geometry(subject_of(anat), pose,
+                                                                instrument=instrument)
     shapes = [(n, p, t, L.BACKGROUND) for n, p, t in head_shapes(anat)]
     for sh in geom.shapes:
         if sh.name in _PHANTOM_SKIP:

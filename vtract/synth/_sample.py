@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import DataValueError
-from ._anatomy import random_anatomy
+from ..phantom._geometry import build_geometry
+from ._anatomy import random_anatomy, subject_of
 from ._appearance import random_appearance, render_image
-from ._articulation import perturb, random_articulation
+from ._articulation import open_vowel_tract, perturb, random_articulation
 from ._labelmap import build_head, rasterise, tract_length_mm
 from ._pose import random_grid, random_placement
 
-__all__ = ["SynthSample", "sample", "GENERATOR_VERSION", "CROP_PROB"]
+__all__ = ["SynthSample", "sample", "random_head", "GENERATOR_VERSION", "CROP_PROB"]
 
 #: Version of the generator; bump it whenever the distribution of samples changes (model cards cite it).
 GENERATOR_VERSION = "0.1.0"
@@ -62,6 +63,40 @@ def _crop(rng: np.random.Generator, n: int) -> tuple[int, int, int, int]:
     return int(c[0]), int(n - c[1]), int(c[2]), int(n - c[3])
 
 
+def random_head(rng: np.random.Generator) -> tuple[dict, dict, dict, object, list, float]:
+    """Draw anatomy and articulation and build the geometry (no grid, no rendering).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    anat, pose, info : dict
+        Anatomy, articulatory pose and what was drawn (:func:`~._articulation.random_articulation`).
+    geometry : vtract.phantom.FrameGeometry
+        Tract geometry (template mm).
+    shapes : list
+        Paint list (:func:`~._labelmap.build_head`).
+    scale : float
+        Template -> mm scale that gives the drawn tract length (clipped to 0.8-1.25).
+    """
+    anat = random_anatomy(rng)
+    pose, info = random_articulation(rng, anat)
+    subject = subject_of(anat)
+
+    def build(p):
+        return build_geometry(subject, p, instrument=info["instrument"])
+
+    geom = build(pose)
+    if info["consonant"] is None:
+        pose, geom = open_vowel_tract(pose, geom, rng, build)
+    geom, shapes = build_head(anat, pose, info["instrument"], geometry=geom)
+    scale = float(np.clip(anat["tract_length_mm"] / tract_length_mm(geom), 0.8, 1.25))
+    return anat, pose, info, geom, shapes, scale
+
+
 def sample(rng: np.random.Generator, *, context: int = 1) -> SynthSample:
     """Draw one synthetic training sample.
 
@@ -87,13 +122,9 @@ def sample(rng: np.random.Generator, *, context: int = 1) -> SynthSample:
     """
     if context not in (1, 3):
         raise DataValueError(f"context must be 1 or 3 (frames t-1, t, t+1), got {context!r}")
-    anat = random_anatomy(rng)
-    pose, art_info = random_articulation(rng, anat)
-    grid = random_grid(rng)
-    geom0, shapes0 = build_head(anat, pose, art_info["instrument"])
-    # Scale so that the tract (glottis to lips, this pose) is the drawn length.
+    anat, pose, art_info, geom0, shapes0, scale = random_head(rng)
     length0 = tract_length_mm(geom0)
-    scale = float(np.clip(anat["tract_length_mm"] / length0, 0.8, 1.25))
+    grid = random_grid(rng)
     placement = random_placement(rng, grid, scale)
     poses = [pose]
     if context == 3:
