@@ -25,14 +25,24 @@ independent comparison only: nothing in the generator is fitted to them, only nu
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from _markdown import markdown_table
+from PIL import Image
 from scipy.io import loadmat
 from scipy.spatial import cKDTree
 from skimage.measure import points_in_poly
 
+from vtract import labels as L
+from vtract.synth import GENERATOR_VERSION, sample
+from vtract.synth._labelmap import rasterise, tract_length_mm
+from vtract.synth._pose import Grid, Placement
 from vtract.synth._sample import random_head
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -118,6 +128,9 @@ def synthetic_rows(n: int, seed: int = 0) -> list[dict]:
                            [sh["tongue"], sh["epiglottis"], sh["larynx"]], solids=[sh["tongue"]],
                            velum_tip=velum[39])
         r.update(_palate_shape(cv["palate_oral"]))
+        maps = rasterise(geom, shapes, Placement(sc, 0.0, (80.0, 100.0), 0.0), Grid(100, 2.0, 4))
+        r["airway_area_mm2"] = float((maps.labels == L.AIRWAY).sum() * 0.25)
+        r["tract_length_mm"] = tract_length_mm(geom) * sc
         r["source"] = "synthetic"
         r["consonant"] = info["consonant"] or ""
         rows.append(r)
@@ -171,3 +184,146 @@ def iisc_rows() -> list[dict]:
             r["frame"] = f"{clip}:{k}"
             rows.append(r)
     return rows
+
+
+# ---------------------------------------------------------------------------------- speed
+def speed(n: int, context: int, seed: int = 1) -> dict:
+    """CPU and wall time per sample on this process (one core: BLAS/FFT threads set to 1 by main)."""
+    rng = np.random.default_rng(seed)
+    sample(rng, context=context)  # warm caches
+    sizes = []
+    c0, w0 = time.process_time(), time.perf_counter()
+    for _ in range(n):
+        s = sample(rng, context=context)
+        sizes.append(s.image.shape[1] * s.image.shape[2])
+    cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    return {"context": context, "samples": n, "cpu_ms_per_sample": 1e3 * cpu / n,
+            "samples_per_s_one_core": n / cpu, "wall_ms_per_sample": 1e3 * wall / n,
+            "median_pixels": float(np.median(sizes)), "load_avg_1min": os.getloadavg()[0]}
+
+
+# ---------------------------------------------------------------------------------- montage
+def _gray(a: np.ndarray, size: int) -> np.ndarray:
+    """Frame scaled to [0, 255] (robust max), resized, as RGB."""
+    a = np.asarray(a, float)
+    a = np.clip((a - a.min()) / (np.percentile(a, 99.5) - a.min() + 1e-9), 0, 1)
+    g = np.asarray(Image.fromarray((a * 255).astype(np.uint8)).resize((size, size), Image.BILINEAR))
+    return np.repeat(g[..., None], 3, axis=2)
+
+
+def _overlay(image: np.ndarray, labels: np.ndarray, size: int) -> np.ndarray:
+    """Frame with the target labels blended in their display colours."""
+    rgb = np.zeros(labels.shape + (3,), np.uint8)
+    for v, c in L.LABEL_COLORS.items():
+        rgb[labels == v] = c
+    lab = np.asarray(Image.fromarray(rgb).resize((size, size), Image.NEAREST)).astype(float)
+    g = _gray(image, size).astype(float)
+    out = np.where(lab.sum(axis=2, keepdims=True) > 0, 0.45 * g + 0.55 * lab, g)
+    return out.astype(np.uint8)
+
+
+def montage(path: Path, seed: int = 2, size: int = 136) -> None:
+    """Rows 1-2: real frames (two USC videos, SPAN); rows 3-6: synthetic frames, then with labels."""
+    from vtract.io import read_sequence  # noqa: PLC0415
+
+    real = []
+    for f in sorted((REAL / "usc_roi_toolbox").glob("*.avi")):
+        fr = read_sequence(f).frames
+        real += [fr[k] for k in np.linspace(20, len(fr) - 20, 4).astype(int)]
+    m = loadmat(REAL / "span_templates" / "template_struct.mat", squeeze_me=True,
+                struct_as_record=False)
+    real += [t.template.MRI for t in m["template_struct"]][:2]
+    rows = [np.hstack([_gray(r, size) for r in real[i:i + 5]]) for i in (0, 5)]
+    rng = np.random.default_rng(seed)
+    syn = [sample(rng) for _ in range(10)]
+    for i in (0, 5):
+        rows.append(np.hstack([_gray(s.image[0], size) for s in syn[i:i + 5]]))
+        rows.append(np.hstack([_overlay(s.image[0], s.labels, size) for s in syn[i:i + 5]]))
+    Image.fromarray(np.vstack(rows)).save(path)
+
+
+# ---------------------------------------------------------------------------------- report
+MEASURES = ("d_palate_velum", "oral_area_mm2", "upper_arc_mm", "d_pharynx", "airway_area_mm2",
+            "palate_chord_mm", "palate_vault_mm")
+
+
+def _summary(df: pd.DataFrame, cols) -> pd.DataFrame:
+    """Median [p5-p95] per source, and how many real frames fall inside the synthetic p5-p95 range."""
+    syn = df[df.source == "synthetic"]
+    out = []
+    for c in cols:
+        row = {"measure": c}
+        lo, hi = syn[c].quantile(0.05), syn[c].quantile(0.95)
+        for src in ("synthetic", "SPAN", "IISc dev"):
+            v = df.loc[df.source == src, c].dropna()
+            row[src] = (f"{v.median():.1f} [{v.quantile(0.05):.1f}-{v.quantile(0.95):.1f}]"
+                        if len(v) else "-")
+            if src != "synthetic":
+                row[f"{src} inside synthetic p5-p95"] = (f"{100 * ((v >= lo) & (v <= hi)).mean():.0f} %"
+                                                         if len(v) else "-")
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=400, help="synthetic anatomies for the shape measures")
+    ap.add_argument("--n-speed", type=int, default=200, help="samples timed per context")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    rows = synthetic_rows(args.n, args.seed) + span_rows()
+    have_iisc = (REAL / "iisc_dev").is_dir() and ATB.is_dir()
+    if have_iisc:
+        rows += iisc_rows()
+    df = pd.DataFrame(rows)
+    df.to_csv(RESULTS / "synth_anatomy.csv", index=False, float_format="%.3f")
+    spd = pd.DataFrame([speed(args.n_speed, 1), speed(max(args.n_speed // 2, 1), 3)])
+    montage(RESULTS / "synth_montage.png")
+    prof_a = df.groupby("source")[[f"A{i}" for i in range(N_A)]].median().T
+    prof_a.index = [f"{10 * i}-{10 * (i + 1)} %" for i in range(N_A)]
+    prof_b = df.groupby("source")[[f"B{i}" for i in range(int(B_LEN / B_STEP))]].median().T
+    prof_b.index = [f"{int(B_STEP * i)}-{int(B_STEP * (i + 1))} mm" for i in range(len(prof_b))]
+    syn = df[df.source == "synthetic"]
+    vowels = syn[syn.consonant == ""]
+    closed = (vowels[[f"A{i}" for i in range(N_A)]].min(axis=1) < 0.5).mean()
+    text = f"""# Synthetic training generator: anatomy versus real contours, speed
+
+Generated by `python benchmarks/bench_synth.py --n {args.n} --n-speed {args.n_speed} --seed {args.seed}`
+(generator version {GENERATOR_VERSION}). Definitions of every measure: the module docstring of
+`benchmarks/bench_synth.py`. Sources: {len(syn)} synthetic anatomies/articulations (`vtract.synth`,
+{len(vowels)} of them vowels), the 3 hand-traced SPAN frames (one speaker, 2.4 mm pixels),
+{int((df.source == "IISc dev").sum())} annotated IISc dev frames (3 speakers, 2.9 mm pixels;
+**independent comparison only**: nothing in the generator is fitted to them).
+
+## Shape measures (mm, mm^2): median [p5-p95]
+{markdown_table(_summary(df, MEASURES))}
+
+## Upper profile: palate/velum-to-tongue distance (mm, median) along the palate and velum
+Arc position from the alveolar ridge (0 %) to the velum tip (100 %).
+
+{markdown_table(prof_a.round(1), index=True)}
+
+## Pharynx profile: wall-to-tongue/epiglottis distance (mm, median) below the velopharyngeal port
+
+{markdown_table(prof_b.round(1), index=True)}
+
+Vowel samples (no consonant gesture) with a tongue contact against palate or velum (distance < 0.5 mm
+anywhere on the upper profile): {100 * closed:.1f} %.
+
+## Speed (one process; numpy/FFT/BLAS threads = 1)
+`cpu_ms_per_sample` is the process CPU time (what one core delivers; the shared machine's load
+inflates the wall time).
+
+{markdown_table(spd)}
+
+## Montage
+`synth_montage.png`: rows 1-2 real frames (two USC ROI-toolbox videos, two SPAN frames), rows 3-6
+synthetic samples at their native grids, each followed by the same frames with the target labels.
+"""
+    (RESULTS / "synth_anatomy.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,7 @@ parameter              range             effect
 =====================  ================  ===========================================================
 tract_length_mm        130-200           glottis-to-lips midline length at the neutral pose (sets
                                          the subject scale, 0.8-1.25)
-palate_vault_mm        5-15              hard-palate vault depth
+palate_vault_mm        3-15              hard-palate vault depth
 palate_length_mm       44-58             alveolar ridge to posterior nasal spine (before scaling)
 larynx_rest_mm         -6-14             resting glottis height (+ = lower)
 pharynx_depth_mm       -5-6              posterior pharyngeal wall shift backwards
@@ -36,7 +36,7 @@ __all__ = ["random_anatomy", "subject_of", "head_shapes", "ANATOMY_RANGES"]
 
 ANATOMY_RANGES: dict[str, tuple[float, float]] = {
     "tract_length_mm": (130.0, 200.0),
-    "palate_vault_mm": (5.0, 15.0),
+    "palate_vault_mm": (3.0, 15.0),
     "palate_length_mm": (44.0, 58.0),
     "larynx_rest_mm": (-6.0, 14.0),
     "pharynx_depth_mm": (-5.0, 6.0),
@@ -104,8 +104,8 @@ def _inset(poly: np.ndarray, d_mm: float, step: float = 2.0) -> np.ndarray:
     a = np.asarray(poly, float)
     b = np.roll(a, -1, axis=0)
     n = np.maximum(np.ceil(np.linalg.norm(b - a, axis=1) / step).astype(int), 1)
-    t = np.concatenate([np.arange(k) / k for k in n])
     i = np.repeat(np.arange(len(a)), n)
+    t = (np.arange(i.size) - np.repeat(np.cumsum(n) - n, n)) / n[i]
     p = a[i] + t[:, None] * (b[i] - a[i])
     tang = np.roll(p, -1, axis=0) - np.roll(p, 1, axis=0)
     tang /= np.linalg.norm(tang, axis=1, keepdims=True) + 1e-12

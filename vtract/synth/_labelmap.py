@@ -32,7 +32,8 @@ __all__ = ["TISSUES", "TARGET_LABELS", "HeadMaps", "build_head", "rasterise", "t
 #: Tissue classes of the tissue map (index = code). ``outside`` is the air around the head, ``airway``
 #: the vocal-tract air (label 1), ``air`` every other air (nasopharynx, sinuses, trachea).
 TISSUES: tuple[str, ...] = ("outside", "airway", "air", "fat", "soft", "muscle", "tongue", "bone",
-                            "marrow", "teeth", "brain", "csf", "cord", "mucosa", "nasal", "device")
+                            "marrow", "teeth", "brain", "csf", "cord", "mucosa", "nasal", "device",
+                            "spine")
 _CODE = {t: i for i, t in enumerate(TISSUES)}
 #: Label values the target map may contain.
 TARGET_LABELS: tuple[int, ...] = (L.BACKGROUND, L.AIRWAY, L.TONGUE, L.HARD_PALATE, L.VELUM, L.LIPS,
@@ -71,8 +72,9 @@ def _densify(poly: np.ndarray, step: float = 3.0) -> np.ndarray:
     n = np.maximum(np.ceil(np.linalg.norm(b - a, axis=1) / step).astype(int), 1)
     if n.max() == 1:
         return a
-    t = np.concatenate([np.arange(k) / k for k in n])
     i = np.repeat(np.arange(len(a)), n)
+    start = np.repeat(np.cumsum(n) - n, n)
+    t = (np.arange(i.size) - start) / n[i]
     return a[i] + t[:, None] * (b[i] - a[i])
 
 
@@ -123,6 +125,8 @@ def build_head(anat: dict, pose: dict, instrument: str | None,
             pts = _thicken_velum(pts, anat["velum_thickness"])
         if sh.name == "tongue":
             tissue = "tongue"
+        if sh.name == "vertebra":  # thin cortex: partial volume with the marrow at rtMRI resolution
+            tissue = "spine"
         if sh.name == "envelope":
             tissue = "airway"
         label = sh.label if sh.label in TARGET_LABELS and sh.label != L.AIRWAY else L.BACKGROUND
