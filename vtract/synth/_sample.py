@@ -23,6 +23,9 @@ __all__ = ["SynthSample", "sample", "random_head", "GENERATOR_VERSION", "CROP_PR
 
 #: Version of the generator; bump it whenever the distribution of samples changes (model cards cite it).
 GENERATOR_VERSION = "0.1.0"
+#: Landmarks reported in ``meta["landmarks_mm"]`` (besides ``vp_port`` and ``glottis``).
+_LANDMARKS = ("upper_incisor_edge", "lower_incisor_edge", "ridge_front", "upper_lip_inner",
+              "lower_lip_inner", "velum_tip", "epiglottis_tip", "pns")
 #: Probability of a random crop of the field of view (0-15 % from each side).
 CROP_PROB = 0.3
 
@@ -45,7 +48,9 @@ class SynthSample:
     labels_spacing_mm : float
         Fine-grid pixel size (mm), 0.4-0.8.
     meta : dict
-        The random parameters (anatomy, articulation, grid, placement, appearance, crop), JSON-able.
+        The random parameters (anatomy, articulation, grid, placement, appearance, crop), JSON-able;
+        ``landmarks_mm`` gives landmarks of the centre frame as ``[x_mm, y_mm]`` in the returned field
+        of view (glottis, velum tip, velopharyngeal port on the wall, incisor edges, lips, PNS, ...).
     """
 
     image: np.ndarray
@@ -143,6 +148,14 @@ def sample(rng: np.random.Generator, *, context: int = 1) -> SynthSample:
     f = grid.factor
     image = np.ascontiguousarray(image[:, r0:r1, c0:c1])
     labels = np.ascontiguousarray(maps[len(maps) // 2].labels[r0 * f:r1 * f, c0 * f:c1 * f])
+    # Landmarks in the returned field of view (mm, edge origin, after the crop).
+    g = maps[len(maps) // 2].geometry
+    lm_t = {k: np.asarray(g.landmarks[k], float) for k in _LANDMARKS}
+    wf = g.curves["wall_front"]
+    lm_t["vp_port"] = wf[np.argmin(np.linalg.norm(wf - lm_t["velum_tip"], axis=1))]
+    lm_t["glottis"] = g.grid_origin[0] + g.grid_dir[0] * 0.5 * (g.inner_mm[0] + g.outer_mm[0])
+    off = np.array([c0, r0]) * grid.spacing_mm
+    landmarks = {k: [float(v) for v in placement(np.atleast_2d(p))[0] - off] for k, p in lm_t.items()}
     meta = {
         "generator_version": GENERATOR_VERSION,
         "anatomy": anat,
@@ -154,6 +167,7 @@ def sample(rng: np.random.Generator, *, context: int = 1) -> SynthSample:
         "placement": placement.to_dict(),
         "appearance": app.to_dict(),
         "crop_px": [r0, r1, c0, c1],
+        "landmarks_mm": landmarks,
         "context": context,
     }
     return SynthSample(image=image, spacing_mm=grid.spacing_mm, labels=labels,
