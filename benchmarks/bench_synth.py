@@ -202,6 +202,43 @@ def speed(n: int, context: int, seed: int = 1) -> dict:
             "median_pixels": float(np.median(sizes)), "load_avg_1min": os.getloadavg()[0]}
 
 
+# ---------------------------------------------------------------------------------- image statistics
+IMAGE_STATS = ("snr", "sharpness_per_mm", "dark_fraction", "mean_rel")
+
+
+def image_rows(n: int, seed: int = 3) -> list[dict]:
+    """Per-frame image statistics (:mod:`vtract.phantom._realism`) of synthetic and real frames."""
+    from vtract.phantom._realism import image_stats, real_frame_sets  # noqa: PLC0415
+
+    rows = []
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        s = sample(rng)
+        r = image_stats(s.image[0], s.spacing_mm)
+        r.update(source="synthetic", mode=s.meta["appearance"]["mode"])
+        rows.append(r)
+    for name, (frames, sp) in real_frame_sets(REAL).items():
+        src = "SPAN" if name.startswith("SPAN") else "USC videos"
+        for f in frames[:: max(len(frames) // 60, 1)]:
+            rows.append({**image_stats(f, sp), "source": src, "mode": "real"})
+    return rows
+
+
+def _image_summary(df: pd.DataFrame) -> pd.DataFrame:
+    syn = df[df.source == "synthetic"]
+    out = []
+    for c in IMAGE_STATS:
+        row = {"statistic": c}
+        lo, hi = syn[c].quantile(0.05), syn[c].quantile(0.95)
+        for src in ("synthetic", "USC videos", "SPAN"):
+            v = df.loc[df.source == src, c].dropna()
+            row[src] = f"{v.median():.3g} [{v.quantile(0.05):.3g}-{v.quantile(0.95):.3g}]"
+            if src != "synthetic":
+                row[f"{src} inside synthetic p5-p95"] = f"{100 * ((v >= lo) & (v <= hi)).mean():.0f} %"
+        out.append(row)
+    return pd.DataFrame(out)
+
+
 # ---------------------------------------------------------------------------------- montage
 def _gray(a: np.ndarray, size: int) -> np.ndarray:
     """Frame scaled to [0, 255] (robust max), resized, as RGB."""
@@ -278,6 +315,7 @@ def main() -> None:
         rows += iisc_rows()
     df = pd.DataFrame(rows)
     df.to_csv(RESULTS / "synth_anatomy.csv", index=False, float_format="%.3f")
+    img = pd.DataFrame(image_rows(max(args.n // 2, 50)))
     spd = pd.DataFrame([speed(args.n_speed, 1), speed(max(args.n_speed // 2, 1), 3)])
     montage(RESULTS / "synth_montage.png")
     prof_a = df.groupby("source")[[f"A{i}" for i in range(N_A)]].median().T
@@ -310,6 +348,13 @@ Arc position from the alveolar ridge (0 %) to the velum tip (100 %).
 
 Vowel samples (no consonant gesture) with a tongue contact against palate or velum (distance < 0.5 mm
 anywhere on the upper profile): {100 * closed:.1f} %.
+
+## Image statistics per frame: median [p5-p95]
+Definitions: `vtract.phantom._realism` (SNR from the darkest 15 % of pixels, sharpness = 90th
+percentile of the gradient per mm over the signal, dark fraction = pixels below 15 % of the signal,
+mean / signal). Real: every ~10th frame of the two USC ROI-toolbox videos (2.9 mm), the 3 SPAN frames.
+
+{markdown_table(_image_summary(img))}
 
 ## Speed (one process; numpy/FFT/BLAS threads = 1)
 `cpu_ms_per_sample` is the process CPU time (what one core delivers; the shared machine's load

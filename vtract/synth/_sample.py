@@ -7,7 +7,7 @@ that covers exactly the same field of view.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -17,7 +17,7 @@ from ._anatomy import random_anatomy, subject_of
 from ._appearance import random_appearance, render_image
 from ._articulation import open_vowel_tract, perturb, random_articulation
 from ._labelmap import build_head, rasterise, tract_length_mm
-from ._pose import random_grid, random_placement
+from ._pose import Placement, random_grid, random_placement
 
 __all__ = ["SynthSample", "sample", "random_head", "GENERATOR_VERSION", "CROP_PROB"]
 
@@ -58,6 +58,13 @@ class SynthSample:
     labels: np.ndarray
     labels_spacing_mm: float
     meta: dict = field(default_factory=dict)
+
+
+def _nudge(p: Placement, rng: np.random.Generator) -> Placement:
+    """Small head motion between neighbouring frames (0.4 mm, 0.4 deg standard deviation)."""
+    d = rng.normal(0.0, 0.4, 3)
+    return replace(p, rotation_deg=p.rotation_deg + float(d[0]),
+                   centre_mm=(p.centre_mm[0] + float(d[1]), p.centre_mm[1] + float(d[2])))
 
 
 def _crop(rng: np.random.Generator, n: int) -> tuple[int, int, int, int]:
@@ -110,8 +117,8 @@ def sample(rng: np.random.Generator, *, context: int = 1) -> SynthSample:
     rng : numpy.random.Generator
         Source of randomness; the sample is a deterministic function of its state.
     context : {1, 3}
-        Number of frames: 1, or 3 (t-1, t, t+1 with small articulatory steps between them, same
-        anatomy, pose and appearance).
+        Number of frames: 1, or 3 (t-1, t, t+1 with small articulatory steps and a little head motion
+        between them; same anatomy and appearance, independent noise).
 
     Returns
     -------
@@ -131,16 +138,17 @@ def sample(rng: np.random.Generator, *, context: int = 1) -> SynthSample:
     length0 = tract_length_mm(geom0)
     grid = random_grid(rng)
     placement = random_placement(rng, grid, scale)
-    poses = [pose]
+    poses, places = [pose], [placement]
     if context == 3:
         poses = [perturb(pose, rng), pose, perturb(pose, rng)]
+        places = [_nudge(placement, rng), placement, _nudge(placement, rng)]
     maps = []
-    for p in poses:
+    for p, pl in zip(poses, places, strict=True):
         if p is pose:
             geom, shapes = geom0, shapes0
         else:
             geom, shapes = build_head(anat, p, art_info["instrument"])
-        maps.append(rasterise(geom, shapes, placement, grid))
+        maps.append(rasterise(geom, shapes, pl, grid))
     app = random_appearance(rng, grid.spacing_mm)
     image = render_image([m.tissue for m in maps], grid.factor, grid.spacing_mm, app,
                          placement.centre_mm, rng)
