@@ -42,7 +42,7 @@ from skimage.measure import points_in_poly
 from vtract import labels as L
 from vtract.synth import GENERATOR_VERSION, sample
 from vtract.synth._labelmap import rasterise, tract_length_mm
-from vtract.synth._pose import Grid, Placement
+from vtract.synth._pose import Grid, Placement, random_warp
 from vtract.synth._sample import random_head
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -120,15 +120,17 @@ def synthetic_rows(n: int, seed: int = 0) -> list[dict]:
     rows = []
     for _ in range(n):
         anat, pose, info, geom, shapes, sc = random_head(rng)
-        sh = {name: pts * sc for name, pts, _, _ in shapes}
-        cv = {k: v * sc for k, v in geom.curves.items()}
+        # The generator's smooth deformation and neck bend (rotation and shift do not change shapes).
+        pl = Placement(sc, 0.0, (80.0, 100.0), float(rng.uniform(-12.0, 12.0)), random_warp(rng))
+        sh = {name: pl(pts) for name, pts, _, _ in shapes}
+        cv = {k: pl(v) for k, v in geom.curves.items()}
         velum = sh["velum"]
         a_curve = np.vstack([cv["palate_oral"], velum[:40]])
         r = shape_measures(a_curve, cv["wall_front"], [sh["tongue"]],
                            [sh["tongue"], sh["epiglottis"], sh["larynx"]], solids=[sh["tongue"]],
                            velum_tip=velum[39])
         r.update(_palate_shape(cv["palate_oral"]))
-        maps = rasterise(geom, shapes, Placement(sc, 0.0, (80.0, 100.0), 0.0), Grid(100, 2.0, 4))
+        maps = rasterise(geom, shapes, pl, Grid(100, 2.0, 4))
         r["airway_area_mm2"] = float((maps.labels == L.AIRWAY).sum() * 0.25)
         r["tract_length_mm"] = tract_length_mm(geom) * sc
         r["source"] = "synthetic"
