@@ -146,8 +146,9 @@ class Placement:
         return d
 
 
-def random_placement(rng: np.random.Generator, grid: Grid, scale: float) -> Placement:
-    """Sample rotation, neck bend and the head position in the field of view.
+def random_placement(rng: np.random.Generator, grid: Grid, scale: float,
+                     keep_in: np.ndarray | None = None, margin_mm: float = 5.0) -> Placement:
+    """Sample rotation, neck bend, deformation and the head position in the field of view.
 
     Parameters
     ----------
@@ -157,20 +158,34 @@ def random_placement(rng: np.random.Generator, grid: Grid, scale: float) -> Plac
         The sampled grid (its field of view bounds the translation).
     scale : float
         Subject scale (from the anatomy: tract length).
+    keep_in : ndarray, shape (n, 2), optional
+        Template points (lips, glottis, ...) that must land inside the field of view, ``margin_mm``
+        from its edges: the position is redrawn up to 20 times (then the last draw is kept), as an
+        operator centres the vocal tract.
+    margin_mm : float
+        Margin for ``keep_in`` (mm).
 
     Returns
     -------
     Placement
         The oral cavity lands at 25-50 % of the width and 35-62 % of the height, as in midsagittal
-        rtMRI (face left, head up) with some margin for off-centre heads; parts may leave the field.
+        rtMRI (face left, head up) with some margin for off-centre heads.
     """
     fov = grid.fov_mm
     rot = float(rng.uniform(*ROTATION_RANGE_DEG))
-    cx = float(rng.uniform(0.25, 0.50) * fov)
-    cy = float(rng.uniform(0.35, 0.62) * fov)
     bend = float(rng.uniform(-12.0, 12.0))
-    return Placement(scale=float(scale), rotation_deg=rot, centre_mm=(cx, cy), neck_bend_deg=bend,
-                     warp=random_warp(rng))
+    warp = random_warp(rng)
+    for _ in range(20):
+        cx = float(rng.uniform(0.25, 0.50) * fov)
+        cy = float(rng.uniform(0.35, 0.62) * fov)
+        pl = Placement(scale=float(scale), rotation_deg=rot, centre_mm=(cx, cy), neck_bend_deg=bend,
+                       warp=warp)
+        if keep_in is None:
+            break
+        q = pl(keep_in)
+        if (q.min() >= margin_mm) and (q.max() <= fov - margin_mm):
+            break
+    return pl
 
 
 #: Smooth deformation: number of plane waves, wavelength range (mm) and largest strain of each.

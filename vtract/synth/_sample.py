@@ -137,7 +137,8 @@ def sample(rng: np.random.Generator, *, context: int = 1) -> SynthSample:
     anat, pose, art_info, geom0, shapes0, scale = random_head(rng)
     length0 = tract_length_mm(geom0)
     grid = random_grid(rng)
-    placement = random_placement(rng, grid, scale)
+    keep = np.vstack([geom0.landmarks["lip_front"], geom0.grid_origin[:1], geom0.landmarks["pns"]])
+    placement = random_placement(rng, grid, scale, keep_in=keep)
     poses, places = [pose], [placement]
     if context == 3:
         poses = [perturb(pose, rng), pose, perturb(pose, rng)]
