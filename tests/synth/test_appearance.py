@@ -76,7 +76,7 @@ def test_image_and_fine_grid_share_the_field_of_view():
                    slice_mix=0.0, slice_sigma_mm=1.0, coil_offset_mm=(0.0, 0.0), coil_width_mm=1e6,
                    coil_floor=1.0, bias_coef=np.zeros(5), res_frac=(1.0, 1.0), taper=0.0,
                    motion_px=0.0, motion_angle=0.0, ghost=0.0, ghost_axis=0, under_kind="none",
-                   under_weight=0.0, under_n=8, snr=1e6, gamma=1.0, gain=1.0)
+                   under_weight=0.0, under_n=8, snr=1e6, gamma=1.0, gain=1.0, clip_pct=0.0)
     img = render_image([tissue], k, 2.0, a, (0.0, 0.0), np.random.default_rng(0))[0]
     # Exact partial volume (the block fills > 5 % of the pixels, so the 95th-percentile scaling is
     # the muscle level): total signal = the block area, centroid = the block centroid.
