@@ -90,15 +90,17 @@ def _densify_all(polys: list[np.ndarray], step: float = 3.0) -> tuple[np.ndarray
 
 
 def _thicken_velum(poly: np.ndarray, factor: float) -> np.ndarray:
-    """Scale the velum's thickness about its centreline (phantom layout: 40 lower, 6 tip, 40 upper)."""
+    """Scale the velum's thickness, keeping its oral surface (phantom layout: 40 oral, 6 tip, 40 nasal).
+
+    The oral surface stays where the phantom's tract grid saw it, so the vowel-gap check of
+    :func:`~._articulation.open_vowel_tract` still holds; the nasal surface moves.
+    """
     if len(poly) != 86 or factor == 1.0:
         return poly
     out = poly.copy()
     i = np.arange(40)
-    mid = 0.5 * (poly[i] + poly[85 - i])
-    out[i] = mid + factor * (poly[i] - mid)
-    out[85 - i] = mid + factor * (poly[85 - i] - mid)
-    out[40:46] = mid[-1] + factor * (poly[40:46] - mid[-1])
+    out[85 - i] = poly[i] + factor * (poly[85 - i] - poly[i])
+    out[40:46] = poly[39] + factor * (poly[40:46] - poly[39])
     return out
 
 
