@@ -120,3 +120,27 @@ def test_airway_bounded_by_glottis_and_velopharyngeal_line(samples):
             t = np.clip((h[behind, 0] - tip[0]) / max(port[0] - tip[0], 1e-6), 0, 1)
             line_y = tip[1] + t * (port[1] - tip[1])
             assert (h[behind, 1] >= line_y - 2.5).all()
+
+
+def test_vowel_airway_is_one_tract_from_lips_to_glottis():
+    """Vowels (no consonant, no mouthpiece) keep the tract open: one airway part, lips to glottis."""
+    rng = np.random.default_rng(123)
+    fractions, reach = [], []
+    while len(fractions) < 20:
+        s = sample(rng)
+        info, m = s.meta["articulation_info"], s.meta["grid"]["matrix"]
+        if info["consonant"] or info["instrument"] or s.meta["crop_px"] != [0, m, 0, m]:
+            continue
+        comp, _ = ndi.label(s.labels == L.AIRWAY, structure=np.ones((3, 3)))
+        sizes = np.bincount(comp.ravel())[1:]
+        fractions.append(sizes.max() / sizes.sum())
+        yy, xx = np.nonzero(comp == np.argmax(sizes) + 1)
+        pts = (np.column_stack([xx, yy]) + 0.5) * s.labels_spacing_mm
+        # Distance (mm) from the main part to the glottis and to the inner upper lip.
+        reach.append([np.linalg.norm(pts - np.asarray(s.meta["landmarks_mm"][k]), axis=1).min()
+                      for k in ("glottis", "upper_lip_inner")])
+    fractions, reach = np.array(fractions), np.array(reach)
+    assert np.mean(fractions > 0.9) >= 0.85
+    assert np.mean(reach[:, 0] < 3.0) >= 0.95
+    # A closed bite (incisors overlapping) may cut the lip opening off: rare.
+    assert np.mean(reach[:, 1] < 6.0) >= 0.8

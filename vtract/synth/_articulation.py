@@ -84,6 +84,9 @@ def random_articulation(rng: np.random.Generator, anat: dict) -> tuple[dict, dic
                 p[k] = v
             else:
                 p[k] = p[k] + strength * (v - p[k])
+    if cons is None:  # vowels: lips and teeth apart (closures come from consonant gestures only)
+        p["lip_aperture_mm"] = max(p["lip_aperture_mm"], float(rng.uniform(1.5, 4.0)))
+        p["jaw_mm"] = max(p["jaw_mm"], 1.5)
     # Fill the oral cavity: the tongue body and blade sit higher than in the demo phantom.
     # Mostly the blade and the front of the dorsum: raising the whole dorsum would press it against
     # the velum (the velar gap of real speakers stays open in vowels).
@@ -114,7 +117,8 @@ def open_vowel_tract(pose: dict, geometry, rng: np.random.Generator, build) -> t
     Vowels never close the tract; a random blend with a raised tongue can. Where the narrowest
     tongue-to-roof distance (tract grid lines whose floor is the tongue) is below a random gap of
     :data:`VOWEL_GAP_MM`, the tongue body is lowered (or its root advanced, for a pharyngeal contact)
-    and the velum raised a little, at most five times.
+    and the velum raised a little; where the tongue tip is closer than the gap to the upper incisors,
+    the tip moves back and down; at most five steps.
 
     Parameters
     ----------
@@ -143,6 +147,15 @@ def open_vowel_tract(pose: dict, geometry, rng: np.random.Generator, build) -> t
             break
         i = int(np.argmin(np.where(roof, d, np.inf)))
         short = gap - float(d[i])
+        # The tongue tip against the back of the upper incisors (grid lines run vertically there).
+        teeth_gap = _distance_to(geometry, "tongue", "upper_incisor")
+        if gap - teeth_gap > max(short, 0.0):
+            q = dict(pose)
+            q["tip_x_mm"] += 1.2 * (gap - teeth_gap)
+            q["tip_y_mm"] += 0.5 * (gap - teeth_gap)
+            pose = _clip(q)
+            geometry = build(pose)
+            continue
         if short <= 0:
             break
         q = dict(pose)
@@ -161,3 +174,17 @@ def open_vowel_tract(pose: dict, geometry, rng: np.random.Generator, build) -> t
         pose = _clip(q)
         geometry = build(pose)
     return pose, geometry
+
+
+def _distance_to(geometry, a: str, b: str) -> float:
+    """Smallest distance (mm) between the outlines of two structures of a geometry (0 if they overlap)."""
+    pa = next(sh.points for sh in geometry.shapes if sh.name == a)
+    pb = next(sh.points for sh in geometry.shapes if sh.name == b)
+    # Densify b's edges to 0.5 mm; a (the tongue, 180 vertices) is dense already.
+    e = np.roll(pb, -1, axis=0) - pb
+    n = np.maximum(np.ceil(np.linalg.norm(e, axis=1) / 0.5).astype(int), 1)
+    t = np.concatenate([np.arange(k) / k for k in n])
+    q = np.repeat(pb, n, axis=0) + t[:, None] * np.repeat(e, n, axis=0)
+    if points_in_poly(q, pa).any():
+        return 0.0
+    return float(np.sqrt(((pa[:, None, :] - q[None, :, :]) ** 2).sum(-1)).min())
