@@ -19,7 +19,7 @@ larynx_rest_mm         -6-14             resting glottis height (+ = lower)
 pharynx_depth_mm       -5-6              posterior pharyngeal wall shift backwards
 velum_length_mm        24-40             posterior nasal spine to uvula tip
 velum_thickness        0.75-1.35         velum thickness factor
-tongue_fill_mm         2-9               how much higher the tongue body sits than in the demo
+tongue_fill_mm         0-9               how much higher the tongue body sits than in the demo
                                          phantom (real oral cavities are nearly filled by the tongue)
 head_scale             0.9-1.12          cranium size relative to the face
 fat_mm                 2.5-9             subcutaneous fat layer under the skin outline
@@ -43,7 +43,7 @@ ANATOMY_RANGES: dict[str, tuple[float, float]] = {
     "pharynx_depth_mm": (-5.0, 6.0),
     "velum_length_mm": (24.0, 40.0),
     "velum_thickness": (0.75, 1.35),
-    "tongue_fill_mm": (2.0, 9.0),
+    "tongue_fill_mm": (0.0, 9.0),
     "head_scale": (0.9, 1.12),
     "fat_mm": (2.5, 9.0),
     "nose_scale": (0.7, 1.3),
