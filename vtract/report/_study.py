@@ -150,13 +150,14 @@ def study_comparisons(per_session: pd.DataFrame, keys: list[str], fig_dir: Path,
             item["notes"] = sorted({str(w.message) for w in caught if issubclass(w.category, VtractWarning)})
             if len(table) and table["hedges_g"].notna().any():
                 show = table.assign(measure=table["measure"].map(value_name))
-                fig = forest_plot(show, title=f"{key}: standardised differences (Hedges' g, 95% CI)")
+                fig = forest_plot(show, title=f"{key}: effect sizes")
                 name = f"{key}_effects.png"
                 save_png(fig, fig_dir / name)
                 item["figures"].append({
                     "file": name, "caption": "Effect sizes: a dot right of the grey line means the first "
                     "group of the contrast has the larger value; the bar is the 95% confidence interval. "
-                    "|g| ≈ 0.2 small, 0.5 medium, 0.8 large.",
+                    "|g| ≈ 0.2 small, 0.5 medium, 0.8 large. Larynx height and tongue body are distances "
+                    "below the palate: there a positive difference means a lower larynx or tongue.",
                     "alt": f"Forest plot of Hedges' g per measure for the contrasts against {order[0]}."})
             sub = None
             if acoustics is not None and key in acoustics and {"f0_hz", "f1_hz"} <= set(acoustics):
