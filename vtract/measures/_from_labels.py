@@ -15,8 +15,8 @@ Per frame:
   segmenter does on the image); walls are where a grid line leaves the airway label (half-way
   between pixel centres, i.e. on the pixel edge);
 * **hard palate / palatal plane**: the oral (lower) edge of every column of the hard-palate label;
-  the ridge is its anterior end (at the lowest edge within 5 mm behind it), the posterior nasal
-  spine its posterior end (pixel edges);
+  the ridge is its anterior end (at the lowest edge within 5 mm behind it), the plane is fitted
+  to the edge within 40 mm of the ridge, the posterior nasal spine is its posterior end;
 * **velum tip**: the velum pixel farthest from the posterior nasal spine; **velum opening**: row
   by row, the airway run directly behind the velum up to the next tissue (0 when the velum touches
   tissue), the narrowest row;
@@ -33,15 +33,13 @@ from scipy import ndimage as ndi
 
 from .. import labels as L
 from ..errors import DataValueError
-from ._geometry import TractGeometry, palatal_plane
+from ._geometry import TractGeometry, palatal_plane, palate_front, palate_ridge
 
-__all__ = ["geometry_from_labels", "LIP_WINDOW_MM", "RIDGE_WINDOW_MM", "WALL_SMOOTH_PX"]
+__all__ = ["geometry_from_labels", "LIP_WINDOW_MM", "WALL_SMOOTH_PX"]
 
 _TISSUE_COST = 50.0
 #: The upper-lip front is searched this far above the lip opening (mm).
 LIP_WINDOW_MM = 12.0
-#: The ridge is the lowest palate point within this distance behind the palate's anterior end (mm).
-RIDGE_WINDOW_MM = 5.0
 #: Gaussian smoothing (pixels) of the airway mask before the walls are cast: the walls then follow
 #: the edge instead of its pixel staircase, and a one-pixel gap stays open (peak 0.68 > 0.5).
 WALL_SMOOTH_PX = 0.5
@@ -156,13 +154,14 @@ def _frame_geometry(lab: np.ndarray, img: np.ndarray | None, row_mm: float, col_
     dist = np.hypot(*(up_mm - lo_mm).T)
     dist[~np.isfinite(width)] = np.nan
     # hard palate: ridge (anterior end) and PNS (posterior end) of its oral edge
+    edge = palate_px * scale
     if len(palate_px):
-        front = palate_px[palate_px[:, 0] <= palate_px[0, 0] + RIDGE_WINDOW_MM / col_mm]
-        ridge = np.array([palate_px[0, 0] - 0.5, front[:, 1].max()])
+        edge = np.vstack([[(palate_px[0, 0] - 0.5) * col_mm, edge[0, 1]], edge])  # pixel edge
         pns = np.array([palate_px[-1, 0] + 0.5, palate_px[-1, 1]])
     else:
-        ridge = pns = np.full(2, np.nan)
-    plane = palatal_plane(palate_px * scale)
+        pns = np.full(2, np.nan)
+    ridge = palate_ridge(edge) / scale
+    plane = palatal_plane(palate_front(edge, ridge * scale))
     # velum tip: the velum pixel farthest from the PNS
     vr, vc = np.nonzero(lab == L.VELUM)
     if vr.size and np.all(np.isfinite(pns)):

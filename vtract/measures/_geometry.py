@@ -17,7 +17,42 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["TractGeometry", "LANDMARKS", "palatal_plane"]
+__all__ = ["TractGeometry", "LANDMARKS", "palatal_plane", "palate_ridge", "palate_front",
+           "RIDGE_WINDOW_MM", "PALATE_PLANE_MM"]
+
+#: The ridge is the lowest palate point within this distance behind the palate's anterior end (mm).
+RIDGE_WINDOW_MM = 5.0
+#: The palatal plane is fitted to the palate's oral surface within this distance of the ridge (mm):
+#: the front of the adult hard palate, which every segmentation sees (its posterior end is not told
+#: reliably from a raised velum that continues its line).
+PALATE_PLANE_MM = 40.0
+
+
+def palate_ridge(edge_mm: np.ndarray) -> np.ndarray:
+    """Alveolar ridge from the palate's oral edge: anterior extent, lowest point within 5 mm behind.
+
+    Parameters
+    ----------
+    edge_mm : ndarray, shape (k, 2)
+        Oral (lower) edge points of the hard palate ``(x_mm, y_mm)``.
+
+    Returns
+    -------
+    ndarray, shape (2,)
+        ``(x of the anterior extent, y of the lowest edge point within RIDGE_WINDOW_MM)`` in mm;
+        NaN when ``edge_mm`` is empty.
+    """
+    e = np.asarray(edge_mm, float).reshape(-1, 2)
+    if len(e) == 0:
+        return np.full(2, np.nan)
+    x0 = float(e[:, 0].min())
+    return np.array([x0, float(e[e[:, 0] <= x0 + RIDGE_WINDOW_MM, 1].max())])
+
+
+def palate_front(edge_mm: np.ndarray, ridge_mm: np.ndarray) -> np.ndarray:
+    """Oral-edge points within :data:`PALATE_PLANE_MM` of the ridge (those the plane is fitted to)."""
+    e = np.asarray(edge_mm, float).reshape(-1, 2)
+    return e[np.hypot(*(e - np.asarray(ridge_mm, float)).T) <= PALATE_PLANE_MM]
 
 #: Landmarks of a :class:`TractGeometry` (each ``(n_frames, 2)`` in mm, NaN when not found).
 LANDMARKS: dict[str, str] = {

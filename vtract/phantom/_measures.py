@@ -10,9 +10,9 @@ landmarks are taken from the polygons by the same rules the label path applies t
   incisor, upper lip) and inner (tongue, epiglottis, larynx, lower incisor, lower lip) polygons;
 * glottis / lip opening: the ends of the grid midline; upper-lip front: the upper lip's most
   anterior point within 12 mm above the upper wall's anterior end;
-* hard palate: the oral-surface curve (palatal plane); ridge = the anterior extent of the palate as
-  painted (the incisors cover its front), at its lowest point within 5 mm behind that; PNS =
-  posterior end of the oral surface;
+* hard palate: the lower (oral) edge of the palate as painted (the incisors cover its front); the
+  ridge and the palatal plane from it by :func:`vtract.measures.palate_ridge` /
+  :func:`vtract.measures.palate_front` as for labels; PNS = the model's posterior nasal spine;
 * velum tip: the velum point farthest from the PNS; tongue surface: the tongue polygon;
 * velum opening: the smallest velum-to-pharyngeal-wall distance (0 on contact).
 """
@@ -24,7 +24,8 @@ from matplotlib.path import Path as MplPath
 from scipy.spatial.distance import cdist
 
 from ..measures import MEASURE_COLUMNS, TractGeometry, measures_table, palatal_plane
-from ..measures._from_labels import LIP_WINDOW_MM, RIDGE_WINDOW_MM
+from ..measures._from_labels import LIP_WINDOW_MM
+from ..measures._geometry import palate_front, palate_ridge
 from ._geometry import FrameGeometry
 
 __all__ = ["frame_measures", "tract_geometry", "velum_opening"]
@@ -57,14 +58,21 @@ def _lip_front(upper_lip: np.ndarray, y_mouth: float) -> np.ndarray:
     return win[np.argmin(win[:, 0])]
 
 
-def _ridge(palate: np.ndarray, covers: list[np.ndarray]) -> np.ndarray:
-    """Ridge of the visible palate: its anterior extent, at its lowest point within 5 mm behind."""
+def _palate_oral_edge(palate: np.ndarray, covers: list[np.ndarray], bin_mm: float = 0.5) -> np.ndarray:
+    """Lower (oral) edge of the palate as painted: the lowest point per ``bin_mm`` column of x.
+
+    The continuous form of the label rule (the lower edge of each pixel column of the hard-palate
+    label); the incisors and the upper lip are painted over the palate's front and hide it.
+    """
     pts = _densify(palate)
-    for poly in covers:  # the incisors are painted over the palate's front
+    for poly in covers:
         pts = pts[~MplPath(poly).contains_points(pts)]
-    x0 = float(pts[:, 0].min())
-    front = pts[pts[:, 0] <= x0 + RIDGE_WINDOW_MM]
-    return np.array([x0, float(front[:, 1].max())])
+    b = np.floor(pts[:, 0] / bin_mm).astype(int)
+    out = []
+    for v in np.unique(b):
+        sel = pts[b == v]
+        out.append(sel[np.argmax(sel[:, 1])])
+    return np.asarray(out)
 
 
 def tract_geometry(geom: FrameGeometry, airway_area_mm2: float, time_s: float = 0.0) -> TractGeometry:
@@ -84,19 +92,20 @@ def tract_geometry(geom: FrameGeometry, airway_area_mm2: float, time_s: float = 
     TractGeometry
         A one-frame record.
     """
+    shapes = {s.name: s.points for s in geom.shapes}
     inner = geom.grid_origin + geom.grid_dir * geom.inner_mm[:, None]
     outer = geom.grid_origin + geom.grid_dir * np.maximum(geom.outer_mm, geom.inner_mm)[:, None]
     mid = geom.midline
-    shapes = {s.name: s.points for s in geom.shapes}
-    oral = geom.curves["palate_oral"]
-    c, n = palatal_plane(oral)
+    edge = _palate_oral_edge(shapes["hard_palate"], [shapes["upper_incisor"], shapes["upper_lip"]])
+    ridge = palate_ridge(edge)
+    c, n = palatal_plane(palate_front(edge, ridge))
     lm = geom.landmarks
     tongue = geom.curves["tongue"]
     velum = geom.curves["velum"]
     velum_tip = velum[np.argmax(np.hypot(*(velum - lm["pns"]).T))]
     landmarks = {"glottis": mid[0], "lip_opening": mid[-1],
                  "lip_front": _lip_front(shapes["upper_lip"], float(outer[-1][1])),
-                 "ridge": _ridge(shapes["hard_palate"], [shapes["upper_incisor"], shapes["upper_lip"]]),
+                 "ridge": ridge,
                  "pns": lm["pns"], "velum_tip": velum_tip,
                  "tongue_tip": tongue[np.argmin(tongue[:, 0])]}
     return TractGeometry(

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["WallLandmarks", "find_landmarks"]
+__all__ = ["WallLandmarks", "find_landmarks", "find_palate"]
 
 
 @dataclass(frozen=True)
@@ -108,3 +108,57 @@ def find_landmarks(mid: np.ndarray, upper: np.ndarray, lower: np.ndarray, px_mm:
     return WallLandmarks(bend=int(bend), velum_tip=int(velum_tip), pns=int(min(pns, n - 2)),
                          alveolar=int(alveolar), epiglottis=int(max(epiglottis, 1)),
                          tongue_tip=int(tip))
+
+
+def find_palate(upper: np.ndarray, px_mm: float, *, rise_deg: float = 45.0, search_mm: float = 40.0,
+                palate_mm: float = 40.0, jump_mm: float = 3.0, desc_deg: float = 35.0
+                ) -> tuple[int, int]:
+    """Find the hard palate's oral surface on the upper wall, from the front.
+
+    Walking back from the lips, the upper wall first climbs steeply (the upper lip's inner surface
+    and the signal-free incisors) and turns at the **alveolar ridge** into the roof of the mouth.
+    The palate is followed back from there for at most ``palate_mm`` of arc (the front of the
+    adult hard palate; its posterior end is not reliably told from a raised velum, which continues
+    the same line), stopping earlier at a jump of the wall (> ``jump_mm``: the grid lines leave the
+    palate for the velum or the pharyngeal wall) or where it descends backwards by more than
+    ``desc_deg`` (a lowered velum).
+
+    Parameters
+    ----------
+    upper : ndarray, shape (n, 2)
+        Upper wall ``(x, y)`` in pixels, glottis (index 0) -> lips.
+    px_mm : float
+        Pixel size in mm.
+    rise_deg, search_mm, palate_mm, jump_mm, desc_deg : float
+        The rules above (degrees from the horizontal, mm).
+
+    Returns
+    -------
+    posterior, ridge : int
+        Indices into ``upper`` of the palate's posterior end and of the alveolar ridge
+        (``posterior < ridge``); ``(-1, -1)`` when no steep climb is found near the lips.
+    """
+    rev = np.asarray(upper, float)[::-1]
+    n = len(rev)
+    if n < 4:
+        return -1, -1
+    arc = _arc(rev) * px_mm
+    d = np.diff(rev, axis=0)
+    # angle of each step going back: +90 straight up, 0 straight back, negative descending
+    ang = np.degrees(np.arctan2(-d[:, 1], d[:, 0]))
+    steep = (ang > rise_deg) & (arc[1:] <= search_mm)
+    if not steep.any():
+        return -1, -1
+    j = int(np.argmax(steep))  # first steep step
+    while j < len(steep) and steep[j]:
+        j += 1
+    ridge = j  # the corner: first point after the climb
+    end = ridge
+    while end + 1 < n:
+        step = float(np.hypot(*d[end])) * px_mm
+        if step > jump_mm or ang[end] < -desc_deg or arc[end + 1] - arc[ridge] > palate_mm:
+            break
+        end += 1
+    if end - ridge < 2:
+        return -1, -1
+    return n - 1 - end, n - 1 - ridge
