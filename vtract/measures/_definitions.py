@@ -84,31 +84,70 @@ def _dense_wall(pts: np.ndarray, sel: np.ndarray, max_gap_mm: float = 5.0,
     return np.vstack(out)
 
 
-def _closest(geom: TractGeometry, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Closest distance between the upper and lower wall within ``mask`` and where it is.
+def _closest(geom: TractGeometry, up_mask: np.ndarray,
+             lo_mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Closest distance between the upper wall (lines in ``up_mask``) and the lower wall.
 
-    Returns the distance (mm) and the midpoint of the closest pair (mm), per frame.
+    Returns the distance (mm; 0 when a line of ``up_mask`` is closed) and the midpoint of the
+    closest pair (mm), per frame.
     """
     from scipy.spatial.distance import cdist
 
+    lo_mask = up_mask if lo_mask is None else lo_mask
     d = np.full(geom.n_frames, np.nan)
     at = np.full((geom.n_frames, 2), np.nan)
     for k in range(geom.n_frames):
-        up = _dense_wall(geom.upper[k], mask[k])
-        lo = _dense_wall(geom.lower[k], mask[k])
+        up = _dense_wall(geom.upper[k], up_mask[k])
+        lo = _dense_wall(geom.lower[k], lo_mask[k])
         if len(up) == 0 or len(lo) == 0:
+            continue
+        closed = up_mask[k] & (geom.distance[k] <= 0)
+        if closed.any():
+            d[k], at[k] = 0.0, geom.midline[k][np.flatnonzero(closed)[0]]
             continue
         dd = cdist(up, lo)
         i, j = np.unravel_index(int(np.argmin(dd)), dd.shape)
-        closed = mask[k] & (geom.distance[k] <= 0)
-        d[k] = 0.0 if closed.any() else float(dd[i, j])
-        at[k] = geom.midline[k][np.flatnonzero(closed)[0]] if closed.any() else 0.5 * (up[i] + lo[j])
+        d[k], at[k] = float(dd[i, j]), 0.5 * (up[i] + lo[j])
     return d, at
+
+
+def _constriction_masks(geom: TractGeometry, region: str) -> tuple[np.ndarray, np.ndarray]:
+    """Upper-wall and lower-wall line masks of a constriction region.
+
+    For the tongue tip and dorsum the roof is selected by the upper-wall point's own position
+    (the alveolar ridge / palate dome and velum), the floor is the whole oral lower wall behind
+    the lips (the tongue, wherever it comes closest), so that the result does not depend on how
+    the grid lines are tilted near the region's edges.
+    """
+    r = regions(geom)
+    if region in ("lips", "oropharynx"):
+        return r[region], r[region]
+    u_up, _ = geom.plane_coords(geom.upper)
+    u_r = _lm(geom, "ridge")[0][:, None]
+    oral = r["tip"] | r["dorsum"] | _between(geom)
+    with np.errstate(invalid="ignore"):
+        if region == "tip":
+            up = oral & (u_up >= u_r) & (u_up <= u_r + TIP_BEHIND_RIDGE_MM)
+        elif region == "dorsum":
+            up = oral & (u_up > u_r + TIP_BEHIND_RIDGE_MM)
+        else:
+            raise ValueError(f"region: expected tip, dorsum, oropharynx or lips, got {region!r}")
+    return up, oral
+
+
+def _between(geom: TractGeometry) -> np.ndarray:
+    """Oral grid lines between the lips region and the ridge (the incisors)."""
+    u, h = geom.plane_coords(geom.midline)
+    u_r = _lm(geom, "ridge")[0][:, None]
+    h_vt = _lm(geom, "velum_tip")[1][:, None]
+    with np.errstate(invalid="ignore"):
+        return (np.isfinite(geom.distance) & (u >= u_r - LIP_BEHIND_RIDGE_MM) & (u < u_r)
+                & (h <= h_vt))
 
 
 def lip_aperture(geom: TractGeometry) -> np.ndarray:
     """Closest distance (mm) between the upper and lower lip (the walls in the lips region)."""
-    return _closest(geom, regions(geom)["lips"])[0]
+    return constriction(geom, "lips")[0]
 
 
 def lip_protrusion(geom: TractGeometry) -> np.ndarray:
@@ -149,12 +188,14 @@ def constriction(geom: TractGeometry, region: str) -> tuple[np.ndarray, np.ndarr
         Closest distance between the upper and the lower wall in the region (mm; 0 when a grid
         line there is closed). Wall to wall, not along grid lines, so it does not depend on the
         grid (the same rule as manual tract variables: the minimum distance between two contours).
+        For the tip and dorsum the roof is the upper wall whose own position lies in the region,
+        the floor the whole oral lower wall behind the lips.
     location_mm : ndarray, shape (n_frames,)
         Where it is: the closest pair's midpoint's position along the palatal plane behind the
         alveolar ridge (mm, ``u - u_ridge``; positive = posterior), a head-fixed coordinate that
         does not depend on where the tract's ends were found.
     """
-    d, at = _closest(geom, regions(geom)[region])
+    d, at = _closest(geom, *_constriction_masks(geom, region))
     u, _ = geom.plane_coords(at[:, None, :])
     u_r, _ = _lm(geom, "ridge")
     return d, u[:, 0] - u_r

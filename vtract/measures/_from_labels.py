@@ -15,7 +15,8 @@ Per frame:
   segmenter does on the image); walls are where a grid line leaves the airway label (half-way
   between pixel centres, i.e. on the pixel edge);
 * **hard palate / palatal plane**: the oral (lower) edge of every column of the hard-palate label;
-  the ridge is its anterior end (at the lowest edge within 5 mm behind it), the plane is fitted
+  the ridge is where 10 mm^2 of palate lie in front of it (at the lowest edge within 5 mm behind
+  it: :func:`vtract.measures.palate_ridge`), the plane is fitted
   to the edge within 40 mm of the ridge, the posterior nasal spine is its posterior end;
 * **velum tip**: the velum pixel farthest from the posterior nasal spine; **velum opening**: row
   by row, the airway run directly behind the velum up to the next tissue (0 when the velum touches
@@ -156,11 +157,12 @@ def _frame_geometry(lab: np.ndarray, img: np.ndarray | None, row_mm: float, col_
     # hard palate: ridge (anterior end) and PNS (posterior end) of its oral edge
     edge = palate_px * scale
     if len(palate_px):
-        edge = np.vstack([[(palate_px[0, 0] - 0.5) * col_mm, edge[0, 1]], edge])  # pixel edge
+        cols = np.arange(int(palate_px[0, 0]), int(palate_px[-1, 0]) + 1)
+        area = pal[:, cols].sum(axis=0) * row_mm * col_mm
+        ridge = palate_ridge((np.append(cols, cols[-1] + 1) - 0.5) * col_mm, area, edge) / scale
         pns = np.array([palate_px[-1, 0] + 0.5, palate_px[-1, 1]])
     else:
-        pns = np.full(2, np.nan)
-    ridge = palate_ridge(edge) / scale
+        ridge = pns = np.full(2, np.nan)
     plane = palatal_plane(palate_front(edge, ridge * scale))
     # velum tip: the velum pixel farthest from the PNS
     vr, vc = np.nonzero(lab == L.VELUM)

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["TractGeometry", "LANDMARKS", "palatal_plane", "palate_ridge", "palate_front",
-           "RIDGE_WINDOW_MM", "PALATE_PLANE_MM"]
+           "RIDGE_WINDOW_MM", "RIDGE_AREA_MM2", "PALATE_PLANE_MM"]
 
-#: The ridge is the lowest palate point within this distance behind the palate's anterior end (mm).
+#: The ridge is where this much palate area lies in front of it (mm^2) ...
+RIDGE_AREA_MM2 = 10.0
+#: ... at the lowest oral-edge point within this distance behind that (mm).
 RIDGE_WINDOW_MM = 5.0
 #: The palatal plane is fitted to the palate's oral surface within this distance of the ridge (mm):
 #: the front of the adult hard palate, which every segmentation sees (its posterior end is not told
@@ -28,25 +30,37 @@ RIDGE_WINDOW_MM = 5.0
 PALATE_PLANE_MM = 40.0
 
 
-def palate_ridge(edge_mm: np.ndarray) -> np.ndarray:
-    """Alveolar ridge from the palate's oral edge: anterior extent, lowest point within 5 mm behind.
+def palate_ridge(x_edges_mm: np.ndarray, column_area_mm2: np.ndarray, edge_mm: np.ndarray) -> np.ndarray:
+    """Alveolar ridge: where the hard palate's front begins, by area, and its oral edge there.
+
+    The palate's front is a thin wedge behind the incisors; its very tip appears or vanishes with
+    the pixel grid (a pixel is labelled palate only when mostly palate). The ridge's ``x`` is
+    therefore where the palate's area counted from the front reaches :data:`RIDGE_AREA_MM2`
+    (area is kept by a majority-vote raster on average), its ``y`` the lowest oral-edge point
+    within :data:`RIDGE_WINDOW_MM` behind that.
 
     Parameters
     ----------
-    edge_mm : ndarray, shape (k, 2)
-        Oral (lower) edge points of the hard palate ``(x_mm, y_mm)``.
+    x_edges_mm : ndarray, shape (k + 1,)
+        Column boundaries (mm, increasing: face -> back).
+    column_area_mm2 : ndarray, shape (k,)
+        Palate area in each column (mm^2).
+    edge_mm : ndarray, shape (m, 2)
+        Oral (lower) edge points of the palate ``(x_mm, y_mm)``.
 
     Returns
     -------
     ndarray, shape (2,)
-        ``(x of the anterior extent, y of the lowest edge point within RIDGE_WINDOW_MM)`` in mm;
-        NaN when ``edge_mm`` is empty.
+        The ridge ``(x_mm, y_mm)``; NaN when the palate is smaller than RIDGE_AREA_MM2.
     """
+    cum = np.concatenate([[0.0], np.cumsum(np.asarray(column_area_mm2, float))])
     e = np.asarray(edge_mm, float).reshape(-1, 2)
-    if len(e) == 0:
+    if cum[-1] < RIDGE_AREA_MM2 or len(e) == 0:
         return np.full(2, np.nan)
-    x0 = float(e[:, 0].min())
-    return np.array([x0, float(e[e[:, 0] <= x0 + RIDGE_WINDOW_MM, 1].max())])
+    x = float(np.interp(RIDGE_AREA_MM2, cum, np.asarray(x_edges_mm, float)))
+    win = e[(e[:, 0] >= x - 1e-9) & (e[:, 0] <= x + RIDGE_WINDOW_MM)]
+    y = float(win[:, 1].max()) if len(win) else float(e[np.argmin(np.abs(e[:, 0] - x)), 1])
+    return np.array([x, y])
 
 
 def palate_front(edge_mm: np.ndarray, ridge_mm: np.ndarray) -> np.ndarray:
@@ -60,7 +74,7 @@ LANDMARKS: dict[str, str] = {
     "lip_opening": "anterior end of the airway midline (between the lips)",
     "lip_front": "most anterior point of the upper lip (lips label, else the image, else "
                  "the airway's anterior end)",
-    "ridge": "alveolar ridge: anterior end of the hard palate's oral surface",
+    "ridge": "alveolar ridge: front of the hard palate (10 mm^2 of it in front), on its oral edge",
     "pns": "posterior nasal spine: posterior end of the hard palate's oral surface",
     "velum_tip": "point of the velum farthest from the posterior nasal spine",
     "tongue_tip": "most anterior point of the tongue below the palatal plane",

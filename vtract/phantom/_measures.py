@@ -58,21 +58,31 @@ def _lip_front(upper_lip: np.ndarray, y_mouth: float) -> np.ndarray:
     return win[np.argmin(win[:, 0])]
 
 
-def _palate_oral_edge(palate: np.ndarray, covers: list[np.ndarray], bin_mm: float = 0.5) -> np.ndarray:
-    """Lower (oral) edge of the palate as painted: the lowest point per ``bin_mm`` column of x.
+def _visible_palate(palate: np.ndarray, covers: list[np.ndarray], step_mm: float = 0.1
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rasterise the palate as painted (the incisors and the upper lip cover its front) finely.
 
-    The continuous form of the label rule (the lower edge of each pixel column of the hard-palate
-    label); the incisors and the upper lip are painted over the palate's front and hide it.
+    Returns the column boundaries (mm), the palate area per column (mm^2) and the oral (lower)
+    edge per column (mm): the continuous form of what :func:`vtract.measures.geometry_from_labels`
+    reads from a label map.
     """
-    pts = _densify(palate)
+    x0, y0 = np.floor(palate.min(axis=0)) - step_mm
+    x1, y1 = np.ceil(palate.max(axis=0)) + step_mm
+    xs = np.arange(x0, x1, step_mm) + step_mm / 2
+    ys = np.arange(y0, y1, step_mm) + step_mm / 2
+    xx, yy = np.meshgrid(xs, ys)
+    pts = np.column_stack([xx.ravel(), yy.ravel()])
+    inside = MplPath(palate).contains_points(pts)
     for poly in covers:
-        pts = pts[~MplPath(poly).contains_points(pts)]
-    b = np.floor(pts[:, 0] / bin_mm).astype(int)
-    out = []
-    for v in np.unique(b):
-        sel = pts[b == v]
-        out.append(sel[np.argmax(sel[:, 1])])
-    return np.asarray(out)
+        inside &= ~MplPath(poly).contains_points(pts)
+    m = inside.reshape(xx.shape)
+    has = m.any(axis=0)
+    low = m.shape[0] - 1 - np.argmax(m[::-1], axis=0)
+    edge = np.column_stack([xs[has], ys[low[has]] + step_mm / 2])
+    first, last = np.flatnonzero(has)[[0, -1]]
+    area = m[:, first:last + 1].sum(axis=0) * step_mm ** 2
+    x_edges = np.append(xs[first:last + 1] - step_mm / 2, xs[last] + step_mm / 2)
+    return x_edges, area, edge
 
 
 def tract_geometry(geom: FrameGeometry, airway_area_mm2: float, time_s: float = 0.0) -> TractGeometry:
@@ -96,8 +106,9 @@ def tract_geometry(geom: FrameGeometry, airway_area_mm2: float, time_s: float = 
     inner = geom.grid_origin + geom.grid_dir * geom.inner_mm[:, None]
     outer = geom.grid_origin + geom.grid_dir * np.maximum(geom.outer_mm, geom.inner_mm)[:, None]
     mid = geom.midline
-    edge = _palate_oral_edge(shapes["hard_palate"], [shapes["upper_incisor"], shapes["upper_lip"]])
-    ridge = palate_ridge(edge)
+    x_edges, area, edge = _visible_palate(shapes["hard_palate"],
+                                          [shapes["upper_incisor"], shapes["upper_lip"]])
+    ridge = palate_ridge(x_edges, area, edge)
     c, n = palatal_plane(palate_front(edge, ridge))
     lm = geom.landmarks
     tongue = geom.curves["tongue"]
