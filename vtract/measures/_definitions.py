@@ -46,6 +46,9 @@ def regions(geom: TractGeometry) -> dict[str, np.ndarray]:
     :data:`OROPHARYNX_ABOVE_GLOTTIS_MM` above the glottis; ``hypopharynx``: the window
     :data:`HYPOPHARYNX_MM` above the glottis. Heights (``h``) are along the palatal-plane normal.
     """
+    cached = geom.extra.get("_regions")
+    if cached is not None and cached[0] is geom.distance and cached[1] == geom.distance.tobytes():
+        return cached[2]
     u, h = geom.plane_coords(geom.midline)
     ok = np.isfinite(u) & np.isfinite(geom.distance)
     u_r, _ = _lm(geom, "ridge")
@@ -59,7 +62,10 @@ def regions(geom: TractGeometry) -> dict[str, np.ndarray]:
         dorsum = oral & (u > u_r + TIP_BEHIND_RIDGE_MM)
         oro = ok & (h > h_vt) & (h < h_g - OROPHARYNX_ABOVE_GLOTTIS_MM)
         hypo = ok & (h >= h_g - HYPOPHARYNX_MM[1]) & (h <= h_g - HYPOPHARYNX_MM[0])
-    return {"lips": lips, "tip": tip, "dorsum": dorsum, "oropharynx": oro, "hypopharynx": hypo}
+    out = {"lips": lips, "tip": tip, "dorsum": dorsum, "oropharynx": oro, "hypopharynx": hypo}
+    # memo for the measures of one table (keyed on the distances, which a caller may edit)
+    geom.extra["_regions"] = (geom.distance, geom.distance.tobytes(), out)
+    return out
 
 
 def _dense_wall(pts: np.ndarray, sel: np.ndarray, max_gap_mm: float = 5.0,

@@ -109,7 +109,7 @@ def palatal_plane(palate_oral_mm: np.ndarray, *, max_tilt_deg: float = 25.0
     if len(pts) < 2:
         return np.full(2, np.nan), np.full(2, np.nan)
     c = pts.mean(axis=0)
-    _, _, vt = np.linalg.svd(pts - c)
+    _, _, vt = np.linalg.svd(pts - c, full_matrices=False)
     t = vt[0]
     ang = (np.arctan2(t[1], t[0]) + np.pi / 2) % np.pi - np.pi / 2
     ang = float(np.clip(ang, -np.radians(max_tilt_deg), np.radians(max_tilt_deg)))

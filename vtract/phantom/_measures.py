@@ -58,7 +58,7 @@ def _lip_front(upper_lip: np.ndarray, y_mouth: float) -> np.ndarray:
     return win[np.argmin(win[:, 0])]
 
 
-def _visible_palate(palate: np.ndarray, covers: list[np.ndarray], step_mm: float = 0.1
+def _visible_palate(palate: np.ndarray, covers: list[np.ndarray], step_mm: float = 0.25
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rasterise the palate as painted (the incisors and the upper lip cover its front) finely.
 
