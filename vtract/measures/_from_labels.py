@@ -14,10 +14,11 @@ Per frame:
   with grid lines normal to it (:func:`vtract.segmentation._tract.fit_midline`, as the classic
   segmenter does on the image); walls are where a grid line leaves the airway label (half-way
   between pixel centres, i.e. on the pixel edge);
-* **hard palate / palatal plane**: the oral (lower) edge of every column of the hard-palate label;
-  the ridge is where 10 mm^2 of palate lie in front of it (at the lowest edge within 5 mm behind
-  it: :func:`vtract.measures.palate_ridge`), the plane is fitted
-  to the edge within 40 mm of the ridge, the posterior nasal spine is its posterior end;
+* **alveolar ridge / palatal plane**: from the roof of the mouth as the upper wall shows it
+  (:func:`vtract.measures.roof_landmarks`: the turn from the climb behind the lips into the roof,
+  and a line through the roof up to 40 mm behind it; without such a climb, the hard-palate label's
+  front by area, :func:`vtract.measures.palate_ridge`, and its oral edge); the posterior nasal
+  spine is the posterior end of the hard-palate label's oral edge;
 * **velum tip**: the velum pixel farthest from the posterior nasal spine; **velum opening**: row
   by row, the airway run directly behind the velum up to the next tissue (0 when the velum touches
   tissue), the narrowest row;
@@ -34,7 +35,7 @@ from scipy import ndimage as ndi
 
 from .. import labels as L
 from ..errors import DataValueError
-from ._geometry import TractGeometry, palatal_plane, palate_front, palate_ridge
+from ._geometry import TractGeometry, palatal_plane, palate_front, palate_ridge, roof_landmarks
 
 __all__ = ["geometry_from_labels", "LIP_WINDOW_MM", "WALL_SMOOTH_PX"]
 
@@ -155,15 +156,16 @@ def _frame_geometry(lab: np.ndarray, img: np.ndarray | None, row_mm: float, col_
     dist = np.hypot(*(up_mm - lo_mm).T)
     dist[~np.isfinite(width)] = np.nan
     # hard palate: ridge (anterior end) and PNS (posterior end) of its oral edge
-    edge = palate_px * scale
-    if len(palate_px):
+    pns = np.array([palate_px[-1, 0] + 0.5, palate_px[-1, 1]]) if len(palate_px) else np.full(2, np.nan)
+    ridge_mm, c_pl, n_pl = roof_landmarks(up * scale)
+    if not np.isfinite(ridge_mm[0]) and len(palate_px):
+        # no climb behind the lips (a flat roof): the palate label's front and oral edge instead
+        edge = palate_px * scale
         cols = np.arange(int(palate_px[0, 0]), int(palate_px[-1, 0]) + 1)
         area = pal[:, cols].sum(axis=0) * row_mm * col_mm
-        ridge = palate_ridge((np.append(cols, cols[-1] + 1) - 0.5) * col_mm, area, edge) / scale
-        pns = np.array([palate_px[-1, 0] + 0.5, palate_px[-1, 1]])
-    else:
-        ridge = pns = np.full(2, np.nan)
-    plane = palatal_plane(palate_front(edge, ridge * scale))
+        ridge_mm = palate_ridge((np.append(cols, cols[-1] + 1) - 0.5) * col_mm, area, edge)
+        c_pl, n_pl = palatal_plane(palate_front(edge, ridge_mm))
+    ridge, plane = ridge_mm / scale, (c_pl, n_pl)
     # velum tip: the velum pixel farthest from the PNS
     vr, vc = np.nonzero(lab == L.VELUM)
     if vr.size and np.all(np.isfinite(pns)):

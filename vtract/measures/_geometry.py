@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["TractGeometry", "LANDMARKS", "palatal_plane", "palate_ridge", "palate_front",
-           "RIDGE_WINDOW_MM", "RIDGE_AREA_MM2", "PALATE_PLANE_MM"]
+           "RIDGE_WINDOW_MM", "RIDGE_AREA_MM2", "PALATE_PLANE_MM", "roof_landmarks"]
 
 #: The ridge is where this much palate area lies in front of it (mm^2) ...
 RIDGE_AREA_MM2 = 10.0
@@ -63,6 +63,42 @@ def palate_ridge(x_edges_mm: np.ndarray, column_area_mm2: np.ndarray, edge_mm: n
     return np.array([x, y])
 
 
+def roof_landmarks(upper_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Alveolar ridge and palatal plane from the roof of the mouth as the airway's upper wall.
+
+    Walking back from the lips, the upper wall climbs (upper lip, incisors: signal-free in MRI)
+    and turns at the alveolar ridge into the hard palate; the palate is the roof from there back
+    for at most :data:`PALATE_PLANE_MM`, stopping where the wall drops to the velum
+    (:func:`vtract.segmentation._anatomy.find_palate`). Every segmenter sees this edge, which is
+    not true of a palate label's thin front (hidden by the incisors) or its posterior end (merged
+    with a raised velum).
+
+    Parameters
+    ----------
+    upper_mm : ndarray, shape (m, 2)
+        Upper wall ``(x_mm, y_mm)``, glottis -> lips (NaN rows are skipped).
+
+    Returns
+    -------
+    ridge : ndarray, shape (2,)
+        The ridge point (mm); NaN when no climb is found.
+    point, normal : ndarray, shape (2,)
+        The palatal plane fitted to the roof (:func:`palatal_plane`).
+    """
+    from ..segmentation._anatomy import find_palate
+
+    up = np.asarray(upper_mm, float)
+    up = up[np.all(np.isfinite(up), axis=1)]
+    nan2 = np.full(2, np.nan)
+    if len(up) < 4:
+        return nan2, nan2, nan2
+    post, ridge = find_palate(up, 1.0, palate_mm=PALATE_PLANE_MM)
+    if post < 0:
+        return nan2, nan2, nan2
+    c, n = palatal_plane(up[post:ridge + 1])
+    return up[ridge].copy(), c, n
+
+
 def palate_front(edge_mm: np.ndarray, ridge_mm: np.ndarray) -> np.ndarray:
     """Oral-edge points within :data:`PALATE_PLANE_MM` of the ridge (those the plane is fitted to)."""
     e = np.asarray(edge_mm, float).reshape(-1, 2)
@@ -74,7 +110,8 @@ LANDMARKS: dict[str, str] = {
     "lip_opening": "anterior end of the airway midline (between the lips)",
     "lip_front": "most anterior point of the upper lip (lips label, else the image, else "
                  "the airway's anterior end)",
-    "ridge": "alveolar ridge: front of the hard palate (10 mm^2 of it in front), on its oral edge",
+    "ridge": "alveolar ridge: where the upper wall turns from the climb behind the lips into the "
+             "roof of the mouth (roof_landmarks)",
     "pns": "posterior nasal spine: posterior end of the hard palate's oral surface",
     "velum_tip": "point of the velum farthest from the posterior nasal spine",
     "tongue_tip": "most anterior point of the tongue below the palatal plane",

@@ -10,9 +10,8 @@ landmarks are taken from the polygons by the same rules the label path applies t
   incisor, upper lip) and inner (tongue, epiglottis, larynx, lower incisor, lower lip) polygons;
 * glottis / lip opening: the ends of the grid midline; upper-lip front: the upper lip's most
   anterior point within 12 mm above the upper wall's anterior end;
-* hard palate: the lower (oral) edge of the palate as painted (the incisors cover its front); the
-  ridge and the palatal plane from it by :func:`vtract.measures.palate_ridge` /
-  :func:`vtract.measures.palate_front` as for labels; PNS = the model's posterior nasal spine;
+* alveolar ridge and palatal plane: from the outer wall (roof of the mouth) by
+  :func:`vtract.measures.roof_landmarks`, as for labels; PNS = the model's posterior nasal spine;
 * velum tip: the velum point farthest from the PNS; tongue surface: the tongue polygon;
 * velum opening: the smallest velum-to-pharyngeal-wall distance (0 on contact).
 """
@@ -23,9 +22,8 @@ import numpy as np
 from matplotlib.path import Path as MplPath
 from scipy.spatial.distance import cdist
 
-from ..measures import MEASURE_COLUMNS, TractGeometry, measures_table, palatal_plane
+from ..measures import MEASURE_COLUMNS, TractGeometry, measures_table, roof_landmarks
 from ..measures._from_labels import LIP_WINDOW_MM
-from ..measures._geometry import palate_front, palate_ridge
 from ._geometry import FrameGeometry
 
 __all__ = ["frame_measures", "tract_geometry", "velum_opening"]
@@ -58,33 +56,6 @@ def _lip_front(upper_lip: np.ndarray, y_mouth: float) -> np.ndarray:
     return win[np.argmin(win[:, 0])]
 
 
-def _visible_palate(palate: np.ndarray, covers: list[np.ndarray], step_mm: float = 0.25
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rasterise the palate as painted (the incisors and the upper lip cover its front) finely.
-
-    Returns the column boundaries (mm), the palate area per column (mm^2) and the oral (lower)
-    edge per column (mm): the continuous form of what :func:`vtract.measures.geometry_from_labels`
-    reads from a label map.
-    """
-    x0, y0 = np.floor(palate.min(axis=0)) - step_mm
-    x1, y1 = np.ceil(palate.max(axis=0)) + step_mm
-    xs = np.arange(x0, x1, step_mm) + step_mm / 2
-    ys = np.arange(y0, y1, step_mm) + step_mm / 2
-    xx, yy = np.meshgrid(xs, ys)
-    pts = np.column_stack([xx.ravel(), yy.ravel()])
-    inside = MplPath(palate).contains_points(pts)
-    for poly in covers:
-        inside &= ~MplPath(poly).contains_points(pts)
-    m = inside.reshape(xx.shape)
-    has = m.any(axis=0)
-    low = m.shape[0] - 1 - np.argmax(m[::-1], axis=0)
-    edge = np.column_stack([xs[has], ys[low[has]] + step_mm / 2])
-    first, last = np.flatnonzero(has)[[0, -1]]
-    area = m[:, first:last + 1].sum(axis=0) * step_mm ** 2
-    x_edges = np.append(xs[first:last + 1] - step_mm / 2, xs[last] + step_mm / 2)
-    return x_edges, area, edge
-
-
 def tract_geometry(geom: FrameGeometry, airway_area_mm2: float, time_s: float = 0.0) -> TractGeometry:
     """One frame's exact geometry as a :class:`~vtract.measures.TractGeometry`.
 
@@ -106,10 +77,7 @@ def tract_geometry(geom: FrameGeometry, airway_area_mm2: float, time_s: float = 
     inner = geom.grid_origin + geom.grid_dir * geom.inner_mm[:, None]
     outer = geom.grid_origin + geom.grid_dir * np.maximum(geom.outer_mm, geom.inner_mm)[:, None]
     mid = geom.midline
-    x_edges, area, edge = _visible_palate(shapes["hard_palate"],
-                                          [shapes["upper_incisor"], shapes["upper_lip"]])
-    ridge = palate_ridge(x_edges, area, edge)
-    c, n = palatal_plane(palate_front(edge, ridge))
+    ridge, c, n = roof_landmarks(outer)
     lm = geom.landmarks
     tongue = geom.curves["tongue"]
     velum = geom.curves["velum"]

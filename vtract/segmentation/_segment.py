@@ -225,12 +225,52 @@ class _Reference:
             path = path[int(airy[0]):]
         if len(path) < 4:
             return None
+        ext = self._extend_glottis(img, thr, path[0])
+        if len(ext):
+            path = np.vstack([ext[::-1].astype(float), path])
         path, inside_mask = self._extend_to_lips(img, thr, path)
         im = np.where(inside_mask, img, max(float(img.max()), 2 * thr)).astype(np.float32)
         mid, up, lo, width = fit_midline(im, thr, path[:, ::-1], self.n_points, self.max_px,
                                          smooth=1.5)
         closed_frac = float(np.mean(vals >= thr))
-        return mid, up, lo, width, closed_frac
+        return mid, up, lo, width, closed_frac, ext
+
+    def _extend_glottis(self, img: np.ndarray, thr: float, start: np.ndarray,
+                        max_mm: float = 30.0, relax: float = 0.5, contrast: float = 0.85
+                        ) -> np.ndarray:
+        """Follow a narrow epilarynx below the tract's lower end (pixels, top -> bottom).
+
+        A laryngeal tube narrower than a pixel is partly tissue in every pixel, so it is brighter
+        than the air/tissue threshold and the tract would stop at its top (a larynx that reads
+        ~25 mm too high). From the lower end we step down one row at a time to the darkest of
+        the three pixels below, while that pixel is (a) darker than the threshold relaxed by
+        ``relax`` x (tissue - threshold) and (b) a clear local minimum across the row: darker than
+        ``contrast`` x the brighter side within 2 pixels on each side (a tube, not dark tissue).
+        At most ``max_mm`` and within 6 mm of the reference glottis column.
+        """
+        ny, nx = img.shape
+        inside = img[self.H]
+        tissue = float(np.median(inside[inside >= thr])) if np.any(inside >= thr) else 2 * thr
+        level = thr + relax * max(tissue - thr, 0.0)
+        r, c = int(start[0]), int(start[1])
+        c_ref = int(self.glottis[1])
+        r6 = max(1, int(round(6.0 / self.px_mm)))
+        out = []
+        for _ in range(int(max_mm / self.px_mm)):
+            r += 1
+            if r >= ny:
+                break
+            cand = [cc for cc in (c - 1, c, c + 1) if 2 <= cc < nx - 2 and abs(cc - c_ref) <= r6]
+            if not cand:
+                break
+            c_new = min(cand, key=lambda cc: img[r, cc])
+            v = float(img[r, c_new])
+            side = min(float(img[r, c_new - 2:c_new].max()), float(img[r, c_new + 1:c_new + 3].max()))
+            if v >= level or v >= contrast * side or self.forbidden[r, c_new] and not self.H[r, c_new]:
+                break
+            c = c_new
+            out.append((r, c))
+        return np.asarray(out, int).reshape(-1, 2)
 
 
     def _extend_to_lips(self, img: np.ndarray, thr: float,
@@ -561,6 +601,10 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
             lm = find_landmarks(mid, up, lo, px_mm)
             lip_front[k] = _upper_lip_front(img, thr, up, px_mm, ref.H)
             lab, port = _labels_one(img, thr, ref, mid, up, lo, lm, band, lip_front[k])
+            ext = geo[5]
+            if len(ext):  # a narrow epilarynx followed below the walls: airway pixels
+                keep = lab[ext[:, 0], ext[:, 1]] == L.BACKGROUND
+                lab[ext[keep, 0], ext[keep, 1]] = L.AIRWAY
             labels[k] = lab
             areas[k] = np.count_nonzero(lab == L.AIRWAY)
             mids[k], ups[k], los[k], widths[k] = mid, up, lo, width
