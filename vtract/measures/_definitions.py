@@ -19,8 +19,9 @@ __all__ = ["regions", "lip_aperture", "lip_protrusion", "jaw_opening", "constric
            "tract_length", "measures_table", "LIP_BEHIND_RIDGE_MM", "TIP_BEHIND_RIDGE_MM",
            "OROPHARYNX_ABOVE_GLOTTIS_MM", "HYPOPHARYNX_MM"]
 
-#: Grid lines more than this far in front of the alveolar ridge lie between the lips (the upper
-#: incisors reach ~4 mm in front of the ridge).
+#: Grid lines more than this far in front of the alveolar ridge lie between the lips (the
+#: upper incisors reach ~4-7 mm in front of it; wider lip openings than the incisor gap read the
+#: incisor edge, which MRI does not show).
 LIP_BEHIND_RIDGE_MM = 6.0
 #: The tongue-tip region ends this far behind the ridge (the alveolar ridge and the front of the
 #: palate, where /t d n s/ are made); the dorsum region (palate dome, velum) starts there.

@@ -18,7 +18,8 @@ Per frame:
   (:func:`vtract.measures.roof_landmarks`: the turn from the climb behind the lips into the roof,
   and a line through the roof up to 40 mm behind it; without such a climb, the hard-palate label's
   front by area, :func:`vtract.measures.palate_ridge`, and its oral edge); the posterior nasal
-  spine is the posterior end of the hard-palate label's oral edge;
+  spine is the posterior end of the hard-palate label's oral edge; frames where neither is found
+  take the session's median (the palate is rigid);
 * **velum tip**: the velum pixel farthest from the posterior nasal spine; **velum opening**: row
   by row, the airway run directly behind the velum up to the next tissue (0 when the velum touches
   tissue), the narrowest row;
@@ -225,6 +226,26 @@ def _frame_geometry(lab: np.ndarray, img: np.ndarray | None, row_mm: float, col_
                 area=float(air.sum()) * row_mm * col_mm)
 
 
+def _fill_rigid(per: list[dict | None]) -> None:
+    """Frames where the ridge or the palatal plane was not found take the session's median.
+
+    The hard palate is rigid: within a session it moves only with the head (a few mm), so the
+    median of the frames where the roof was seen is a better estimate than nothing.
+    """
+    ok = [g for g in per if g is not None and np.all(np.isfinite(g["landmarks"]["ridge"]))
+          and np.all(np.isfinite(g["plane"][1]))]
+    if not ok:
+        return
+    ridge = np.median([g["landmarks"]["ridge"] for g in ok], axis=0)
+    point = np.median([g["plane"][0] for g in ok], axis=0)
+    nrm = np.median([g["plane"][1] for g in ok], axis=0)
+    nrm = nrm / np.hypot(*nrm)
+    for g in per:
+        if g is not None and not any(g is o for o in ok):
+            g["landmarks"]["ridge"] = ridge.copy()
+            g["plane"] = (point.copy(), nrm.copy())
+
+
 def geometry_from_labels(labels: np.ndarray, spacing_mm: tuple[float, float], frames=None, *,
                          n_points: int = 64, times_s: np.ndarray | None = None,
                          max_wall_mm: float = 30.0) -> TractGeometry:
@@ -286,6 +307,7 @@ def geometry_from_labels(labels: np.ndarray, spacing_mm: tuple[float, float], fr
                             max_px)
         per.append(g)
     names = ("glottis", "lip_opening", "lip_front", "ridge", "pns", "velum_tip", "tongue_tip")
+    _fill_rigid(per)
 
     def get(key, default):
         return np.stack([g[key] if g is not None else default for g in per])
