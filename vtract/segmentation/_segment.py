@@ -246,13 +246,19 @@ class _Reference:
         the three pixels below, while that pixel is (a) darker than the threshold relaxed by
         ``relax`` x (tissue - threshold) and (b) a clear local minimum across the row: darker than
         ``contrast`` x the brighter side within 2 pixels on each side (a tube, not dark tissue).
-        At most ``max_mm`` and within 6 mm of the reference glottis column.
+        At most ``max_mm`` and within 6 mm of the reference glottis column; only when the lower
+        end is at most 2 pixels wide (a wider end is the glottis itself).
         """
         ny, nx = img.shape
+        r, c = int(start[0]), int(start[1])
+        # only a tube that narrows to about a pixel at the lower end continues unseen: a wider end
+        # is the glottis itself (below it: the vocal folds, then the trachea)
+        run = img[r, max(0, c - 3):c + 4] < thr
+        if run.sum() > 2:
+            return np.zeros((0, 2), int)
         inside = img[self.H]
         tissue = float(np.median(inside[inside >= thr])) if np.any(inside >= thr) else 2 * thr
         level = thr + relax * max(tissue - thr, 0.0)
-        r, c = int(start[0]), int(start[1])
         c_ref = int(self.glottis[1])
         r6 = max(1, int(round(6.0 / self.px_mm)))
         out = []
