@@ -153,8 +153,19 @@ def _between(geom: TractGeometry) -> np.ndarray:
 
 
 def lip_aperture(geom: TractGeometry) -> np.ndarray:
-    """Closest distance (mm) between the upper and lower lip (the walls in the lips region)."""
-    return constriction(geom, "lips")[0]
+    """Closest distance (mm) between the upper and lower lip (the walls in the lips region).
+
+    0 when the airway ends behind the lips region while the upper lip stands in front of it
+    (closed lips: no grid line reaches between them).
+    """
+    d = constriction(geom, "lips")[0]
+    u_r, _ = _lm(geom, "ridge")
+    u_open, _ = _lm(geom, "lip_opening")
+    u_front, _ = _lm(geom, "lip_front")
+    with np.errstate(invalid="ignore"):
+        closed = (np.isnan(d) & (u_open >= u_r - LIP_BEHIND_RIDGE_MM)
+                  & (u_front < u_r - LIP_BEHIND_RIDGE_MM))
+    return np.where(closed, 0.0, d)
 
 
 def lip_protrusion(geom: TractGeometry) -> np.ndarray:

@@ -19,7 +19,8 @@ Per frame:
   and a line through the roof up to 40 mm behind it; without such a climb, the hard-palate label's
   front by area, :func:`vtract.measures.palate_ridge`, and its oral edge); the posterior nasal
   spine is the posterior end of the hard-palate label's oral edge; frames where neither is found
-  take the session's median (the palate is rigid);
+  take the session's median (the palate is rigid), as do frames without a velum label for the
+  velum tip;
 * **velum tip**: the velum pixel farthest from the posterior nasal spine; **velum opening**: row
   by row, the airway run directly behind the velum up to the next tissue (0 when the velum touches
   tissue), the narrowest row;
@@ -244,6 +245,14 @@ def _fill_rigid(per: list[dict | None]) -> None:
         if g is not None and not any(g is o for o in ok):
             g["landmarks"]["ridge"] = ridge.copy()
             g["plane"] = (point.copy(), nrm.copy())
+    # the velum tip bounds the oral regions: frames without a velum label take the median too
+    vt = [g["landmarks"]["velum_tip"] for g in per
+          if g is not None and np.all(np.isfinite(g["landmarks"]["velum_tip"]))]
+    if vt:
+        med = np.median(vt, axis=0)
+        for g in per:
+            if g is not None and not np.all(np.isfinite(g["landmarks"]["velum_tip"])):
+                g["landmarks"]["velum_tip"] = med.copy()
 
 
 def geometry_from_labels(labels: np.ndarray, spacing_mm: tuple[float, float], frames=None, *,
