@@ -132,6 +132,20 @@ def _find_pharynx(air: np.ndarray, px_mm: float, exits: np.ndarray, cost: np.nda
     lab_b, _ = ndi.label(sub)
     rr, cc = np.nonzero(lab_b == lab_b[r_end, c])
     i = int(np.argmax(rr))
+    if rr[i] >= ny - 2:
+        # the air runs off the bottom of the image: through an open glottis into the trachea. The
+        # glottis is the narrowest row of the column (the vocal folds) in its lower 40 mm above
+        # the image edge but below the run's middle
+        comp = lab_b == lab_b[r_end, c]
+        width = comp.sum(axis=1)
+        top = int(rr.min() + 0.5 * (r_end - rr.min()))
+        lo = max(top, ny - 1 - int(round(40.0 / px_mm)))
+        rows = np.arange(lo, ny - 1)
+        rows = rows[width[rows] > 0]
+        if rows.size:
+            r_g = int(rows[np.argmin(width[rows])])
+            cols = np.flatnonzero(comp[r_g])
+            return r_g, int(cols[len(cols) // 2])
     return int(rr[i]), int(cc[i])
 
 
