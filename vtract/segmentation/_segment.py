@@ -11,7 +11,11 @@ Method (no training data, no manual input):
    long vertical air column whose upper end is nearest the mouth through air, so that a longer
    dark column behind the spine is not taken) and its glottis end; a minimum-cost path through air
    from the glottis to the mouth gives the reference midline, and the hard palate (rigid) is
-   located on its upper wall.
+   located on its upper wall from the front (:func:`._anatomy.find_palate`: the turn of the
+   climb behind the lips into the roof, then back along the roof). When the pharynx air runs
+   off the image bottom (an open glottis into the trachea) the glottis is the column's
+   narrowest row; per frame, a laryngeal tube narrower than a pixel is followed below the
+   traced end (``_Reference._extend_glottis``).
 3. **Per frame**: the same minimum-cost path restricted to a band around the reference midline
    (temporal consistency), grid lines normal to the midline with sub-pixel air-tissue crossings
    (Proctor et al. 2010), wall landmarks (:mod:`._anatomy`), then label maps: airway = the area
