@@ -70,7 +70,7 @@ def section_vowels(rows: list[dict]) -> None:
             methods = ["none"] if snr is None else ["none", "hybrid", "periodic", "spectral",
                                                       "comb"]
             for m in methods:
-                a = noisy if m == "none" else suppress_mri_noise(noisy, frame_rate_hz=23.0,
+                a = noisy if m == "none" else suppress_mri_noise(noisy, fps=23.0,
                                                                  method=m)
                 err = _vowel_errors_vibrato(a, clean, fm, voice)
                 cond = "clean" if snr is None else f"snr {snr:+.0f} dB"
@@ -168,7 +168,7 @@ def section_phantom(rows: list[dict], notes: list[str], variant: str) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", VtractWarning)
             for m in ("hybrid", "periodic", "spectral"):
-                cands[m] = suppress_mri_noise(sess.audio, frame_rate_hz=fps, method=m)
+                cands[m] = suppress_mri_noise(sess.audio, fps=fps, method=m)
         if "clean_audio" in gt:
             cands["clean audio"] = read_audio(gt["clean_audio"])
         for m, a in cands.items():

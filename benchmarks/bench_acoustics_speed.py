@@ -56,7 +56,7 @@ def main() -> None:
                  "s_per_audio_hour": tj / audio.duration_s * 3600, "frames": len(df)})
     ex2 = audio.crop(0, min(300.0, audio.duration_s))
     t0 = time.perf_counter()
-    suppress_mri_noise(ex2, frame_rate_hz=50.0)  # default method ("hybrid")
+    suppress_mri_noise(ex2, fps=50.0)  # default method ("hybrid")
     ts = time.perf_counter() - t0
     rows.append({"case": "suppress_mri_noise (default: hybrid), 5 min excerpt",
                  "audio_s": ex2.duration_s, "wall_s": ts, "cpu_s": np.nan,

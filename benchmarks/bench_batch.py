@@ -134,8 +134,7 @@ def main(argv=None) -> int:
     if args.one:
         return _one(args)
 
-    from vtract.batch import DEFAULT_STEPS, STEPS
-    from vtract.batch._steps import step_available
+    from vtract.batch import DEFAULT_STEPS
 
     tmp = Path(tempfile.mkdtemp(prefix="vtract_bench_batch_"))
     if args.synthetic:
@@ -148,10 +147,7 @@ def main(argv=None) -> int:
 
         datasets.load_demo(args.variant)  # build once, before timing
         manifest, source = None, f"demo set, {args.variant} variant"
-    steps = args.steps.split(",") if args.steps else \
-        [s for s in DEFAULT_STEPS if step_available(STEPS[s])[0]]
-    if "measure" in steps and "segment" not in steps:
-        steps.remove("measure")
+    steps = args.steps.split(",") if args.steps else list(DEFAULT_STEPS)
 
     runs = []
     names = list(CONFIGS)

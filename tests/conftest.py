@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 
@@ -10,6 +9,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_DIR = REPO.parent / "shared" / "data" / "real"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that reads the real-data folder (the ``real_dir`` fixture) is marked ``real``."""
+    unmarked = [item.nodeid for item in items if "real_dir" in getattr(item, "fixturenames", ())
+                and item.get_closest_marker("real") is None]
+    if unmarked:
+        raise pytest.UsageError("tests using real_dir need @pytest.mark.real: " + ", ".join(unmarked))
 
 
 @pytest.fixture(scope="session")
@@ -35,8 +42,6 @@ def demo_data_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def demo_quick_manifest(demo_data_dir):
     """The quick demo set's manifest (built on first use into ``demo_data_dir``)."""
-    if importlib.util.find_spec("vtract.datasets") is None:
-        pytest.skip("vtract.datasets is not available")
     mp = pytest.MonkeyPatch()
     mp.setenv("VTRACT_DATA_DIR", str(demo_data_dir))
     from vtract import datasets

@@ -75,7 +75,29 @@ def test_missing_file_is_reported(study):
         load_manifest(p, check_files=True)
 
 
+@pytest.mark.real
 def test_usc_example_manifest(real_dir):
     man = load_manifest(REPO / "data_manifests" / "usc_real.yaml", check_files=True)
     ses = load_session(man, "usc_s2_study6_3")
     assert ses.sequence.n_frames == 673 and ses.sequence.pixel_spacing_mm == (2.9, 2.9)
+
+
+def test_reading_a_dataset_root_never_builds_it(tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("VTRACT_DATA_DIR", str(tmp_path / "cache"))
+    man = load_manifest(REPO / "data_manifests" / "demo_quick.yaml")
+    assert man.dataset == "demo-quick"
+    root = man.root_dir
+    assert root.parent == tmp_path / "cache" and root.name.startswith("demo-quick-v")
+    assert not (tmp_path / "cache").exists()  # nothing was built or even created
+    with pytest.raises(ManifestError, match="dataset is not built yet.*vtract make-demo"):
+        load_session(man, man.sessions[0].id)
+    # and reading a manifest does not import the builder (no datasets <-> manifest cycle)
+    code = ("import sys, vtract.manifest as m; m.load_manifest(sys.argv[1]).root_dir; "
+            "print('vtract.datasets' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(REPO / "data_manifests" / "demo.yaml")],
+                         capture_output=True, text=True, check=True, env=dict(os.environ))
+    assert out.stdout.strip() == "False"

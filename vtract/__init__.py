@@ -40,15 +40,18 @@ _LAZY: dict[str, str] = {
     "render_video": "vtract.video:render_video",
     "render_comparison": "vtract.video:render_comparison",
     "render_still": "vtract.video:render_still",
-    "synced_table": "vtract.sync:synced_table",
+    "synced_table": "vtract.synced:synced_table",
     "SyncResult": "vtract.sync:SyncResult",
     "load_demo": "vtract.datasets:load_demo",
     "run_batch": "vtract.batch:run_batch",
+    # reading a run's outputs back
+    "load_result": "vtract.results:load_result",
+    "load_run": "vtract.results:load_run",
 }
 
 _SUBMODULES = {"io", "manifest", "labels", "grid", "errors", "datasets", "phantom", "segmentation",
                "measures", "acoustics", "sync", "video", "batch", "compare", "plotting", "tube",
-               "textgrid", "qc", "preprocess", "clock"}
+               "textgrid", "qc", "preprocess", "clock", "synced", "results"}
 
 __all__ = ["__version__", "Audio", "Sequence", "Session", "VtractError", *sorted(_LAZY)]
 

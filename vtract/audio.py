@@ -76,13 +76,35 @@ class Audio:
         return t
 
     def replace(self, **changes: Any) -> Audio:
-        """Return a copy with some fields replaced."""
+        """Return a copy with some fields replaced.
+
+        Parameters
+        ----------
+        **changes
+            New values of ``samples``, ``sample_rate_hz`` (Hz), ``source`` or ``metadata``.
+
+        Returns
+        -------
+        Audio
+            A validated copy.
+        """
         kw = {f: getattr(self, f) for f in ("samples", "sample_rate_hz", "source", "metadata")}
         kw.update(changes)
         return Audio(**kw)
 
     def crop(self, start_s: float, end_s: float) -> Audio:
-        """Return the samples between ``start_s`` and ``end_s`` (audio clock, s)."""
+        """Return the samples between ``start_s`` and ``end_s`` (audio clock, s).
+
+        Parameters
+        ----------
+        start_s, end_s : float
+            Span on the audio clock (s from the first sample).
+
+        Returns
+        -------
+        Audio
+            The samples in the span, at the same rate (its time 0 is ``start_s``).
+        """
         i0 = max(0, int(round(start_s * self.sample_rate_hz)))
         i1 = min(self.n_samples, int(round(end_s * self.sample_rate_hz)))
         if i1 <= i0:

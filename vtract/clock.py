@@ -17,7 +17,9 @@ So frame ``k`` starts at audio time ``audio_offset_s + k / fps * (1 + drift_ppm 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -53,6 +55,35 @@ class Clock:
     fps: float
     t0_s: float = 0.0
     drift_ppm: float = 0.0
+
+    @classmethod
+    def from_sync(cls, sync: Any, *, t0_s: float = 0.0, fps: float | None = None) -> Clock:
+        """Build the clock a synchronisation result describes.
+
+        Parameters
+        ----------
+        sync : SyncResult or mapping
+            :class:`vtract.sync.SyncResult` or its JSON report (``sync.json``): ``audio_offset_s``
+            (s), ``fps`` (frames/s) and ``drift_ppm`` (ppm; 0 when absent).
+        t0_s : float
+            Image-clock time (s) at which frame 0 starts (``Sequence.t0_s``).
+        fps : float, optional
+            Frame rate (frames/s) when ``sync`` has none (or a NaN one).
+
+        Returns
+        -------
+        Clock
+            Offset, frame rate and drift of ``sync`` on the sequence's image clock.
+        """
+        def get(key: str) -> Any:
+            return sync.get(key) if isinstance(sync, Mapping) else getattr(sync, key, None)
+
+        rate = get("fps")
+        if rate is None or not np.isfinite(float(rate)):
+            rate = fps
+        drift = get("drift_ppm")
+        return cls(audio_offset_s=float(get("audio_offset_s")), fps=float(rate) if rate else np.nan,
+                   t0_s=float(t0_s), drift_ppm=0.0 if drift is None else float(drift))
 
     def __post_init__(self) -> None:
         from .errors import VtractError

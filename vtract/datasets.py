@@ -36,29 +36,16 @@ from pathlib import Path
 
 import yaml
 
-from .errors import DataValueError, VtractError
+from ._cache import DATASET_NAMES, MARKER, data_dir, dataset_dir, is_built, name_of, variant_of
+from .errors import VtractError
 
-__all__ = ["data_dir", "dataset_path", "load_demo", "make_demo", "DATASET_NAMES"]
+__all__ = ["data_dir", "dataset_path", "load_demo", "make_demo", "prepare", "DATASET_NAMES"]
 
-DATASET_NAMES = ("demo", "demo-quick")
-_VARIANT_OF = {"demo": "full", "demo-quick": "quick"}
-_NAME_OF = {"full": "demo", "quick": "demo-quick"}
-_MARKER = ".complete.json"
-
-
-def data_dir() -> Path:
-    """Return the cache folder: ``$VTRACT_DATA_DIR`` or ``~/.cache/vtract``."""
-    d = os.environ.get("VTRACT_DATA_DIR")
-    return Path(d).expanduser() if d else Path.home() / ".cache" / "vtract"
+_MARKER = MARKER
 
 
 def _variant(variant: str) -> str:
-    if variant in _NAME_OF:
-        return variant
-    if variant in _VARIANT_OF:
-        return _VARIANT_OF[variant]
-    raise DataValueError(f"unknown demo variant {variant!r}; expected 'full' or 'quick' "
-                         f"(or a dataset name {list(DATASET_NAMES)})")
+    return variant_of(variant)
 
 
 def _build_one(args: tuple) -> dict:
@@ -144,13 +131,10 @@ def dataset_path(name: str = "demo", *, seed: int = 0) -> Path:
     VtractError
         If the cache folder cannot be created or written.
     """
-    from .phantom import DEMO_VERSION
-
     variant = _variant(name)
-    name = _NAME_OF[variant]
-    root = data_dir()
-    final = root / (f"{name}-v{DEMO_VERSION}" + (f"-seed{seed}" if seed else ""))
-    if (final / _MARKER).exists():
+    final = dataset_dir(name, seed=seed)
+    root = final.parent
+    if is_built(final):
         return final
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -199,4 +183,23 @@ def load_demo(variant: str = "full", *, seed: int = 0):
     """
     from .manifest import load_manifest
 
-    return load_manifest(dataset_path(_NAME_OF[_variant(variant)], seed=seed) / "manifest.yaml")
+    return load_manifest(dataset_path(name_of(variant), seed=seed) / "manifest.yaml")
+
+
+def prepare(manifest) -> Path:
+    """Build the built-in dataset a manifest's ``root: "dataset:NAME"`` names, if not built yet.
+
+    Parameters
+    ----------
+    manifest : Manifest
+        Any manifest; one whose root is not a ``dataset:`` is left alone.
+
+    Returns
+    -------
+    Path
+        The manifest's root folder (now existing for a dataset root).
+    """
+    if manifest.dataset is not None:
+        dataset_path(manifest.dataset)
+    return manifest.root_dir
+

@@ -15,6 +15,7 @@ __all__ = [
     "SegmentationError",
     "SyncError",
     "VtractWarning",
+    "with_file",
 ]
 
 
@@ -48,3 +49,28 @@ class SyncError(VtractError, RuntimeError):
 
 class VtractWarning(UserWarning):
     """Warnings emitted by vtract (e.g. a header value that was repaired)."""
+
+
+def with_file(exc: VtractError, path: object) -> VtractError:
+    """Return ``exc`` naming ``path`` first (a new exception of the same type when it did not).
+
+    Parameters
+    ----------
+    exc : VtractError
+        An error raised while working on the data of one file.
+    path : path-like or None
+        That file (``Sequence.source``); None leaves ``exc`` as it is.
+
+    Returns
+    -------
+    VtractError
+        ``exc`` itself when its message already names ``path``, else a copy of the same type
+        whose message is ``"<path>: <message>"``.
+    """
+    if not path or str(path) in str(exc):
+        return exc
+    try:
+        return type(exc)(f"{path}: {exc}")
+    except TypeError:  # a subclass with another constructor: keep the original
+        return exc
+

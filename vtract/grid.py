@@ -45,6 +45,18 @@ class Grid:
     def from_affine(cls, shape: tuple[int, int, int], affine: np.ndarray) -> Grid:
         """Build a grid from an on-disk shape and affine using nibabel's orientation tools.
 
+        Parameters
+        ----------
+        shape : tuple of int
+            On-disk spatial shape ``(X, Y, Z)`` with one axis of size 1 (the slice axis).
+        affine : ndarray, shape (4, 4)
+            Voxel-to-world (RAS+, mm) affine.
+
+        Returns
+        -------
+        Grid
+            The grid, with the permutation/flips into the canonical view.
+
         Raises
         ------
         ValueError
@@ -74,6 +86,20 @@ class Grid:
 
         The affine maps rows to the inferior and columns to the posterior direction in RAS+ world
         coordinates, with the given spacing (1 mm when unknown).
+
+        Parameters
+        ----------
+        ny, nx : int
+            Frame size (rows, columns) in pixels.
+        pixel_spacing_mm : tuple of float or None
+            ``(row_mm, col_mm)``; 1 mm when None.
+        slice_thickness_mm : float, optional
+            Slice thickness (mm); the column spacing when None.
+
+        Returns
+        -------
+        Grid
+            A grid whose canonical view is the data as given.
         """
         dy, dx = pixel_spacing_mm if pixel_spacing_mm is not None else (1.0, 1.0)
         dz = slice_thickness_mm if slice_thickness_mm else dx
@@ -94,21 +120,49 @@ class Grid:
         return int(shp[1]), int(shp[2])
 
     def voxel_sizes_mm(self) -> tuple[float, float]:
-        """``(row_mm, col_mm)``: pixel spacing of the canonical frames, from the affine."""
+        """``(row_mm, col_mm)``: pixel spacing of the canonical frames, from the affine.
+
+        Returns
+        -------
+        tuple of float
+            ``(row_mm, col_mm)``.
+        """
         zooms = np.sqrt((self.affine[:3, :3] ** 2).sum(axis=0))
         # canonical axis i comes from on-disk axis j where ornt[j, 0] == i
         per_canon = {int(self.ornt[j, 0]): zooms[j] for j in range(3)}
         return float(per_canon[1]), float(per_canon[2])
 
     def to_canonical(self, data: np.ndarray) -> np.ndarray:
-        """Map an on-disk array ``(X, Y, Z, T)`` to canonical frames ``(T, ny, nx)``."""
+        """Map an on-disk array ``(X, Y, Z, T)`` to canonical frames ``(T, ny, nx)``.
+
+        Parameters
+        ----------
+        data : ndarray, shape (X, Y, Z) or (X, Y, Z, T)
+            On-disk array.
+
+        Returns
+        -------
+        ndarray, shape (T, ny, nx)
+            Frames in the canonical view.
+        """
         if data.ndim == 3:
             data = data[..., np.newaxis]
         out = nio.apply_orientation(data, self.ornt)  # (1, ny, nx, T)
         return np.ascontiguousarray(np.moveaxis(out[0], -1, 0))
 
     def from_canonical(self, frames: np.ndarray) -> np.ndarray:
-        """Map canonical frames ``(T, ny, nx)`` back to the on-disk layout ``(X, Y, Z, T)``."""
+        """Map canonical frames ``(T, ny, nx)`` back to the on-disk layout ``(X, Y, Z, T)``.
+
+        Parameters
+        ----------
+        frames : ndarray, shape (T, ny, nx)
+            Frames in the canonical view.
+
+        Returns
+        -------
+        ndarray, shape (X, Y, Z, T)
+            The on-disk layout of this grid.
+        """
         arr = np.moveaxis(np.asarray(frames), 0, -1)[np.newaxis]  # (1, ny, nx, T)
         inv = nio.ornt_transform(nio.axcodes2ornt(CANONICAL_AXCODES),
                                  nio.axcodes2ornt(nio.ornt2axcodes(

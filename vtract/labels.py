@@ -57,7 +57,18 @@ LABEL_COLORS: dict[int, tuple[int, int, int]] = {
 
 
 def label_name(value: int) -> str:
-    """Return the structure name of a label value (``"label_<n>"`` when undocumented)."""
+    """Return the structure name of a label value (``"label_<n>"`` when undocumented).
+
+    Parameters
+    ----------
+    value : int
+        Label value (:data:`LABELS`).
+
+    Returns
+    -------
+    str
+        Structure name, e.g. ``"airway"``.
+    """
     return LABELS.get(int(value), f"label_{int(value)}")
 
 

@@ -20,6 +20,7 @@ See ``data_manifests/README.md`` for the schema. Example::
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ManifestError
 
-__all__ = ["Manifest", "SessionEntry", "load_manifest", "load_session"]
+__all__ = ["Manifest", "SessionEntry", "load_manifest", "load_session", "session_from_entry"]
 
 
 def _as_spacing(v: Any) -> Any:
@@ -67,6 +68,9 @@ class SessionEntry(_Strict):
         Path of the audio recording.
     audio_offset_s : float, optional
         Audio time (s) at which frame 0 starts, when known.
+    allow_truncated : bool
+        Accept a video holding fewer frames than its header lists (see
+        :func:`vtract.read_sequence`); default false: such a file fails the session.
     """
 
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
@@ -80,6 +84,7 @@ class SessionEntry(_Strict):
     fps: float | None = Field(None, gt=0)
     pixel_spacing_mm: tuple[float, float] | None = None
     t0_s: float | None = None
+    allow_truncated: bool = False
     labels: dict[str, Any] = Field(default_factory=dict)
     ground_truth: dict[str, str] = Field(default_factory=dict)
 
@@ -114,24 +119,70 @@ class Manifest(_Strict):
         return self
 
     @property
-    def root_dir(self) -> Path:
-        """The folder session paths are relative to (builds the demo set for ``dataset:``)."""
-        if self.root.startswith("dataset:"):
-            from . import datasets
+    def dataset(self) -> str | None:
+        """Name of the built-in dataset the root names (``root: "dataset:NAME"``), else None."""
+        return self.root.split(":", 1)[1] if self.root.startswith("dataset:") else None
 
-            return Path(datasets.dataset_path(self.root.split(":", 1)[1]))
+    @property
+    def root_dir(self) -> Path:
+        """The folder session paths are relative to.
+
+        For ``root: "dataset:NAME"`` this is the dataset's cache folder, whether or not it has
+        been built: reading it never builds anything (:func:`vtract.datasets.prepare`, which
+        :func:`vtract.run_batch` calls, does).
+        """
+        if self.dataset is not None:
+            from ._cache import dataset_dir
+
+            return dataset_dir(self.dataset)
         base = Path(self.path).parent if self.path else Path.cwd()
         return (base / os.path.expanduser(self.root)).resolve()
 
+    def check_dataset(self) -> None:
+        """Raise :class:`ManifestError` when the manifest's built-in dataset is not built yet."""
+        if self.dataset is None:
+            return
+        from ._cache import is_built
+
+        if not is_built(self.root_dir):
+            raise ManifestError(
+                f"{self.path}: root {self.root!r}: the dataset is not built yet (expected in "
+                f"{self.root_dir}); build it with vtract.datasets.prepare(manifest), "
+                "vtract.datasets.load_demo() or `vtract make-demo`")
+
     def session(self, session_id: str) -> SessionEntry:
-        """Return the entry with this id."""
+        """Return the entry with this id.
+
+        Parameters
+        ----------
+        session_id : str
+            The session's id.
+
+        Returns
+        -------
+        SessionEntry
+            The manifest entry (raises :class:`ManifestError` naming the ids when absent).
+        """
         for s in self.sessions:
             if s.id == session_id:
                 return s
         raise ManifestError(f"{self.path}: no session {session_id!r}; have {[s.id for s in self.sessions]}")
 
     def resolved(self, entry: SessionEntry) -> dict[str, Any]:
-        """Entry values with defaults applied and paths made absolute."""
+        """Entry values with defaults applied and paths made absolute.
+
+        Parameters
+        ----------
+        entry : SessionEntry
+            One of this manifest's sessions.
+
+        Returns
+        -------
+        dict
+            The entry's fields with ``sequence``, ``audio`` and ``ground_truth`` paths absolute,
+            ``fps`` (frames/s), ``pixel_spacing_mm`` (mm), ``audio_channel``, ``group`` and ``task``
+            defaulted from ``defaults``.
+        """
         d = self.defaults
         root = self.root_dir
         out = entry.model_dump()
@@ -177,6 +228,11 @@ def load_manifest(path: str | os.PathLike, *, check_files: bool = False) -> Mani
     check_files : bool
         Also check that every referenced file exists.
 
+    Returns
+    -------
+    Manifest
+        The validated study.
+
     Raises
     ------
     ManifestError
@@ -196,6 +252,7 @@ def load_manifest(path: str | os.PathLike, *, check_files: bool = False) -> Mani
     except ValidationError as exc:
         raise ManifestError(_format_validation_error(path, data, exc)) from exc
     if check_files:
+        man.check_dataset()
         for entry in man.sessions:
             r = man.resolved(entry)
             for key in ("sequence", "audio"):
@@ -204,21 +261,58 @@ def load_manifest(path: str | os.PathLike, *, check_files: bool = False) -> Mani
     return man
 
 
-def load_session(manifest: Manifest | str | os.PathLike, session_id: str | None = None, *,
-                 entry: SessionEntry | None = None):
-    """Read one session of a manifest into a :class:`vtract.Session`."""
+def session_from_entry(entry: Mapping[str, Any]):
+    """Read the session a resolved manifest entry describes (the one place that builds it).
+
+    Parameters
+    ----------
+    entry : mapping
+        A resolved entry (:meth:`Manifest.resolved`, or the ``entry`` of a batch ``session.json``):
+        absolute ``sequence`` / ``audio`` paths, ``fps`` (frames/s), ``pixel_spacing_mm``
+        ((row, col) mm), ``t0_s`` (s), ``audio_channel``, ``audio_offset_s`` (s), ``id``,
+        ``subject``, ``task``, ``group``, ``labels``, ``ground_truth``.
+
+    Returns
+    -------
+    Session
+        Sequence and audio read from disk, with the entry's metadata and audio offset.
+    """
     from .io import read_audio, read_sequence
     from .session import Session
 
+    seq = read_sequence(entry["sequence"], fps=entry.get("fps"),
+                        pixel_spacing_mm=entry.get("pixel_spacing_mm"), t0_s=entry.get("t0_s"),
+                        allow_truncated=bool(entry.get("allow_truncated")) or None)
+    audio = (read_audio(entry["audio"], channel=entry.get("audio_channel"))
+             if entry.get("audio") else None)
+    return Session(sequence=seq, audio=audio, audio_offset_s=entry.get("audio_offset_s"),
+                   session_id=entry["id"], subject=entry.get("subject"), task=entry.get("task"),
+                   group=dict(entry.get("group") or {}), labels=dict(entry.get("labels") or {}),
+                   ground_truth=dict(entry.get("ground_truth") or {}))
+
+
+def load_session(manifest: Manifest | str | os.PathLike, session_id: str | None = None, *,
+                 entry: SessionEntry | None = None):
+    """Read one session of a manifest into a :class:`vtract.Session`.
+
+    Parameters
+    ----------
+    manifest : Manifest or path
+        The study.
+    session_id : str, optional
+        The session's id.
+    entry : SessionEntry, optional
+        The entry itself (instead of ``session_id``).
+
+    Returns
+    -------
+    Session
+        Sequence, audio and metadata, with the manifest's audio offset (None when not given).
+    """
     man = manifest if isinstance(manifest, Manifest) else load_manifest(manifest)
     if entry is None:
         if session_id is None:
             raise ManifestError("load_session: give session_id or entry")
         entry = man.session(session_id)
-    r = man.resolved(entry)
-    seq = read_sequence(r["sequence"], fps=r["fps"], pixel_spacing_mm=r["pixel_spacing_mm"],
-                        t0_s=r["t0_s"])
-    audio = read_audio(r["audio"], channel=r["audio_channel"]) if r["audio"] else None
-    return Session(sequence=seq, audio=audio, audio_offset_s=r["audio_offset_s"], session_id=entry.id,
-                   subject=entry.subject, task=r["task"], group=r["group"], labels=entry.labels,
-                   ground_truth=r["ground_truth"])
+    man.check_dataset()
+    return session_from_entry(man.resolved(entry))

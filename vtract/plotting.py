@@ -1,4 +1,4 @@
-"""Reusable figures: per-session QC montages and across-session group comparisons.
+"""Reusable figures: per-session QC figures and montages, group comparisons, and :func:`save_figure`.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly (no ``pyplot`` state), so they are safe
 in worker processes and threads and need no display. Save them with :func:`save_figure` (atomic).
@@ -7,7 +7,7 @@ Examples
 --------
 >>> from vtract.plotting import group_boxplot, save_figure          # doctest: +SKIP
 >>> fig = group_boxplot(per_session, ["larynx_height_mm"], by="style")  # doctest: +SKIP
->>> save_figure(fig, "larynx_by_style.png")                         # doctest: +SKIP
+>>> save_figure(fig, "larynx_by_style")  # PDF, PNG, SVG                # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -23,13 +23,25 @@ from matplotlib.figure import Figure
 from ._atomic import atomic_path
 from .labels import LABEL_COLORS, LABELS
 
-__all__ = ["qc_figure", "group_boxplot", "save_figure", "label_overlay", "pretty_name"]
+__all__ = ["qc_figure", "group_boxplot", "save_figure", "overlay_montage", "label_overlay",
+           "pretty_name", "FIGURE_FORMATS"]
 
 _UNITS = {"_mm2": "mm²", "_mm": "mm", "_hz": "Hz", "_db": "dB", "_cents": "cents", "_s": "s"}
 
 
 def pretty_name(column: str) -> str:
-    """``"larynx_height_mm"`` -> ``"larynx height (mm)"`` (unit from the name suffix)."""
+    """``"larynx_height_mm"`` -> ``"larynx height (mm)"`` (unit from the name suffix).
+
+    Parameters
+    ----------
+    column : str
+        Column name with a unit suffix (``_mm``, ``_mm2``, ``_hz``, ``_db``, ``_cents``, ``_s``).
+
+    Returns
+    -------
+    str
+        Axis label.
+    """
     for suffix, unit in _UNITS.items():
         if column.endswith(suffix):
             return f"{column[: -len(suffix)].replace('_', ' ')} ({unit})"
@@ -203,9 +215,112 @@ def group_boxplot(table: pd.DataFrame, columns: Sequence[str], by: str, *,
     return fig
 
 
-def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 120) -> Path:
-    """Save a figure atomically (temp file + rename); the format follows the suffix (png, pdf, svg)."""
+#: file formats :func:`save_figure` recognises as a suffix
+FIGURE_FORMATS = ("pdf", "png", "svg", "eps", "jpg", "tif", "tiff")
+
+
+def save_figure(fig: Figure, path: str | os.PathLike, formats: Sequence[str] | None = None, *,
+                dpi: int = 300) -> dict[str, Path]:
+    """Save a figure atomically, in one format or several (reproducible files, no timestamps).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    path : path
+        Output path. With a format suffix (``qc.png``) and no ``formats``, that one file is
+        written; without one (``figures/larynx``), PDF (vector), PNG (raster) and SVG (vector,
+        editable text). Parent folders are created.
+    formats : sequence of str, optional
+        Matplotlib formats to write (the suffix of ``path``, if any, is replaced).
+    dpi : int
+        Resolution of raster output (dots per inch).
+
+    Returns
+    -------
+    dict of str -> Path
+        The written file per format.
+
+    Examples
+    --------
+    >>> save_figure(fig, "figures/larynx")           # doctest: +SKIP
+    {'pdf': ..., 'png': ..., 'svg': ...}
+    >>> save_figure(fig, "qc.png", dpi=120)["png"]   # doctest: +SKIP
+    """
+    stem = Path(path)
+    suffix = stem.suffix.lstrip(".").lower()
+    if suffix in FIGURE_FORMATS:
+        stem = stem.with_suffix("")
+        if formats is None:
+            formats = (suffix,)
+    if formats is None:
+        formats = ("pdf", "png", "svg")
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    # No creation dates / software stamps, so re-running a notebook gives byte-identical vector files.
+    meta = {"pdf": {"CreationDate": None, "Producer": None}, "svg": {"Date": None},
+            "png": {"Software": None}}
+    written = {}
+    for fmt in formats:
+        fmt = fmt.lower().lstrip(".")
+        out = stem.with_name(f"{stem.name}.{fmt}")
+        with atomic_path(out) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta.get(fmt), bbox_inches="tight")
+        written[fmt] = out
+    return written
+
+
+def overlay_montage(seg, path: str | os.PathLike, *, n_panels: int = 12,
+                    frames: list[int] | None = None, ncols: int = 4, alpha: float = 0.35) -> Path:
+    """Save a PNG montage of frames with label overlay, walls and midline.
+
+    Parameters
+    ----------
+    seg : Segmentation
+        The segmentation (its sequence, labels, contours, flags and confidence are shown).
+    path : path-like
+        Output PNG.
+    n_panels : int
+        Frames shown (evenly spaced) when ``frames`` is not given.
+    frames : list of int, optional
+        Frame indices to show.
+    ncols : int
+        Panels per row.
+    alpha : float
+        Overlay opacity (0-1).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    n = seg.n_frames
+    idx = list(frames) if frames is not None else sorted(
+        set(np.linspace(0, n - 1, min(n_panels, n)).round().astype(int).tolist()))
+    nrows = int(np.ceil(len(idx) / ncols))
+    ncols_eff = min(ncols, len(idx))
+    fig = Figure(figsize=(3 * ncols_eff, 3 * nrows))
+    axes = fig.subplots(nrows, ncols_eff, squeeze=False)
+    lut = np.zeros((256, 4))
+    for v, rgb in LABEL_COLORS.items():
+        lut[v, :3] = np.array(rgb) / 255.0
+        lut[v, 3] = alpha
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, k in zip(axes.ravel(), idx, strict=False):
+        img = seg.sequence.frames[k]
+        ax.imshow(img, cmap="gray", interpolation="nearest")
+        ax.imshow(lut[seg.labels[k]], interpolation="nearest")
+        c = seg.contours_px(k)
+        ax.plot(c["upper_wall"][:, 0], c["upper_wall"][:, 1], "-", color="yellow", lw=0.8)
+        ax.plot(c["lower_wall"][:, 0], c["lower_wall"][:, 1], "-", color="magenta", lw=0.8)
+        ax.plot(c["midline"][:, 0], c["midline"][:, 1], "--", color="white", lw=0.5)
+        ok = bool(seg.flags["ok"].iloc[k])
+        ax.set_title(f"frame {k}  conf {seg.confidence[k]:.2f}" + ("" if ok else "  FLAG"),
+                     fontsize=8, color="black" if ok else "red")
+    fig.suptitle(f"{Path(seg.sequence.source).name if seg.sequence.source else 'sequence'}: "
+                 "airway (cyan), tongue (red), palate (yellow), velum (green)", fontsize=9)
+    fig.tight_layout()
     path = Path(path)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, format=path.suffix.lstrip(".") or "png")
+        fig.savefig(tmp, dpi=90, format="png")
     return path

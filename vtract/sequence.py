@@ -133,7 +133,13 @@ class Sequence:
         return self.n_frames / self.fps
 
     def require_spacing(self) -> tuple[float, float]:
-        """Return ``pixel_spacing_mm`` or raise a clear error if it is unknown."""
+        """Return ``pixel_spacing_mm`` or raise a clear error if it is unknown.
+
+        Returns
+        -------
+        tuple of float
+            ``(row_mm, col_mm)``.
+        """
         if self.pixel_spacing_mm is None:
             src = self.source or "this sequence"
             raise MissingMetadataError(
@@ -144,14 +150,37 @@ class Sequence:
 
     # -- transformations returning new objects ------------------------------------------------
     def replace(self, **changes: Any) -> Sequence:
-        """Return a copy with some fields replaced (e.g. ``frames`` after preprocessing)."""
+        """Return a copy with some fields replaced (e.g. ``frames`` after preprocessing).
+
+        Parameters
+        ----------
+        **changes
+            New values of ``frames``, ``fps`` (frames/s), ``pixel_spacing_mm`` ((row, col) mm),
+            ``t0_s`` (s), ``source``, ``grid`` or ``metadata``.
+
+        Returns
+        -------
+        Sequence
+            A validated copy.
+        """
         kw = {f: getattr(self, f) for f in
               ("frames", "fps", "pixel_spacing_mm", "t0_s", "source", "grid", "metadata")}
         kw.update(changes)
         return Sequence(**kw)
 
     def crop_time(self, start_s: float | None = None, end_s: float | None = None) -> Sequence:
-        """Frames whose centre lies in ``[start_s, end_s)``, with ``t0_s`` moved accordingly."""
+        """Frames whose centre lies in ``[start_s, end_s)``, with ``t0_s`` moved accordingly.
+
+        Parameters
+        ----------
+        start_s, end_s : float, optional
+            Span on the image clock (s); None means the first / last frame.
+
+        Returns
+        -------
+        Sequence
+            The frames in the span, with ``t0_s`` moved so their times are unchanged.
+        """
         t = self.times
         lo = 0 if start_s is None else int(np.searchsorted(t, start_s, side="left"))
         hi = self.n_frames if end_s is None else int(np.searchsorted(t, end_s, side="left"))

@@ -68,7 +68,13 @@ class Session:
                      t0_s=float(self.sequence.t0_s), drift_ppm=float(self.drift_ppm))
 
     def frame_start_audio_s(self) -> np.ndarray:
-        """Audio-clock start time (s) of every frame (drift included); requires ``audio_offset_s``."""
+        """Audio-clock start time (s) of every frame (drift included); requires ``audio_offset_s``.
+
+        Returns
+        -------
+        ndarray, shape (n_frames,)
+            Audio time (s) at which each frame starts.
+        """
         return self.clock.frame_start_audio_s(self.sequence.n_frames)
 
     def with_offset(self, audio_offset_s: float, drift_ppm: float | None = None) -> Session:
@@ -91,8 +97,31 @@ class Session:
         drift = self.drift_ppm if drift_ppm is None else float(drift_ppm)
         return replace(self, audio_offset_s=float(audio_offset_s), drift_ppm=drift)
 
+    def with_sync(self, sync: Any) -> Session:
+        """Return a copy on the clock a synchronisation result measured (offset and drift).
+
+        Parameters
+        ----------
+        sync : SyncResult or mapping
+            :class:`vtract.sync.SyncResult` or its JSON report (``sync.json``) with
+            ``audio_offset_s`` (s) and ``drift_ppm`` (ppm; 0 when absent).
+
+        Returns
+        -------
+        Session
+            A new session sharing the sequence and audio, whose :attr:`clock` applies the drift.
+        """
+        clock = Clock.from_sync(sync, t0_s=self.sequence.t0_s, fps=self.sequence.fps)
+        return self.with_offset(clock.audio_offset_s, drift_ppm=clock.drift_ppm)
+
     def metadata_row(self) -> dict[str, Any]:
-        """Flat metadata used as columns when tables are combined across sessions."""
+        """Flat metadata used as columns when tables are combined across sessions.
+
+        Returns
+        -------
+        dict
+            ``session_id``, ``subject``, ``task`` and one key per group variable.
+        """
         row: dict[str, Any] = {"session_id": self.session_id, "subject": self.subject,
                                "task": self.task}
         row.update({str(k): v for k, v in self.group.items()})

@@ -5,14 +5,13 @@ starts at ``audio_offset_s + k * frame_period``), from the manifest/metadata whe
 from the gradient noise in the audio (it starts with the acquisition and repeats with the frame
 clock; see :func:`vtract.acoustics.find_gradient_noise`), and cross-checks it against the images
 when a per-frame measures table is given (lip aperture / airway area versus acoustic intensity).
-:func:`synced_table` then puts measures and acoustic features on the frame clock, averaging the
-acoustic features over each frame's audio span.
+:func:`vtract.synced.synced_table` (re-exported here) then puts measures and acoustic features on the
+frame clock, averaging the acoustic features over each frame's audio span.
 """
 
 from __future__ import annotations
 
 import json
-import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from ._atomic import atomic_write_text
-from .errors import DataValueError, MissingMetadataError, SyncError, VtractWarning
+from .errors import MissingMetadataError, SyncError
 from .io._tables import to_jsonable
 from .session import Session
+from .synced import frame_spans, synced_table
 
 __all__ = ["SyncResult", "synchronize", "synced_table", "frame_spans"]
 
@@ -217,100 +217,6 @@ def synchronize(session: Session, measures: pd.DataFrame | None = None, *,
     return result
 
 
-def frame_spans(sync: SyncResult) -> tuple[np.ndarray, np.ndarray]:
-    """Audio-clock start and end (s) of every frame."""
-    start = sync.frame_start_audio_s()
-    return start, start + sync.frame_period_audio_s
-
-
-def _frame_average(times: np.ndarray, values: np.ndarray, start: np.ndarray,
-                   end: np.ndarray) -> np.ndarray:
-    """Mean of ``values`` whose ``times`` fall in each [start, end); NaN-aware.
-
-    Frames too short to contain an analysis frame get the linearly interpolated value at their
-    centre instead.
-    """
-    v = np.asarray(values, dtype=float)
-    ok = np.isfinite(v)
-    cs = np.concatenate([[0.0], np.cumsum(np.where(ok, v, 0.0))])
-    cn = np.concatenate([[0], np.cumsum(ok)])
-    i0 = np.searchsorted(times, start, side="left")
-    i1 = np.searchsorted(times, end, side="left")
-    cnt = cn[i1] - cn[i0]
-    tot = i1 - i0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (cs[i1] - cs[i0]) / cnt
-    mean[cnt == 0] = np.nan
-    empty = tot == 0
-    if np.any(empty) and times.size > 1:
-        c = 0.5 * (start[empty] + end[empty])
-        j = np.clip(np.searchsorted(times, c) - 1, 0, times.size - 2)
-        w = (c - times[j]) / (times[j + 1] - times[j])
-        interp = v[j] * (1 - w) + v[j + 1] * w
-        interp[(w < 0) | (w > 1)] = np.nan
-        mean[empty] = interp
-    return mean
-
-
-def synced_table(session: Session, measures: pd.DataFrame | None, acoustics: pd.DataFrame,
-                 sync: SyncResult) -> pd.DataFrame:
-    """One row per image frame: measures plus acoustic features averaged over the frame.
-
-    Parameters
-    ----------
-    session : Session
-        Provides the frame clock (``sequence.times``).
-    measures : DataFrame or None
-        Per-frame measures (``frame`` column, or one row per frame in order).
-    acoustics : DataFrame
-        :func:`vtract.analyze_audio` output (``time_s`` on the audio clock).
-    sync : SyncResult
-        From :func:`synchronize`.
-
-    Returns
-    -------
-    DataFrame
-        ``frame``, ``time_s`` (frame centre, image clock), ``audio_time_s`` (frame centre, audio
-        clock), the measures columns, then every acoustic column averaged over the frame's audio
-        span ``[start, start + period)``. Frames not fully covered by the audio get NaN acoustic
-        values (warned about).
-    """
-    seq = session.sequence
-    n = seq.n_frames
-    if sync.n_frames and sync.n_frames != n:
-        raise DataValueError(f"sync result is for {sync.n_frames} frames, the sequence has {n}")
-    if "time_s" not in acoustics.columns:
-        raise DataValueError("acoustics table needs a time_s column (audio clock)")
-    start, end = frame_spans(sync)
-    out = pd.DataFrame({"frame": np.arange(n), "time_s": np.asarray(seq.times, dtype=float),
-                        "audio_time_s": 0.5 * (start + end)})
-    if measures is not None:
-        m = measures.copy()
-        if "frame" not in m.columns:
-            if len(m) != n:
-                raise DataValueError(f"measures table has {len(m)} rows and no frame column; "
-                                     f"the sequence has {n} frames")
-            m["frame"] = np.arange(n)
-        m = m.drop(columns=[c for c in ("time_s", "audio_time_s") if c in m.columns])
-        out = out.merge(m, on="frame", how="left")
-    at = acoustics.sort_values("time_s")
-    t = at["time_s"].to_numpy(float)
-    dur = session.audio.duration_s if session.audio is not None else sync.audio_duration_s
-    covered = (start >= 0) & (end <= dur + 1e-9)
-    for c in at.columns:
-        if c == "time_s" or not np.issubdtype(at[c].dtype, np.number):
-            continue
-        col = _frame_average(t, at[c].to_numpy(float), start, end)
-        col[~covered] = np.nan
-        out[c] = col
-    n_bad = int(np.sum(~covered))
-    if n_bad:
-        warnings.warn(f"session {session.session_id!r}: {n_bad} of {n} frames lie outside the "
-                      f"audio ({dur:.3f} s); their acoustic columns are NaN", VtractWarning,
-                      stacklevel=2)
-    return out
-
-
 def _image_check(session: Session, measures: pd.DataFrame, result: SyncResult | None,
                  max_lag: int) -> dict[str, Any] | None:
     """Correlate an image measure with per-frame audio level over candidate offsets."""
@@ -330,7 +236,7 @@ def _image_check(session: Session, measures: pd.DataFrame, result: SyncResult | 
     if result is not None and result.method.startswith("gradient"):
         from .acoustics import suppress_mri_noise
 
-        x = suppress_mri_noise(audio, frame_rate_hz=seq.fps).samples
+        x = suppress_mri_noise(audio, fps=seq.fps).samples
     period = 1.0 / seq.fps
     base = result.audio_offset_s if result is not None else 0.0
     if result is None:

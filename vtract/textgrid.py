@@ -1,11 +1,14 @@
 """Praat TextGrid interop: read/write interval and point tiers, select time ranges, export events.
 
-A small pure-Python reader/writer rather than Praat objects through ``parselmouth.praat.call``:
-tiers come back as plain, picklable Python objects that work in worker processes and in pandas
-without a Praat object per file, and writing needs no Praat round trip. The reader follows Praat's
-own text-file convention (a stream of numbers, quoted strings and ``<exists>`` flags; labels such
-as ``xmin =`` and indices ``[1]`` are skipped), so the long ("text") and short formats and UTF-8
-or UTF-16 files are all read; the tests check the files against Praat (Parselmouth) itself.
+Files are read by Praat itself (Parselmouth), so every format Praat reads works: the long ("text")
+and short text formats, UTF-8 or UTF-16, and binary TextGrids. They are written by praatio (a
+well-kept TextGrid library) in the long or short text format. In between, tiers are plain,
+picklable Python objects (:class:`TextGrid`, :class:`IntervalTier`, :class:`PointTier`) that work
+in worker processes and with pandas without a Praat object per file.
+
+TextGrids annotated on a recording are on the AUDIO clock; :meth:`TextGrid.to_image_clock` and
+:meth:`TextGrid.to_audio_clock` convert them with a session's :class:`~vtract.clock.Clock` (offset
+and drift).
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._atomic import atomic_write_text
 from .errors import FileFormatError
 
 __all__ = ["Interval", "Point", "IntervalTier", "PointTier", "TextGrid", "read_textgrid",
@@ -51,13 +53,25 @@ class IntervalTier:
     intervals: list[Interval] = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
-        """Intervals as a DataFrame (``start_s``, ``end_s``, ``text``)."""
+        """Intervals as a DataFrame (``start_s``, ``end_s``, ``text``).
+
+        Returns
+        -------
+        DataFrame
+            One row per interval; times in s.
+        """
         return pd.DataFrame({"start_s": [i.xmin for i in self.intervals],
                              "end_s": [i.xmax for i in self.intervals],
                              "text": [i.text for i in self.intervals]})
 
     def filled(self) -> list[Interval]:
-        """Intervals covering ``[xmin, xmax]`` without gaps (empty labels in the gaps)."""
+        """Intervals covering ``[xmin, xmax]`` without gaps (empty labels in the gaps).
+
+        Returns
+        -------
+        list of Interval
+            Sorted, contiguous intervals (times in s).
+        """
         out: list[Interval] = []
         t = self.xmin
         for iv in sorted(self.intervals, key=lambda i: i.xmin):
@@ -80,7 +94,13 @@ class PointTier:
     points: list[Point] = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
-        """Points as a DataFrame (``time_s``, ``mark``)."""
+        """Points as a DataFrame (``time_s``, ``mark``).
+
+        Returns
+        -------
+        DataFrame
+            One row per point; ``time_s`` in s.
+        """
         return pd.DataFrame({"time_s": [p.time for p in self.points],
                              "mark": [p.mark for p in self.points]})
 
@@ -98,6 +118,62 @@ class TextGrid:
             if t.name == name:
                 return t
         raise KeyError(f"no tier {name!r}; tiers: {[t.name for t in self.tiers]}")
+
+    def retimed(self, convert) -> TextGrid:
+        """Return a copy with every time passed through ``convert`` (a monotonic function of s).
+
+        Parameters
+        ----------
+        convert : callable
+            Maps an array of times (s) to times (s) on another clock.
+
+        Returns
+        -------
+        TextGrid
+            Same tiers and labels, new times.
+        """
+        def c(t: float) -> float:
+            return float(convert(np.asarray([t], float))[0])
+
+        tiers: list[IntervalTier | PointTier] = []
+        for t in self.tiers:
+            if isinstance(t, IntervalTier):
+                tiers.append(IntervalTier(t.name, c(t.xmin), c(t.xmax),
+                                          [Interval(c(i.xmin), c(i.xmax), i.text) for i in t.intervals]))
+            else:
+                tiers.append(PointTier(t.name, c(t.xmin), c(t.xmax),
+                                       [Point(c(p.time), p.mark) for p in t.points]))
+        return TextGrid(c(self.xmin), c(self.xmax), tiers)
+
+    def to_image_clock(self, clock) -> TextGrid:
+        """Return the annotations made on the audio, moved to the image clock.
+
+        Parameters
+        ----------
+        clock : Clock
+            The session's :class:`~vtract.clock.Clock` (e.g. ``session.clock``: offset and drift).
+
+        Returns
+        -------
+        TextGrid
+            Times in s on the image clock (comparable with ``Sequence.times``).
+        """
+        return self.retimed(clock.audio_to_frame_time)
+
+    def to_audio_clock(self, clock) -> TextGrid:
+        """Return image-clock annotations moved to the audio clock (for Praat with the WAV).
+
+        Parameters
+        ----------
+        clock : Clock
+            The session's :class:`~vtract.clock.Clock`.
+
+        Returns
+        -------
+        TextGrid
+            Times in s from the first audio sample.
+        """
+        return self.retimed(clock.frame_to_audio_time)
 
     def select(self, table: pd.DataFrame, tier: str, *, label: str | None = None,
                pattern: str | None = None, time_column: str = "time_s",
@@ -143,145 +219,109 @@ class TextGrid:
         return out
 
 
-_TOKEN = re.compile(r'"((?:[^"]|"")*)"|(<exists>|<absent>)|\[\s*\d+\s*\]|'
-                    r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
-
-
-def _tokens(text: str) -> list[str | float]:
-    out: list[str | float] = []
-    for m in _TOKEN.finditer(text):
-        if m.group(1) is not None:
-            out.append(m.group(1).replace('""', '"'))
-        elif m.group(2) is not None:
-            out.append(m.group(2))
-        elif m.group(3) is not None:
-            out.append(float(m.group(3)))
-    return out
-
-
-def _decode(raw: bytes) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
 def read_textgrid(path: str | Path) -> TextGrid:
-    """Read a Praat TextGrid (long or short text format; UTF-8 or UTF-16).
+    """Read a Praat TextGrid with Praat's own reader (Parselmouth).
 
     Parameters
     ----------
     path : path
-        The ``.TextGrid`` file.
+        The ``.TextGrid`` file: long or short text format (UTF-8 or UTF-16) or binary.
 
     Returns
     -------
     TextGrid
+        Times in s, on the clock the file was annotated on.
+
+    Raises
+    ------
+    FileFormatError
+        When the file is missing, unreadable, or not a TextGrid.
     """
+    import parselmouth
+    from parselmouth.praat import call
+
     path = Path(path)
     if not path.exists():
         raise FileFormatError(f"{path}: no such file")
-    tok = _tokens(_decode(path.read_bytes()))
     try:
-        if tok[:2] != ["ooTextFile", "TextGrid"]:
-            raise FileFormatError(f"{path}: not a Praat text TextGrid (header {tok[:2]})")
-        pos = 2
-        xmin, xmax = float(tok[pos]), float(tok[pos + 1])
-        pos += 2
-        tg = TextGrid(xmin, xmax)
-        if tok[pos] == "<absent>":
-            return tg
-        pos += 1
-        n = int(tok[pos])
-        pos += 1
-        for _ in range(n):
-            cls, name = str(tok[pos]), str(tok[pos + 1])
-            a, b, m = float(tok[pos + 2]), float(tok[pos + 3]), int(tok[pos + 4])
-            pos += 5
-            if cls == "IntervalTier":
-                tier = IntervalTier(name, a, b)
-                for _ in range(m):
-                    tier.intervals.append(Interval(float(tok[pos]), float(tok[pos + 1]),
-                                                   str(tok[pos + 2])))
-                    pos += 3
-            elif cls == "TextTier":
-                tier = PointTier(name, a, b)
-                for _ in range(m):
-                    tier.points.append(Point(float(tok[pos]), str(tok[pos + 1])))
-                    pos += 2
-            else:
-                raise FileFormatError(f"{path}: unknown tier class {cls!r}")
-            tg.tiers.append(tier)
-    except (IndexError, ValueError, TypeError) as exc:
-        raise FileFormatError(f"{path}: truncated or malformed TextGrid ({exc})") from exc
+        obj = parselmouth.read(str(path))
+    except parselmouth.PraatError as exc:
+        msg = " ".join(str(exc).split())
+        raise FileFormatError(f"{path}: Praat cannot read it as a TextGrid ({msg})") from exc
+    if not isinstance(obj, parselmouth.TextGrid):
+        raise FileFormatError(f"{path}: not a TextGrid (Praat reads a {type(obj).__name__})")
+    tg = TextGrid(float(obj.xmin), float(obj.xmax))
+    for k in range(1, int(call(obj, "Get number of tiers")) + 1):
+        name = call(obj, "Get tier name", k)
+        if call(obj, "Is interval tier", k):
+            tier: IntervalTier | PointTier = IntervalTier(name, tg.xmin, tg.xmax, [
+                Interval(float(call(obj, "Get start time of interval", k, i)),
+                         float(call(obj, "Get end time of interval", k, i)),
+                         call(obj, "Get label of interval", k, i))
+                for i in range(1, int(call(obj, "Get number of intervals", k)) + 1)])
+        else:
+            tier = PointTier(name, tg.xmin, tg.xmax, [
+                Point(float(call(obj, "Get time of point", k, i)),
+                      call(obj, "Get label of point", k, i))
+                for i in range(1, int(call(obj, "Get number of points", k)) + 1)])
+        tg.tiers.append(tier)
     return tg
 
 
-def _q(s: str) -> str:
-    return '"' + str(s).replace('"', '""') + '"'
-
-
 def write_textgrid(tg: TextGrid, path: str | Path, *, short: bool = False) -> Path:
-    """Write a TextGrid in Praat's long ("text") or short text format (UTF-8).
+    """Write a TextGrid in Praat's long ("text") or short text format (UTF-8), with praatio.
 
     Parameters
     ----------
     tg : TextGrid
-        The grid; interval tiers are written gap-free.
+        The grid (times in s); interval tiers are written gap-free (empty intervals in the gaps).
     path : path
-        Output file.
+        Output file, written atomically.
     short : bool
         Short text format instead of the long one.
 
     Returns
     -------
     Path
+        ``path``.
     """
-    g = "{:.10g}".format
-    lines = ['File type = "ooTextFile"', 'Object class = "TextGrid"', ""]
-    if short:
-        lines += [g(tg.xmin), g(tg.xmax), "<exists>", str(len(tg.tiers))]
-        for t in tg.tiers:
-            if isinstance(t, IntervalTier):
-                ivs = t.filled()
-                lines += ['"IntervalTier"', _q(t.name), g(t.xmin), g(t.xmax), str(len(ivs))]
-                for iv in ivs:
-                    lines += [g(iv.xmin), g(iv.xmax), _q(iv.text)]
-            else:
-                lines += ['"TextTier"', _q(t.name), g(t.xmin), g(t.xmax), str(len(t.points))]
-                for p in t.points:
-                    lines += [g(p.time), _q(p.mark)]
-    else:
-        lines += [f"xmin = {g(tg.xmin)} ", f"xmax = {g(tg.xmax)} ", "tiers? <exists> ",
-                  f"size = {len(tg.tiers)} ", "item []: "]
-        for k, t in enumerate(tg.tiers, 1):
-            lines.append(f"    item [{k}]:")
-            if isinstance(t, IntervalTier):
-                ivs = t.filled()
-                lines += ['        class = "IntervalTier" ', f"        name = {_q(t.name)} ",
-                          f"        xmin = {g(t.xmin)} ", f"        xmax = {g(t.xmax)} ",
-                          f"        intervals: size = {len(ivs)} "]
-                for j, iv in enumerate(ivs, 1):
-                    lines += [f"        intervals [{j}]:", f"            xmin = {g(iv.xmin)} ",
-                              f"            xmax = {g(iv.xmax)} ",
-                              f"            text = {_q(iv.text)} "]
-            else:
-                lines += ['        class = "TextTier" ', f"        name = {_q(t.name)} ",
-                          f"        xmin = {g(t.xmin)} ", f"        xmax = {g(t.xmax)} ",
-                          f"        points: size = {len(t.points)} "]
-                for j, p in enumerate(t.points, 1):
-                    lines += [f"        points [{j}]:", f"            number = {g(p.time)} ",
-                              f"            mark = {_q(p.mark)} "]
+    from praatio import textgrid as ptg
+
+    from ._atomic import atomic_path
+
+    out = ptg.Textgrid(tg.xmin, tg.xmax)
+    for t in tg.tiers:
+        if isinstance(t, IntervalTier):
+            tier = ptg.IntervalTier(t.name, [(iv.xmin, iv.xmax, iv.text) for iv in t.intervals
+                                             if iv.text], t.xmin, t.xmax)
+        else:
+            tier = ptg.PointTier(t.name, [(pt.time, pt.mark) for pt in t.points], t.xmin, t.xmax)
+        out.addTier(tier, reportingMode="error")
     path = Path(path)
-    atomic_write_text(path, "\n".join(lines) + "\n")
+    with atomic_path(path) as tmp:
+        out.save(str(tmp), format="short_textgrid" if short else "long_textgrid",
+                 includeBlankSpaces=True, reportingMode="error")
     return path
 
 
 def notes_to_tier(notes: pd.DataFrame, *, name: str = "notes", xmin: float = 0.0,
                   xmax: float | None = None) -> IntervalTier:
-    """Interval tier from :func:`vtract.acoustics.segment_notes` (label: note name)."""
+    """Interval tier from :func:`vtract.acoustics.segment_notes` (label: note name).
+
+    Parameters
+    ----------
+    notes : DataFrame
+        ``onset_s``, ``offset_s`` (s) and ``note_name``.
+    name : str
+        Tier name.
+    xmin, xmax : float
+        Tier domain (s); ``xmax`` defaults to the last offset.
+
+    Returns
+    -------
+    IntervalTier
+        One interval per note (overlaps trimmed).
+    """
     end = float(notes["offset_s"].max()) if xmax is None and len(notes) else (xmax or 0.0)
     tier = IntervalTier(name, xmin, max(end, xmin))
     last = xmin
@@ -295,7 +335,24 @@ def notes_to_tier(notes: pd.DataFrame, *, name: str = "notes", xmin: float = 0.0
 
 def events_to_tier(events: pd.DataFrame, *, name: str = "events", label_column: str = "kind",
                    xmin: float = 0.0, xmax: float | None = None) -> PointTier:
-    """Point tier from an event table (``time_s`` plus a label column, e.g. wind events)."""
+    """Point tier from an event table (``time_s`` plus a label column, e.g. wind events).
+
+    Parameters
+    ----------
+    events : DataFrame
+        ``time_s`` (s) and ``label_column``.
+    name : str
+        Tier name.
+    label_column : str
+        Column holding each point's mark.
+    xmin, xmax : float
+        Tier domain (s); ``xmax`` defaults to the last event.
+
+    Returns
+    -------
+    PointTier
+        One point per event, in time order.
+    """
     end = float(events["time_s"].max()) if xmax is None and len(events) else (xmax or 0.0)
     return PointTier(name, xmin, max(end, xmin),
                      [Point(float(r["time_s"]), str(r[label_column]))

@@ -64,13 +64,22 @@ def test_sync_cli(files, tmp_path):
     assert abs(np.nanmedian(df["f0_hz"]) - 130) < 2
 
 
-def test_sync_cli_with_given_offset(files, tmp_path):
+def test_sync_cli_with_given_offset(files, tmp_path, capsys, monkeypatch):
     _, wav, nii = files
     rep = tmp_path / "sync.json"
+
+    def no_segmentation(*args, **kwargs):
+        raise AssertionError("vtract sync must not segment when --measures is missing")
+
+    monkeypatch.setattr("vtract.segmentation.segment", no_segmentation)
     assert main(["sync", str(nii), str(wav), "-o", str(tmp_path / "s.csv"), "--report",
-                 str(rep), "--fps", "23", "--offset", "0.43"]) == 0
+                 str(rep), "--fps", "23", "--offset", "0.43", "--pixel-spacing", "2"]) == 0
     r = json.loads(rep.read_text())
     assert r["method"] == "metadata" and r["audio_offset_s"] == 0.43
+    # says that the measures are missing and how to add them
+    err = capsys.readouterr().err
+    assert "no measures table given" in err and "--measures M.csv" in err
+    assert "lip_aperture_mm" not in pd.read_csv(tmp_path / "s.csv").columns
 
 
 def test_sync_cli_errors(files, tmp_path, capsys):

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from vtract.acoustics import FEATURE_COLUMNS, analyze_audio, settings_for_voice, synth_vowel
 from vtract.errors import DataValueError
-
-REAL = Path(__file__).resolve().parents[2].parent / "shared/data/real"
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +71,9 @@ def test_chunking_matches_single_pass(vowel):
     assert np.nanmedian(d1) < 1.0
 
 
-def test_real_arctic_agrees_with_praat_defaults():
-    wav = REAL / "arctic" / "arctic_a0007.wav"
-    if not wav.exists():
-        pytest.skip(f"real recording {wav} is absent (only beside the dev repo)")
+@pytest.mark.real
+def test_real_arctic_agrees_with_praat_defaults(real_dir):
+    wav = real_dir / "arctic" / "arctic_a0007.wav"
     from vtract.io import read_audio
 
     a = read_audio(wav)

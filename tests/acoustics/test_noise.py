@@ -35,7 +35,7 @@ def _errors(audio):
 
 def test_periodic_suppression_restores_f0_and_formants(pair):
     clean, noisy = pair
-    den = suppress_mri_noise(noisy, frame_rate_hz=23.0, method="periodic", per_burst=False)
+    den = suppress_mri_noise(noisy, fps=23.0, method="periodic", per_burst=False)
     f0n, f1n, f2n = _errors(noisy)
     f0d, f1d, f2d = _errors(den)
     assert f0d < 5 and f1d < 0.03 and f2d < 0.03
@@ -48,7 +48,7 @@ def test_periodic_suppression_restores_f0_and_formants(pair):
 
 def test_hybrid_default_within_5_percent(pair):
     _, noisy = pair
-    den = suppress_mri_noise(noisy, frame_rate_hz=23.0)
+    den = suppress_mri_noise(noisy, fps=23.0)
     assert den.metadata["mri_noise"]["method"] == "hybrid"
     f0d, f1d, f2d = _errors(den)
     assert f0d < 5 and f1d < 0.05 and f2d < 0.05
@@ -58,7 +58,7 @@ def test_other_methods_reduce_noise(pair):
     clean, noisy = pair
     base = np.std(noisy.samples - clean.samples)
     for m in ("spectral", "comb", "periodic"):
-        den = suppress_mri_noise(noisy, frame_rate_hz=23.0, method=m)
+        den = suppress_mri_noise(noisy, fps=23.0, method=m)
         assert den.n_samples == noisy.n_samples
         assert np.std(den.samples - clean.samples) < 0.8 * base, m
 
@@ -79,7 +79,7 @@ def test_spectral_with_noise_only_range(pair):
 def test_no_noise_warns_and_returns_unchanged(pair):
     clean, _ = pair
     with pytest.warns(VtractWarning, match="no gradient noise"):
-        out = suppress_mri_noise(clean, frame_rate_hz=23.0)
+        out = suppress_mri_noise(clean, fps=23.0)
     np.testing.assert_array_equal(out.samples, clean.samples)
 
 

@@ -69,13 +69,13 @@ def test_kill_and_resume(tmp_path):
     deadline = time.monotonic() + 60
     try:
         while time.monotonic() < deadline and proc.poll() is None:
-            if list(out.glob("*/session.json")):
+            if list(out.glob("[!.]*/session.json")):
                 break
             time.sleep(0.01)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the whole job, as a cluster scheduler would
         proc.wait()
-    done = sorted(p.parent.name for p in out.glob("*/session.json"))
+    done = sorted(p.parent.name for p in out.glob("[!.]*/session.json"))
     assert 1 <= len(done) < 8, f"expected a partial run, got {len(done)} finished sessions"
     before = _mtimes(out, done)
     stamps = {sid: json.loads((out / sid / "session.json").read_text())["finished"] for sid in done}
@@ -92,6 +92,7 @@ def test_kill_and_resume(tmp_path):
     sessions = pd.read_csv(out / "sessions.csv")
     assert (sessions["status"] == "ok").all() and len(sessions) == 8
     assert not list(out.glob("*/.*.tmp*"))  # no temp files left behind
+    assert not list(out.glob(".*.partial-*"))  # staging folders of the killed run were removed
 
 
 def test_unchanged_inputs_are_not_rehashed(study, tmp_path, monkeypatch):

@@ -63,16 +63,6 @@ def test_steps_are_validated():
     assert resolve_steps([]) == ()
 
 
-def test_missing_module_gives_clear_error(monkeypatch):
-    import importlib.util
-
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "vtract.video" else real(name, *a))
-    with pytest.raises(VtractError, match="needs vtract.video"):
-        resolve_steps("framestats,video")
-
-
 def test_session_without_audio(tmp_path):
     manifest = make_study(tmp_path / "data", n_sessions=1, audio=False)
     res = run_batch(manifest, tmp_path / "out", workers=0, steps="framestats", quiet=True)

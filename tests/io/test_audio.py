@@ -50,6 +50,7 @@ def test_bad_audio(tmp_path):
         vtract.read_audio(tmp_path / "missing.wav")
 
 
+@pytest.mark.real
 def test_real_arctic(real_dir):
     a = vtract.read_audio(real_dir / "arctic" / "arctic_a0007.wav")
     assert a.sample_rate_hz == 16000

@@ -1,14 +1,10 @@
-"""Fixtures for the segmentation tests: a synthetic tract (always) and the real-data folder."""
+"""Fixtures for the segmentation tests: a synthetic tract (the real-data folder is ``real_dir``)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from .synthetic import synthetic_sequence
-
-REAL = Path(__file__).resolve().parents[2].parent / "shared/data/real"
 
 
 @pytest.fixture(scope="session")
@@ -18,11 +14,3 @@ def synthetic():
 
     seq, truth = synthetic_sequence()
     return seq, truth, vtract.segment(seq)
-
-
-@pytest.fixture(scope="session")
-def real_data() -> Path:
-    """The shared real-data folder; skips when absent."""
-    if not REAL.is_dir():
-        pytest.skip(f"real data folder {REAL} is absent (it ships only beside the dev repo)")
-    return REAL

@@ -5,6 +5,7 @@ from __future__ import annotations
 import nibabel as nib
 import numpy as np
 import pandas as pd
+import pytest
 
 import vtract
 from vtract.cli import main
@@ -40,8 +41,9 @@ def test_measures_without_spacing_is_one_line_error(tmp_path, capsys):
     assert code == 1 and "pixel spacing" in err and len(err.strip().splitlines()) == 1
 
 
-def test_real_avi(real_data, tmp_path, capsys):
-    avi = real_data / "usc_roi_toolbox/lac12112011_13_29_46.avi"
+@pytest.mark.real
+def test_real_avi(real_dir, tmp_path, capsys):
+    avi = real_dir / "usc_roi_toolbox/lac12112011_13_29_46.avi"
     out = tmp_path / "avi_labels.nii.gz"
     code = main(["segment", str(avi), "-o", str(out), "--pixel-spacing", "2.9",
                  "--measures", str(tmp_path / "m.csv")])
@@ -52,3 +54,15 @@ def test_real_avi(real_data, tmp_path, capsys):
     # an adult vocal tract midline is 140-200 mm long; the airway is never empty
     assert 100 < m["tract_length_mm"].median() < 220
     assert (m["airway_area_mm2"] > 0).all()
+
+
+def test_blank_sequence_error_names_the_file(tmp_path, capsys):
+    from vtract import Sequence
+    from vtract.io import write_sequence
+
+    blank = write_sequence(Sequence(np.zeros((3, 24, 24), np.float32), fps=20.0,
+                                    pixel_spacing_mm=(2.0, 2.0)), tmp_path / "blank.nii.gz")
+    code = main(["segment", str(blank), "-o", str(tmp_path / "labels.nii.gz")])
+    err = capsys.readouterr().err
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert "blank.nii.gz: no head found" in err

@@ -75,10 +75,11 @@ def _point_to_polyline(points, line):
     return np.hypot(*(points[:, None, :] - proj).transpose(2, 0, 1)).min(axis=1)
 
 
-def test_real_span_frames_boundary_error(real_data):
+@pytest.mark.real
+def test_real_span_frames_boundary_error(real_dir):
     import scipy.io as sio
 
-    m = sio.loadmat(real_data / "span_templates/template_struct.mat", squeeze_me=True,
+    m = sio.loadmat(real_dir / "span_templates/template_struct.mat", squeeze_me=True,
                     struct_as_record=False)
     errs = []
     for t in m["template_struct"]:

@@ -112,7 +112,7 @@ def test_decoded_frame_matches_composite(rendered):
     from .conftest import label_maps
 
     _, frames = _probe.video_frames(out)
-    p = PanelRenderer(s.sequence.frames, label_maps(), height=SIZE, spacing_mm=(2.4, 2.4),
+    p = PanelRenderer(s.sequence.frames, label_maps(), height=SIZE, pixel_spacing_mm=(2.4, 2.4),
                       line_width=4, window=None)
     ref = np.zeros((p.height, p.width, 3), np.uint8)
     p.render_into(ref, 5.0)
@@ -240,10 +240,9 @@ def test_strip_cursor_follows_time(rendered):
 
 
 def test_denoise_cleans_the_sound_track(tmp_path):
-    acoustics = pytest.importorskip("vtract.acoustics")
     from dataclasses import replace
 
-    from vtract import Audio
+    from vtract import Audio, acoustics
 
     from .conftest import OFFSET_S, SR, make_session
 

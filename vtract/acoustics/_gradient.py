@@ -68,7 +68,7 @@ class GradientNoise:
         return self.template[i0] * (1 - w) + self.template[(i0 + 1) % m] * w
 
 
-def periodicity_score(x: np.ndarray, sr: float, period_s: float, *,
+def periodicity_score(x: np.ndarray, sample_rate_hz: float, period_s: float, *,
                       hop_s: float | None = None, n_lags: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """How periodic the signal is at ``period_s``, in sliding windows.
 
@@ -81,8 +81,8 @@ def periodicity_score(x: np.ndarray, sr: float, period_s: float, *,
     ----------
     x : ndarray, shape (n_samples,)
         Audio samples.
-    sr : float
-        Sampling rate in Hz.
+    sample_rate_hz : float
+        Sample rate of ``x`` (Hz).
     period_s : float
         The frame (or TR) period in s.
     hop_s : float, optional
@@ -97,6 +97,7 @@ def periodicity_score(x: np.ndarray, sr: float, period_s: float, *,
     score : ndarray
         Score in [-1, 1].
     """
+    sr = sample_rate_hz
     p = max(1, int(round(period_s * sr)))
     w = 2 * p
     if x.size < n_lags * p + w + 1:
@@ -121,13 +122,14 @@ def periodicity_score(x: np.ndarray, sr: float, period_s: float, *,
     return idx / sr, score
 
 
-def estimate_period(x: np.ndarray, sr: float, *, min_period_s: float = 0.004,
+def estimate_period(x: np.ndarray, sample_rate_hz: float, *, min_period_s: float = 0.004,
                     max_period_s: float = 0.1) -> float:
     """Period (s) of the strongest repetition in ``x`` (for recordings without a frame rate).
 
     Uses the normalised autocorrelation of the high-passed signal and returns the smallest lag
     whose peak reaches 90% of the highest peak within ``[min_period_s, max_period_s]``.
     """
+    sr = sample_rate_hz
     sos = signal.butter(4, 300, "highpass", fs=sr, output="sos")
     y = signal.sosfiltfilt(sos, x[: int(min(x.size, 30 * sr))])
     n = int(2 ** np.ceil(np.log2(2 * y.size)))
@@ -249,7 +251,7 @@ def _burst_starts(gn: GradientNoise, t: np.ndarray) -> tuple[np.ndarray, np.ndar
     return idx_a[order], times_a[order]
 
 
-def find_gradient_noise(x: np.ndarray, sr: float, *, period_s: float,
+def find_gradient_noise(x: np.ndarray, sample_rate_hz: float, *, period_s: float,
                         threshold: float = 0.15) -> GradientNoise | None:
     """Locate frame-periodic gradient noise in ``x``.
 
@@ -257,8 +259,8 @@ def find_gradient_noise(x: np.ndarray, sr: float, *, period_s: float,
     ----------
     x : ndarray, shape (n_samples,)
         Audio samples.
-    sr : float
-        Sampling rate in Hz.
+    sample_rate_hz : float
+        Sample rate of ``x`` (Hz).
     period_s : float
         Nominal repetition period in s (``1 / fps`` or the TR).
     threshold : float
@@ -269,6 +271,7 @@ def find_gradient_noise(x: np.ndarray, sr: float, *, period_s: float,
     GradientNoise or None
         None when no stretch of at least four periods is periodic at ``period_s``.
     """
+    sr = sample_rate_hz
     x = np.asarray(x, dtype=float)
     dur = x.size / sr
     times, sc = periodicity_score(x, sr, period_s)

@@ -43,23 +43,24 @@ _HYBRID_SCALE = 0.1  # residual-noise power left by the periodic step (relative)
 _RIDGE = 1.0  # per-burst fit: prior weight relative to the segment energy
 
 
-def suppress_mri_noise(audio: Audio, *, frame_rate_hz: float | None = None,
+def suppress_mri_noise(audio: Audio, *, fps: float | None = None,
                        period_s: float | None = None,
                        noise_only: tuple[float, float] | Audio | None = None,
                        method: str = "hybrid", block_periods: int = 256,
                        over_subtraction: float = 2.0, spectral_floor: float = 0.05,
-                       notch_width_hz: float = 1.5, per_burst: bool | None = None) -> Audio:
+                       notch_width_hz: float = 1.5, per_burst: bool | None = None,
+                       frame_rate_hz: float | None = None) -> Audio:
     """Remove MRI gradient noise from an in-scanner recording.
 
     Parameters
     ----------
     audio : Audio
         The noisy recording.
-    frame_rate_hz : float, optional
-        Frame rate (frames/s); the noise period is ``1 / frame_rate_hz``.
+    fps : float, optional
+        Frame rate of the sequence (frames/s); the noise period is ``1 / fps``.
     period_s : float, optional
         Noise repetition period in s (e.g. the TR, or a multiple of it); overrides
-        ``frame_rate_hz``. When neither is given the period is estimated from the audio.
+        ``fps``. When neither is given the period is estimated from the audio.
     noise_only : (start_s, end_s) or Audio, optional
         A stretch with gradient noise but no voice (for ``"spectral"``).
     method : {"hybrid", "periodic", "spectral", "comb"}
@@ -76,6 +77,8 @@ def suppress_mri_noise(audio: Audio, *, frame_rate_hz: float | None = None,
         (follows read-out jitter and loudness changes, at the price of some voice leakage when
         the noise is perfectly stable). ``None`` (default): only when the fit removes more than
         2% of the noise energy beyond the fixed waveform.
+    frame_rate_hz : float, optional
+        Deprecated name of ``fps`` (a :class:`DeprecationWarning`); will be removed.
 
     Returns
     -------
@@ -88,7 +91,7 @@ def suppress_mri_noise(audio: Audio, *, frame_rate_hz: float | None = None,
     >>> from vtract.acoustics import synth_vowel, add_gradient_noise
     >>> clean = synth_vowel(duration_s=3.0)
     >>> noisy = add_gradient_noise(clean, fps=23.0, onset_s=0.5, snr_db=-10)
-    >>> den = suppress_mri_noise(noisy, frame_rate_hz=23.0)
+    >>> den = suppress_mri_noise(noisy, fps=23.0)
     >>> bool(np.std(den.samples - clean.samples) < 0.2 * np.std(noisy.samples - clean.samples))
     True
     """
@@ -96,10 +99,14 @@ def suppress_mri_noise(audio: Audio, *, frame_rate_hz: float | None = None,
         raise DataValueError(f"suppress_mri_noise: method must be one of {METHODS}, got {method!r}")
     x = audio.samples
     sr = audio.sample_rate_hz
-    if period_s is None and frame_rate_hz is not None:
-        if not frame_rate_hz > 0:
-            raise DataValueError(f"frame_rate_hz must be > 0, got {frame_rate_hz}")
-        period_s = 1.0 / float(frame_rate_hz)
+    if frame_rate_hz is not None:
+        warnings.warn("suppress_mri_noise(frame_rate_hz=) is deprecated; use fps=", DeprecationWarning,
+                      stacklevel=2)
+        fps = frame_rate_hz if fps is None else fps
+    if period_s is None and fps is not None:
+        if not fps > 0:
+            raise DataValueError(f"suppress_mri_noise: fps must be > 0 (frames/s), got {fps}")
+        period_s = 1.0 / float(fps)
     info: dict = {"method": method}
     if period_s is None and method != "spectral":
         period_s = estimate_period(x, sr)

@@ -8,13 +8,14 @@ the settings changed; failures are isolated in ``DIR/failures.csv``; combined ta
 folders at the end of every run. :func:`run_demo` is the ``vtract demo`` main job.
 """
 
+from ..results import SessionResult, load_result
 from ._combine import combine_tables, sessions_table, write_combined
 from ._demo import run_demo
-from ._outputs import SessionResult, load_result
+from ._lock import RunLockedError
 from ._pipeline import process_session
 from ._runner import BatchResult, run_batch
 from ._steps import DEFAULT_STEPS, OPTIONAL_STEPS, STEPS, frame_stats, resolve_steps
 
 __all__ = ["run_batch", "BatchResult", "run_demo", "process_session", "resolve_steps", "STEPS",
            "DEFAULT_STEPS", "OPTIONAL_STEPS", "combine_tables", "sessions_table", "write_combined",
-           "frame_stats", "load_result", "SessionResult"]
+           "frame_stats", "load_result", "SessionResult", "RunLockedError"]

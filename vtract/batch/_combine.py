@@ -15,16 +15,15 @@ from typing import Any
 import pandas as pd
 
 from ..io import write_table
+from ..results import RUN_FILES, SESSION_FILES
 from ._state import FAILURE_FILE, SESSION_FILE, read_record
 
 __all__ = ["COMBINED_TABLES", "FAILURE_COLUMNS", "metadata_columns", "combine_tables",
            "sessions_table", "failures_table", "write_combined"]
 
 #: per-session CSV -> combined Parquet in the run folder
-COMBINED_TABLES: dict[str, str] = {"measures.csv": "measures.parquet",
-                                   "acoustics.csv": "acoustics.parquet",
-                                   "synced.csv": "synced.parquet",
-                                   "frames.csv": "frames.parquet"}
+COMBINED_TABLES: dict[str, str] = {SESSION_FILES[k]: RUN_FILES[k]
+                                   for k in ("measures", "acoustics", "synced", "frames")}
 #: columns of failures.csv
 FAILURE_COLUMNS = ["session_id", "step", "error_type", "message", "time"]
 
@@ -93,6 +92,19 @@ def sessions_table(out_dir: str | os.PathLike, entries: Sequence[Mapping[str, An
 
     ``status`` is ``ok`` (finished), ``failed`` (a ``failure.json`` exists) or ``pending`` (never
     finished, e.g. the run was interrupted).
+
+    Parameters
+    ----------
+    out_dir : path
+        The run folder.
+    entries : sequence of dict
+        Resolved manifest entries (order = row order).
+
+    Returns
+    -------
+    DataFrame
+        ``session_id``, metadata columns, ``status``, the record's summary (``n_frames``,
+        ``sync_*``, ``qc_*`` ...) and ``runtime_s`` (s).
     """
     out_dir = Path(out_dir)
     rows = []
@@ -159,10 +171,10 @@ def write_combined(out_dir: str | os.PathLike, entries: Sequence[Mapping[str, An
                 stale.unlink(missing_ok=True)
             continue
         written[dst] = write_table(table, target, settings=dict(settings or {}))
-    written["sessions.csv"] = write_table(sessions_table(out_dir, entries), out_dir / "sessions.csv",
-                                          settings=dict(settings or {}))
-    written["failures.csv"] = write_table(failures_table(out_dir, ids), out_dir / "failures.csv",
-                                          sidecar=False)
+    sessions, failures = RUN_FILES["sessions"], RUN_FILES["failures"]
+    written[sessions] = write_table(sessions_table(out_dir, entries), out_dir / sessions,
+                                    settings=dict(settings or {}))
+    written[failures] = write_table(failures_table(out_dir, ids), out_dir / failures, sidecar=False)
     return written
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import VtractError
 from ._runner import BatchResult, run_batch
-from ._steps import DEFAULT_STEPS, STEPS, step_available
+from ._steps import DEFAULT_STEPS
 
 __all__ = ["run_demo", "DemoResult", "comparison_figures", "SINGING_MEASURES", "WIND_MEASURES"]
 
@@ -29,14 +29,13 @@ WIND_MEASURES = ("lip_aperture_mm", "jaw_opening_mm", "tongue_dorsum_height_mm",
 
 @dataclass
 class DemoResult:
-    """Where ``vtract demo`` put things."""
+    """Where ``vtract demo`` put things (``lines += ...`` in :meth:`report` prints them)."""
 
     out_dir: Path
     batch: BatchResult
     figures: list[Path] = field(default_factory=list)
     videos: list[Path] = field(default_factory=list)
     stills: list[Path] = field(default_factory=list)
-    skipped_steps: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
 
     def report(self) -> str:
@@ -53,8 +52,6 @@ class DemoResult:
         if self.timings_s:
             lines.append("  time:            " + ", ".join(f"{k} {v:.0f} s"
                                                            for k, v in self.timings_s.items()))
-        if self.skipped_steps:
-            lines.append(f"  (not run, module not available: {', '.join(self.skipped_steps)})")
         for sid, errors in self.batch.partial.items():
             lines += [f"  note: {sid}: {step} failed ({msg})" for step, msg in errors.items()]
         if self.batch.failed:
@@ -81,27 +78,27 @@ def comparison_figures(out_dir: str | os.PathLike) -> list[Path]:
     """
     from ..compare import session_summary
     from ..plotting import group_boxplot, save_figure
+    from ..results import load_run
 
     out_dir = Path(out_dir)
-    src = out_dir / "measures.parquet"
-    if not src.exists():
+    run = load_run(out_dir)
+    measures = run.measures
+    if measures is None:
         return []
-    acoustics = pd.read_parquet(out_dir / "acoustics.parquet") \
-        if (out_dir / "acoustics.parquet").exists() else None
-    per = session_summary(pd.read_parquet(src), acoustics)
+    per = session_summary(measures, run.acoustics)
     written = []
     if "style" in per:
         sing = per[per["style"].notna()]
         cols = [*SINGING_MEASURES, "vibrato_extent_cents"]
         fig = group_boxplot(sing, cols, by="style", order=_order(sing["style"], STYLE_ORDER),
                             title="Singing styles (session medians, one dot per session)")
-        written.append(save_figure(fig, out_dir / "figures" / "singing_styles.png"))
+        written.extend(save_figure(fig, out_dir / "figures" / "singing_styles.png", dpi=120).values())
     if "instrument" in per:
         wind = per[per["instrument"].notna()]
         fig = group_boxplot(wind, WIND_MEASURES, by="instrument",
                             order=_order(wind["instrument"], INSTRUMENT_ORDER),
                             title="Wind instruments (session medians, one dot per session)")
-        written.append(save_figure(fig, out_dir / "figures" / "wind_instruments.png"))
+        written.extend(save_figure(fig, out_dir / "figures" / "wind_instruments.png", dpi=120).values())
     per.to_csv(out_dir / "figures" / "session_summary.csv", index=False, float_format="%.4g")
     return written
 
@@ -124,7 +121,7 @@ def _videos(out_dir: Path, result: BatchResult, *, size: int = 480
             ) -> tuple[list[Path], list[Path]]:
     """One singing video, one wind video, one comparison (classical vs belting), plus PNG stills."""
     from .. import video
-    from ._outputs import load_result
+    from ..results import load_result
 
     sessions = result.sessions
     sing = _pick(sessions, "style", "classical") or _pick(sessions, "style")
@@ -132,7 +129,7 @@ def _videos(out_dir: Path, result: BatchResult, *, size: int = 480
     wind = _pick(sessions, "instrument", "trumpet") or _pick(sessions, "instrument")
     vdir = out_dir / "videos"
     vdir.mkdir(parents=True, exist_ok=True)
-    loaded = {sid: load_result(out_dir / sid) for sid in {sing, other, wind} if sid}
+    loaded = {sid: load_result(out_dir, sid) for sid in {sing, other, wind} if sid}
     videos, stills = [], []
     for sid in [s for s in (sing, wind) if s]:
         r = loaded[sid]
@@ -174,33 +171,24 @@ def run_demo(out_dir: str | os.PathLike, variant: str = "full", *, workers: int 
     DemoResult
         Paths of everything written; ``.report()`` is what ``vtract demo`` prints.
     """
-    try:
-        from .. import datasets
-    except ImportError as exc:
-        raise VtractError("vtract demo needs vtract.datasets (the demo phantom), which is not "
-                          "available in this installation") from exc
+    from .. import datasets
+
     if variant not in ("full", "quick"):
         raise VtractError(f"demo variant must be 'full' or 'quick'; got {variant!r}")
     t0 = time.perf_counter()
     manifest = datasets.load_demo(variant)  # builds the demo set on first use
     timings = {"demo set": time.perf_counter() - t0}
-    steps = [s for s in DEFAULT_STEPS if step_available(STEPS[s])[0]]
-    skipped = [s for s in DEFAULT_STEPS if s not in steps]
-    if "measure" in steps and "segment" not in steps:
-        steps.remove("measure")
+    steps = list(DEFAULT_STEPS)
     out = Path(out_dir).expanduser().resolve()
     result = run_batch(manifest, out, workers=workers, steps=steps or ("framestats",), force=force,
                        quiet=quiet)
     timings["batch"] = result.wall_s
-    demo = DemoResult(out_dir=out, batch=result, skipped_steps=skipped, timings_s=timings)
+    demo = DemoResult(out_dir=out, batch=result, timings_s=timings)
     t0 = time.perf_counter()
     demo.figures = comparison_figures(out)
     timings["figures"] = time.perf_counter() - t0
     if videos:
-        if step_available(STEPS["video"])[0] and "segment" in steps:
-            t0 = time.perf_counter()
-            demo.videos, demo.stills = _videos(out, result, size=480 if variant == "full" else 240)
-            timings["videos"] = time.perf_counter() - t0
-        else:
-            demo.skipped_steps.append("video")
+        t0 = time.perf_counter()
+        demo.videos, demo.stills = _videos(out, result, size=480 if variant == "full" else 240)
+        timings["videos"] = time.perf_counter() - t0
     return demo

@@ -4,6 +4,13 @@
 cleanly to any worker; the sequence, audio, segmentation and Parselmouth objects live and die inside it.
 It never raises for a session's own problems: errors come back as ``status="failed"`` with the step,
 the exception type and the message, and are also written to ``failure.json`` in the session folder.
+
+Every output is written into a hidden staging folder beside the session folder
+(``DIR/.<session_id>.partial-<pid>-<n>/``) and moved into place in one rename when the session has
+finished, ``session.json`` included. A worker killed mid-session (out of memory, a cluster
+pre-empting it) therefore leaves no partial outputs in ``DIR/<session_id>/``: the session has no
+``session.json`` and is recomputed by the next run, which also removes the abandoned staging folder
+(:func:`remove_stale_staging`).
 """
 
 from __future__ import annotations
@@ -22,7 +29,65 @@ from .._version import __version__
 from ._state import FAILURE_FILE, clear_partial, write_record
 from ._steps import STEPS, StepContext
 
-__all__ = ["process_session", "peak_rss_mb"]
+__all__ = ["process_session", "peak_rss_mb", "staging_dir", "remove_stale_staging"]
+
+#: marker in the names of staging folders (``.<session_id>.partial-<pid>-<n>``)
+_STAGING = ".partial-"
+_OLD = ".replaced-"
+
+
+def staging_dir(session_dir: Path) -> Path:
+    """Return a fresh, hidden staging folder beside ``session_dir`` for one attempt at a session.
+
+    Parameters
+    ----------
+    session_dir : Path
+        ``DIR/<session_id>/``.
+
+    Returns
+    -------
+    Path
+        ``DIR/.<session_id>.partial-<pid>-<time_ns>/`` (created, empty); the PID is the worker's.
+    """
+    d = session_dir.parent / f".{session_dir.name}{_STAGING}{os.getpid()}-{time.time_ns()}"
+    d.mkdir(parents=True)
+    return d
+
+
+def remove_stale_staging(out_dir: Path) -> list[Path]:
+    """Delete staging folders left by killed workers (call only while holding the run lock).
+
+    Parameters
+    ----------
+    out_dir : Path
+        The run folder.
+
+    Returns
+    -------
+    list of Path
+        The folders removed.
+    """
+    import shutil
+
+    gone = []
+    for d in sorted(Path(out_dir).glob(".*")):
+        if d.is_dir() and (_STAGING in d.name or _OLD in d.name):
+            shutil.rmtree(d, ignore_errors=True)
+            gone.append(d)
+    return gone
+
+
+def _commit(staging: Path, final: Path) -> None:
+    """Move a finished staging folder into place (the previous folder goes away in one rename)."""
+    import shutil
+
+    old = None
+    if final.exists():
+        old = final.parent / f".{final.name}{_OLD}{os.getpid()}-{time.time_ns()}"
+        os.replace(final, old)
+    os.replace(staging, final)  # a kill between the two renames leaves no folder: recomputed
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def peak_rss_mb() -> float:
@@ -56,9 +121,8 @@ def process_session(task: dict[str, Any]) -> dict[str, Any]:
     cpu_start = time.process_time()
     started = _now()
     out_dir = Path(task["out_dir"])
-    out_dir.mkdir(parents=True, exist_ok=True)
-    clear_partial(out_dir)
-    ctx = StepContext(entry=dict(task["entry"]), out_dir=out_dir, settings=dict(task.get("settings") or {}))
+    stage = staging_dir(out_dir)
+    ctx = StepContext(entry=dict(task["entry"]), out_dir=stage, settings=dict(task.get("settings") or {}))
     runtimes: dict[str, float] = {}
     step_errors: dict[str, dict[str, str]] = {}
     order = ["read", *task["steps"], "qc"]
@@ -87,6 +151,11 @@ def process_session(task: dict[str, Any]) -> dict[str, Any]:
                    "message": message, "time": _now(), "traceback": traceback.format_exc(limit=8),
                    "input_checksums": task.get("input_checksums"),
                    "settings_fingerprint": task.get("settings_fingerprint")}
+        import shutil
+
+        shutil.rmtree(stage, ignore_errors=True)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        clear_partial(out_dir)  # no outputs of an earlier run vouch for this failed attempt
         write_record(out_dir, failure, FAILURE_FILE)
         return {**{k: failure[k] for k in ("session_id", "step", "error_type", "message", "time")},
                 "status": "failed", "runtime_s": time.perf_counter() - t_start,
@@ -117,8 +186,8 @@ def process_session(task: dict[str, Any]) -> dict[str, Any]:
         "step_runtimes_s": runtimes,
         "worker": {"pid": os.getpid(), "host": os.uname().nodename, "peak_rss_mb": round(peak_rss_mb(), 1)},
     }
-    (out_dir / FAILURE_FILE).unlink(missing_ok=True)
-    write_record(out_dir, record)  # the completion marker: last
+    write_record(stage, record)  # the completion marker: last
+    _commit(stage, out_dir)
     return {"session_id": task["session_id"], "status": "ok", "runtime_s": runtime,
             "cpu_s": record["cpu_s"],
             "step_errors": {k: f"{v['error_type']}: {v['message']}" for k, v in step_errors.items()},

@@ -19,10 +19,13 @@ from typing import Any
 
 import pandas as pd
 
+from .. import datasets
 from ..errors import VtractError
 from ..manifest import Manifest, load_manifest
-from ._combine import FAILURE_COLUMNS, failures_table, write_combined
-from ._pipeline import process_session
+from ..results import RUN_FILES
+from ._combine import failures_table, write_combined
+from ._lock import run_lock
+from ._pipeline import process_session, remove_stale_staging
 from ._state import (
     FAILURE_FILE,
     input_checksums,
@@ -94,16 +97,25 @@ class BatchResult:
     @property
     def failures(self) -> pd.DataFrame:
         """``failures.csv`` as a DataFrame."""
-        p = self.out_dir / "failures.csv"
-        return pd.read_csv(p) if p.exists() else pd.DataFrame(columns=FAILURE_COLUMNS)
+        from ..results import load_run
+
+        return load_run(self.out_dir).failures
 
     @property
     def sessions(self) -> pd.DataFrame:
         """``sessions.csv`` as a DataFrame."""
-        return pd.read_csv(self.out_dir / "sessions.csv")
+        from ..results import load_run
+
+        return load_run(self.out_dir).sessions
 
     def summary(self) -> str:
-        """One line: counts and wall time."""
+        """One line: counts and wall time.
+
+        Returns
+        -------
+        str
+            E.g. ``"3 processed, 0 skipped (up to date), 0 failed in 12.3 s [loop]"``.
+        """
         partial = f" ({len(self.partial)} with a failed optional step)" if self.partial else ""
         return (f"{len(self.processed)} processed{partial}, {len(self.skipped)} skipped (up to date), "
                 f"{len(self.failed)} failed in {self.wall_s:.1f} s [{self.scheduler}]")
@@ -311,7 +323,10 @@ def run_batch(manifest: str | os.PathLike | Manifest, out_dir: str | os.PathLike
     Raises
     ------
     VtractError
-        Invalid manifest, unknown step, a step whose module is not installed, or a bad ``workers``.
+        Invalid manifest, unknown step or a bad ``workers``.
+    RunLockedError
+        Another ``vtract run`` is writing into ``out_dir`` (the message names the lock file
+        ``out_dir/.vtract-run.lock`` and that run's PID).
 
     Examples
     --------
@@ -320,12 +335,25 @@ def run_batch(manifest: str | os.PathLike | Manifest, out_dir: str | os.PathLike
     """
     t_start = time.perf_counter()
     man = manifest if isinstance(manifest, Manifest) else load_manifest(manifest)
+    datasets.prepare(man)  # a ``dataset:`` root is built here, on first use, never by reading it
     if workers is not None and workers < 0:
         raise VtractError(f"workers must be >= 0 (0 = no Dask, in-process loop); got {workers}")
     resolved_steps = resolve_steps(steps)
     settings = dict(settings or {})
     out = Path(out_dir).expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
+    with run_lock(out):
+        return _locked_run(man, out, resolved_steps, settings, force=force, workers=workers,
+                           scheduler=scheduler, memory_limit=memory_limit, quiet=quiet,
+                           t_start=t_start)
+
+
+def _locked_run(man: Manifest, out: Path, resolved_steps: tuple[str, ...], settings: dict[str, Any], *,
+                force: bool, workers: int | None, scheduler: Any, memory_limit: str | None,
+                quiet: bool, t_start: float) -> BatchResult:
+    """Run the body of :func:`run_batch` while holding the folder's run lock."""
+    for stale in remove_stale_staging(out):
+        log.info("removed %s (left by a worker that was killed mid-session)", stale.name)
     entries, tasks, skipped = plan_batch(man, out, resolved_steps, settings, force)
     result = BatchResult(out_dir=out, steps=resolved_steps, skipped=skipped)
     if skipped:
@@ -344,7 +372,7 @@ def run_batch(manifest: str | os.PathLike | Manifest, out_dir: str | os.PathLike
             # keep failures.csv current, so a killed run still tells what failed
             from ..io import write_table
 
-            write_table(failures_table(out, ids), out / "failures.csv", sidecar=False)
+            write_table(failures_table(out, ids), out / RUN_FILES["failures"], sidecar=False)
         progress.update(res)
 
     t_compute = time.perf_counter()

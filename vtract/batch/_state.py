@@ -19,15 +19,16 @@ from typing import Any
 import numpy as np
 
 from .._atomic import atomic_write_text
+from ..results import SESSION_FILES
 
 __all__ = ["SESSION_FILE", "FAILURE_FILE", "file_checksum", "input_checksums", "stat_signature",
            "settings_fingerprint", "read_record", "is_current", "write_record", "to_jsonable",
            "clear_partial"]
 
 #: the completion marker of a session folder (written last)
-SESSION_FILE = "session.json"
+SESSION_FILE = SESSION_FILES["record"]
 #: the error record of a failed session (removed when the session later succeeds)
-FAILURE_FILE = "failure.json"
+FAILURE_FILE = SESSION_FILES["failure"]
 
 _CHUNK = 1 << 20
 

@@ -17,8 +17,6 @@ Every step receives a :class:`StepContext` and writes its outputs atomically int
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,9 +28,10 @@ import pandas as pd
 from .._atomic import atomic_path
 from ..errors import VtractError
 from ..io import write_table
+from ..results import SESSION_FILES
 
 __all__ = ["Step", "StepContext", "STEPS", "DEFAULT_STEPS", "OPTIONAL_STEPS", "resolve_steps",
-           "step_available", "voice_preset"]
+           "voice_preset"]
 
 
 @dataclass
@@ -44,7 +43,8 @@ class StepContext:
     entry : dict
         The resolved manifest entry (absolute paths, defaults applied).
     out_dir : Path
-        The session's output folder ``DIR/<session_id>/``.
+        The folder the step writes into: a hidden staging folder that becomes the session's
+        output folder ``DIR/<session_id>/`` when every step has finished.
     settings : dict
         Per-step settings, ``settings[step_name]`` is a dict of keyword arguments.
     session : vtract.Session or None
@@ -91,8 +91,6 @@ class Step:
         Name used in ``--steps``.
     func : callable
         ``func(ctx: StepContext) -> None``.
-    modules : tuple of str
-        ``"module:attribute"`` the step calls (imported and checked before the run starts).
     requires : tuple of str
         Steps that must run before it (added automatically).
     description : str
@@ -105,45 +103,16 @@ class Step:
 
     name: str
     func: Callable[[StepContext], None]
-    modules: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
     description: str = ""
     soft_errors: tuple[str, ...] = ()
 
 
-def step_available(step: Step) -> tuple[bool, str | None]:
-    """Whether every function a step calls can be imported; ``(False, what)`` names the first missing.
-
-    The module is imported (not only looked up), so a half-installed module without the function is
-    reported here, once, instead of failing every session.
-    """
-    for target in step.modules:
-        mod, _, attr = target.partition(":")
-        try:
-            if importlib.util.find_spec(mod) is None:
-                return False, mod
-            module = importlib.import_module(mod)
-        except Exception:  # not installed, or broken on import: either way the step cannot run
-            return False, mod
-        if attr and not hasattr(module, attr):
-            return False, f"{mod}.{attr}"
-    return True, None
-
-
-# --------------------------------------------------------------------------------------------- steps
-
 def _read(ctx: StepContext) -> None:
-    from ..io import read_audio, read_sequence
-    from ..session import Session
+    from ..manifest import session_from_entry
 
-    e = ctx.entry
-    seq = read_sequence(e["sequence"], fps=e.get("fps"), pixel_spacing_mm=e.get("pixel_spacing_mm"),
-                        t0_s=e.get("t0_s"))
-    audio = read_audio(e["audio"], channel=e.get("audio_channel")) if e.get("audio") else None
-    ctx.session = Session(sequence=seq, audio=audio, audio_offset_s=e.get("audio_offset_s"),
-                          session_id=e["id"], subject=e.get("subject"), task=e.get("task"),
-                          group=e.get("group") or {}, labels=e.get("labels") or {},
-                          ground_truth=e.get("ground_truth") or {})
+    ctx.session = session_from_entry(ctx.entry)
+    seq, audio = ctx.session.sequence, ctx.session.audio
     ctx.summary.update(n_frames=seq.n_frames, fps=seq.fps, duration_s=seq.duration_s,
                        matrix=f"{seq.shape[0]}x{seq.shape[1]}",
                        pixel_spacing_mm=list(seq.pixel_spacing_mm) if seq.pixel_spacing_mm else None,
@@ -185,7 +154,7 @@ def _framestats(ctx: StepContext) -> None:
     df = frame_stats(seq.frames, seq.times)
     ctx.results["framestats"] = df
     ctx.summary["max_frame_change"] = float(np.nanmax(df["frame_change"])) if len(df) > 1 else 0.0
-    ctx.write_df(df, "frames.csv", "framestats")
+    ctx.write_df(df, SESSION_FILES["frames"], "framestats")
 
 
 def _segment(ctx: StepContext) -> None:
@@ -195,10 +164,10 @@ def _segment(ctx: StepContext) -> None:
     seq = ctx.session.sequence
     seg = segmentation.segment(seq, **ctx.opts("segment"))
     ctx.results["segmentation"] = seg
-    with atomic_path(ctx.out_dir / "labels.nii.gz") as tmp:
+    with atomic_path(ctx.out_dir / SESSION_FILES["labels"]) as tmp:
         write_labels(np.asarray(seg.labels, dtype=np.uint8), tmp, like=seq)
-    ctx.outputs.append("labels.nii.gz")
-    ctx.write_df(seg.contours_table(), "contours.csv", "segment")
+    ctx.outputs.append(SESSION_FILES["labels"])
+    ctx.write_df(seg.contours_table(), SESSION_FILES["contours"], "segment")
     ctx.summary.update(_qc_summary(seg))
 
 
@@ -219,7 +188,7 @@ def _measure(ctx: StepContext) -> None:
 
     df = measures.measure(ctx.results["segmentation"], **ctx.opts("measure"))
     ctx.results["measures"] = df
-    ctx.write_df(df, "measures.csv", "measure")
+    ctx.write_df(df, SESSION_FILES["measures"], "measure")
 
 
 def voice_preset(entry: dict[str, Any]) -> str:
@@ -257,7 +226,7 @@ def _acoustics(ctx: StepContext) -> None:
     if suppress:
         seq = ctx.session.sequence
         # the gradient noise repeats with the frame clock (a frame is a whole number of TRs)
-        noise_opts.setdefault("frame_rate_hz", seq.fps)
+        noise_opts.setdefault("fps", seq.fps)
         audio = acoustics.suppress_mri_noise(audio, **noise_opts)
         ctx.results["clean_audio"] = audio
     df = acoustics.analyze_audio(audio, **opts)
@@ -266,45 +235,47 @@ def _acoustics(ctx: StepContext) -> None:
     # the analysis settings incl. the equivalent Praat commands, and the noise-suppression record
     extra = {"analysis": df.attrs.get("settings"),
              "mri_noise": dict(audio.metadata).get("mri_noise") if suppress else None}
-    ctx.write_df(df, "acoustics.csv", "acoustics", extra=extra)
+    ctx.write_df(df, SESSION_FILES["acoustics"], "acoustics", extra=extra)
 
 
 def _sync(ctx: StepContext) -> None:
     from .. import sync
+    from ..synced import synced_table
 
     session = ctx.session
     if session.audio is None:
         ctx.notes.append("sync: no audio in the manifest; step skipped")
         return
     result = sync.synchronize(session, ctx.results.get("measures"), **ctx.opts("sync"))
-    with atomic_path(ctx.out_dir / "sync.json") as tmp:
+    with atomic_path(ctx.out_dir / SESSION_FILES["sync"]) as tmp:
         result.to_json(tmp)
-    ctx.outputs.append("sync.json")
+    ctx.outputs.append(SESSION_FILES["sync"])
     report = result.to_dict()
     ctx.results["sync"] = report
     ctx.summary.update({f"sync_{k}": report.get(k) for k in ("audio_offset_s", "method", "confidence",
                                                              "drift_ppm")})
-    ctx.session = session = session.with_offset(float(result.audio_offset_s))
+    ctx.session = session = session.with_sync(result)
     acoustic = ctx.results.get("acoustics")
     if acoustic is not None:
-        synced = sync.synced_table(session, ctx.results.get("measures"), acoustic, result)
+        synced = synced_table(session, ctx.results.get("measures"), acoustic, result)
         ctx.results["synced"] = synced
-        ctx.write_df(synced, "synced.csv", "sync")
+        ctx.write_df(synced, SESSION_FILES["synced"], "sync")
 
 
 def _video(ctx: StepContext) -> None:
     from .. import video
 
     seg = ctx.results.get("segmentation")
-    with atomic_path(ctx.out_dir / "video.mp4") as tmp:
+    with atomic_path(ctx.out_dir / SESSION_FILES["video"]) as tmp:
         video.render_video(ctx.session, tmp, labels=None if seg is None else seg.labels,
                            acoustics=ctx.results.get("acoustics"),
                            measures=ctx.results.get("measures"), **ctx.opts("video"))
-    ctx.outputs.append("video.mp4")
+    ctx.outputs.append(SESSION_FILES["video"])
 
 
 def _qc(ctx: StepContext) -> None:
     from ..plotting import qc_figure, save_figure
+    from ..synced import session_clock
 
     seq = ctx.session.sequence
     seg = ctx.results.get("segmentation")
@@ -322,9 +293,9 @@ def _qc(ctx: StepContext) -> None:
     a = ctx.results.get("acoustics")
     acoustic = None
     if a is not None and "f0_hz" in a:
-        off = (ctx.results.get("sync") or {}).get("audio_offset_s", ctx.session.audio_offset_s)
-        # acoustics are on the audio clock: map to the image clock when the offset is known
-        t = a["time_s"].to_numpy(float) - (off or 0.0) + seq.t0_s
+        # acoustics are on the audio clock: map to the image clock (offset 0 when unknown)
+        clock = session_clock(ctx.session, assume_zero=True)
+        t = clock.audio_to_frame_time(a["time_s"].to_numpy(float))
         acoustic = (t, a["f0_hz"].to_numpy(float))
     title = f"{ctx.entry['id']}  ({seq.n_frames} frames, {seq.fps:.1f} fps)"
     flagged = None
@@ -333,28 +304,27 @@ def _qc(ctx: StepContext) -> None:
         flagged = ~flags["ok"].to_numpy(bool)
     fig = qc_figure(seq.frames, seq.times, labels=labels, traces=traces, f0=acoustic,
                     flagged=flagged, title=title)
-    save_figure(fig, ctx.out_dir / "qc.png")
-    ctx.outputs.append("qc.png")
+    save_figure(fig, ctx.out_dir / SESSION_FILES["qc_figure"], dpi=120)
+    ctx.outputs.append(SESSION_FILES["qc_figure"])
 
 
 #: every step, in pipeline order
 STEPS: dict[str, Step] = {s.name: s for s in [
     Step("read", _read, description="read the sequence and audio (always runs)"),
     Step("framestats", _framestats, description="per-frame intensity and frame-change table (frames.csv)"),
-    Step("segment", _segment, ("vtract.segmentation:segment",),
+    Step("segment", _segment,
          description="label maps and contours (labels.nii.gz, contours.csv)"),
-    Step("measure", _measure, ("vtract.measures:measure",), ("segment",),
+    Step("measure", _measure, requires=("segment",),
          description="articulatory measures per frame (measures.csv)"),
-    Step("acoustics", _acoustics, ("vtract.acoustics:analyze_audio",
-                                            "vtract.acoustics:suppress_mri_noise"),
+    Step("acoustics", _acoustics,
          description="MRI-noise suppression and acoustic features (acoustics.csv)"),
     # An offset that cannot be estimated (no gradient noise in the recording, no image-audio
     # correlation) is a property of the data, not a broken session: measures and acoustics stay
     # valid, so the session completes without synced.csv and the error is reported.
-    Step("sync", _sync, ("vtract.sync:synchronize",), description="audio offset and frame-synced table "
+    Step("sync", _sync, description="audio offset and frame-synced table "
                                                        "(sync.json, synced.csv)",
          soft_errors=("SyncError",)),
-    Step("video", _video, ("vtract.video:render_video",), ("segment",),
+    Step("video", _video, requires=("segment",),
          description="articulation video (video.mp4)"),
     Step("qc", _qc, description="per-session QC figure (qc.png; always runs)"),
 ]}
@@ -398,12 +368,4 @@ def resolve_steps(steps: Iterable[str] | str | None) -> tuple[str, ...]:
         wanted.add(name)
         wanted.update(STEPS[name].requires)
     ordered = tuple(n for n in OPTIONAL_STEPS if n in wanted)
-    for name in ordered:
-        ok, mod = step_available(STEPS[name])
-        if not ok:
-            raise VtractError(
-                f"batch step {name!r} ({STEPS[name].description}) needs {mod}, which is not "
-                f"available in this vtract installation; leave it out (e.g. --steps "
-                f"{','.join(n for n in ordered if step_available(STEPS[n])[0]) or 'framestats'}) "
-                "or update vtract")
     return ordered

@@ -8,7 +8,6 @@ non-zero exit; ``--debug`` shows the traceback.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import logging
 import sys
 import warnings
@@ -20,7 +19,7 @@ from ..errors import VtractError
 
 __all__ = ["main", "cli"]
 
-#: subcommand -> "module:function". A command whose module is not present yet is not listed.
+#: subcommand -> "module:function" (imported when the command is used; a broken module fails loudly)
 COMMANDS: dict[str, str] = {
     "info": "vtract.cli._info:info",
     "validate": "vtract.cli._info:validate",
@@ -38,16 +37,13 @@ class LazyGroup(click.Group):
     """A click group that imports subcommand modules on demand."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(n for n, target in COMMANDS.items()
-                      if importlib.util.find_spec(target.split(":")[0]) is not None)
+        return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
         if target is None:
             return None
         mod_name, attr = target.split(":")
-        if importlib.util.find_spec(mod_name) is None:
-            return None
         return getattr(importlib.import_module(mod_name), attr)
 
 
@@ -70,7 +66,18 @@ def _one_line(exc: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the CLI, turning errors into one line and a non-zero exit code."""
+    """Entry point: run the CLI, turning errors into one line and a non-zero exit code.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 1 on a vtract error, 2 on a usage error, 130 when aborted.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"

@@ -52,7 +52,7 @@ def acoustics(audio_path: str, output: str, voice: str, denoise: bool | None,
             raise MissingMetadataError(
                 f"{audio_path}: --denoise needs --fps (the frame rate that clocks the gradient "
                 "noise); add --fps or use --no-denoise")
-        audio = suppress_mri_noise(audio, frame_rate_hz=fps, method=method)
+        audio = suppress_mri_noise(audio, fps=fps, method=method)
         settings["mri_noise"] = audio.metadata.get("mri_noise", {})
     df = analyze_audio(audio, voice=voice, time_step_s=time_step, pitch_floor_hz=pitch_floor,
                        pitch_ceiling_hz=pitch_ceiling, max_formant_hz=max_formant, n_jobs=jobs)
@@ -80,28 +80,35 @@ def acoustics(audio_path: str, output: str, voice: str, denoise: bool | None,
 @sequence_options
 def sync(sequence_path: str, audio_path: str, output: str, report: str | None,
          offset: float | None, measures_path: str | None, voice: str, denoise: bool,
-         channel: str | None, fps: float | None, pixel_spacing: str | None) -> None:
+         channel: str | None, fps: float | None, pixel_spacing: str | None,
+         allow_truncated: bool = False) -> None:
     """Put SEQUENCE's frames and AUDIO on one clock; write per-frame measures + acoustics."""
     from ..acoustics import analyze_audio, suppress_mri_noise
     from ..errors import MissingMetadataError
     from ..io import read_audio, read_sequence, read_table, write_table
     from ..session import Session
-    from ..sync import synced_table, synchronize
+    from ..sync import synchronize
+    from ..synced import synced_table
 
-    seq = read_sequence(sequence_path, **sequence_overrides(fps, pixel_spacing))
+    seq = read_sequence(sequence_path, **sequence_overrides(fps, pixel_spacing, allow_truncated))
     if seq.fps is None:
         raise MissingMetadataError(f"{sequence_path}: no frame rate in the file; pass --fps")
     ch = int(channel) if channel not in (None, "mix") else channel
     audio = read_audio(audio_path, channel=ch)
     session = Session(seq, audio=audio, audio_offset_s=offset,
                       session_id=Path(sequence_path).stem)
-    measures = read_table(measures_path) if measures_path else _maybe_measures(seq)
+    measures = read_table(measures_path) if measures_path else None
+    if measures is None:
+        click.echo(f"note: no measures table given: the offset comes from the audio alone (no "
+                   f"image cross-check) and {output} has no measure columns; to add them, run "
+                   f"`vtract segment {sequence_path} -o labels.nii.gz --measures M.csv` and pass "
+                   "`--measures M.csv`", err=True)
     res = synchronize(session, measures)
     for w in res.warnings:
         click.echo(f"warning: {w}", err=True)
     a = audio
     if denoise:
-        a = suppress_mri_noise(audio, frame_rate_hz=seq.fps)
+        a = suppress_mri_noise(audio, fps=seq.fps)
     feats = analyze_audio(a, voice=voice)
     table = synced_table(session, measures, feats, res)
     settings = {"sync": res.to_dict(), "acoustics": feats.attrs["settings"],
@@ -112,17 +119,3 @@ def sync(sequence_path: str, audio_path: str, output: str, report: str | None,
         res.to_json(report)
     log.info("audio_offset_s=%.5f (%s, confidence %.2f, drift %.1f ppm); wrote %s",
              res.audio_offset_s, res.method, res.confidence, res.drift_ppm, output)
-
-
-def _maybe_measures(seq):
-    """Measures from vtract.segment/vtract.measure when available and the spacing is known."""
-    if seq.pixel_spacing_mm is None:
-        return None
-    try:
-        import vtract
-
-        seg = vtract.segment(seq)
-        return vtract.measure(seg)
-    except Exception as exc:  # segmentation is optional here: sync on audio alone
-        log.info("no measures (%s); synchronising on the audio alone", exc)
-        return None

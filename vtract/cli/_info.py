@@ -13,12 +13,14 @@ from ._options import sequence_options, sequence_overrides
 @click.argument("path", type=click.Path(path_type=str))
 @sequence_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def info(path: str, fps: float | None, pixel_spacing: str | None, as_json: bool) -> None:
+def info(path: str, fps: float | None, pixel_spacing: str | None, as_json: bool,
+         allow_truncated: bool = False) -> None:
     """Summarise a sequence (frames, matrix, spacing, fps, duration) or an audio file."""
     from ..io import describe
 
-    d = describe(path, **sequence_overrides(fps, pixel_spacing)) if not path.lower().endswith(
-        (".wav", ".flac", ".aif", ".aiff", ".ogg")) else describe(path)
+    is_audio = path.lower().endswith((".wav", ".flac", ".aif", ".aiff", ".ogg"))
+    d = describe(path) if is_audio else describe(path, **sequence_overrides(fps, pixel_spacing,
+                                                                             allow_truncated))
     if as_json:
         click.echo(json.dumps(d, default=str))
         return

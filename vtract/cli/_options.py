@@ -27,7 +27,10 @@ def parse_spacing(value: str | None) -> tuple[float, float] | None:
 
 
 def sequence_options(func: Callable) -> Callable:
-    """Add ``--fps`` and ``--pixel-spacing`` overrides to a command."""
+    """Add ``--fps``, ``--pixel-spacing`` and ``--allow-truncated`` to a command."""
+    func = click.option("--allow-truncated", "allow_truncated", is_flag=True,
+                        help="Accept a video that holds fewer frames than its header lists "
+                        "(an incomplete copy) and use the frames that are there.")(func)
     func = click.option("--pixel-spacing", "pixel_spacing", default=None,
                         help="Pixel spacing in mm: 'MM' or 'ROW_MM,COL_MM' (videos carry none).")(func)
     func = click.option("--fps", type=float, default=None,
@@ -35,6 +38,25 @@ def sequence_options(func: Callable) -> Callable:
     return func
 
 
-def sequence_overrides(fps: float | None, pixel_spacing: str | None) -> dict[str, Any]:
-    """Keyword overrides for :func:`vtract.read_sequence` from the shared options."""
-    return {"fps": fps, "pixel_spacing_mm": parse_spacing(pixel_spacing)}
+def sequence_overrides(fps: float | None, pixel_spacing: str | None,
+                       allow_truncated: bool = False) -> dict[str, Any]:
+    """Keyword overrides for :func:`vtract.read_sequence` from the shared options.
+
+    Parameters
+    ----------
+    fps : float or None
+        ``--fps`` (frames/s).
+    pixel_spacing : str or None
+        ``--pixel-spacing`` (``"MM"`` or ``"ROW_MM,COL_MM"``).
+    allow_truncated : bool
+        ``--allow-truncated``.
+
+    Returns
+    -------
+    dict
+        ``fps``, ``pixel_spacing_mm`` (None when not given) and, when set, ``allow_truncated``.
+    """
+    out: dict[str, Any] = {"fps": fps, "pixel_spacing_mm": parse_spacing(pixel_spacing)}
+    if allow_truncated:
+        out["allow_truncated"] = True
+    return out

@@ -21,15 +21,16 @@ from ._options import sequence_options, sequence_overrides
               help="Write a QC overlay montage (PNG).")
 @sequence_options
 def segment(input_path: Path, output: Path, measures: Path | None, contours: Path | None,
-            qc_png: Path | None, fps: float | None, pixel_spacing: str | None) -> None:
+            qc_png: Path | None, fps: float | None, pixel_spacing: str | None,
+         allow_truncated: bool = False) -> None:
     """Segment airway, tongue, hard palate and velum in every frame of INPUT."""
     from .. import qc
     from ..io import read_sequence, write_table
     from ..measures import measure
     from ..segmentation import segment as run_segment
 
-    seq = read_sequence(input_path, **{k: v for k, v in sequence_overrides(fps, pixel_spacing).items()
-                                       if v is not None})
+    ov = sequence_overrides(fps, pixel_spacing, allow_truncated)
+    seq = read_sequence(input_path, **{k: v for k, v in ov.items() if v is not None})
     if (measures is not None or contours is not None):
         seq.require_spacing()
     seg = run_segment(seq)

@@ -2,54 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
-import numpy as np
 
 from ._options import sequence_options, sequence_overrides
 
 __all__ = ["video", "load_input"]
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    from ..errors import FileFormatError
-
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise FileFormatError(f"{path}: cannot read JSON ({exc})") from exc
-
-
-def _session_folder(path: Path) -> Path | None:
-    """``path`` itself when it holds ``session.json``, else its only session sub-folder.
-
-    ``None`` when there is no ``session.json`` at all (the folder may be a DICOM series).
-    """
-    from ..errors import FileFormatError
-
-    if (path / "session.json").is_file():
-        return path
-    subs = sorted(p for p in path.iterdir() if (p / "session.json").is_file())
-    if len(subs) == 1:
-        return subs[0]
-    if not subs:
-        return None
-    raise FileFormatError(f"{path}: holds {len(subs)} sessions ({', '.join(p.name for p in subs[:8])}"
-                          f"{' ...' if len(subs) > 8 else ''}); give one of them, e.g. {subs[0]}")
-
-
-def _read_labels(path: Path, seq) -> np.ndarray:
-    from ..errors import FileFormatError
-    from ..io import read_sequence
-
-    lab = read_sequence(path, fps=seq.fps)
-    if lab.frames.shape != seq.frames.shape:
-        raise FileFormatError(f"{path}: label maps have shape {lab.frames.shape}, the sequence "
-                              f"{seq.frames.shape}; they belong to another sequence")
-    return np.rint(lab.frames).astype(np.uint8)
 
 
 def load_input(path: str | Path, *, audio: str | None = None, offset: float | None = None,
@@ -59,70 +19,53 @@ def load_input(path: str | Path, *, audio: str | None = None, offset: float | No
     Parameters
     ----------
     path : path
-        ``DIR/<session_id>/`` written by ``vtract run`` (``session.json``, ``labels.nii.gz``,
-        ``acoustics.csv``, ``measures.csv``, ``sync.json``), or a sequence file.
+        ``DIR/<session_id>/`` written by ``vtract run`` (read with :func:`vtract.load_result`),
+        a run folder holding one session, or a sequence file.
     audio : path, optional
         Audio file (overrides the folder's).
     offset : float, optional
-        Audio offset in s (overrides ``sync.json`` and the manifest's).
+        Audio offset in s (overrides ``sync.json`` and the manifest's; no drift then).
     labels : path, optional
         Label NIfTI (overrides the folder's ``labels.nii.gz``).
     **overrides
-        ``fps``, ``pixel_spacing_mm`` for :func:`vtract.read_sequence`.
+        ``fps`` (frames/s), ``pixel_spacing_mm`` (mm) for :func:`vtract.read_sequence` (sequence
+        files only; a batch folder uses the values it was run with).
 
     Returns
     -------
     dict
         ``session``, ``labels`` (ndarray or None), ``acoustics``, ``measures`` (DataFrame or None).
     """
-    import pandas as pd
+    from dataclasses import replace
 
     from ..errors import FileFormatError
     from ..io import read_audio, read_sequence
+    from ..results import is_result_folder, load_result, read_label_maps
     from ..session import Session
 
     path = Path(path)
     ov = {k: v for k, v in overrides.items() if v is not None}
-    out: dict[str, Any] = {"labels": None, "acoustics": None, "measures": None}
-    folder = _session_folder(path) if path.is_dir() else None
-    if folder is not None:
-        rec = _read_json(folder / "session.json")
-        entry = rec.get("entry", rec)
-        seq = read_sequence(entry["sequence"], fps=ov.get("fps", entry.get("fps")),
-                            pixel_spacing_mm=ov.get("pixel_spacing_mm", entry.get("pixel_spacing_mm")),
-                            t0_s=entry.get("t0_s"))
-        audio_path = audio or entry.get("audio")
-        aud = (read_audio(audio_path, channel=entry.get("audio_channel") if not audio else None)
-               if audio_path else None)
-        off = offset
-        if off is None and (folder / "sync.json").is_file():
-            off = _read_json(folder / "sync.json").get("audio_offset_s")
-        if off is None:
-            off = entry.get("audio_offset_s")
-        session = Session(seq, aud, audio_offset_s=off, session_id=entry.get("id", folder.name),
-                          subject=entry.get("subject"), task=entry.get("task"),
-                          group=entry.get("group") or {})
-        lab_path = Path(labels) if labels else folder / "labels.nii.gz"
-        if lab_path.is_file():
-            out["labels"] = _read_labels(lab_path, seq)
-        for key in ("acoustics", "measures"):
-            f = folder / f"{key}.csv"
-            if f.is_file():
-                out[key] = pd.read_csv(f)
-    else:
-        try:
-            seq = read_sequence(path, **ov)
-        except FileFormatError as exc:
-            if not path.is_dir():
-                raise
-            raise FileFormatError(f"{exc}; nor a session.json: give a 'vtract run' session folder "
-                                  "(DIR/<session_id>/), a DICOM folder or a sequence file") from exc
-        aud = read_audio(audio) if audio else None
-        session = Session(seq, aud, audio_offset_s=offset, session_id=path.name.split(".")[0])
-        if labels:
-            out["labels"] = _read_labels(Path(labels), seq)
-    out["session"] = session
-    return out
+    if is_result_folder(path):
+        r = load_result(path)
+        session = r.session
+        if audio:
+            session = replace(session, audio=read_audio(audio))
+        if offset is not None:
+            session = session.with_offset(offset, drift_ppm=0.0)
+        lab = read_label_maps(labels, session.sequence) if labels else r.labels
+        return {"session": session, "labels": lab, "acoustics": r.acoustics,
+                "measures": r.measures}
+    try:
+        seq = read_sequence(path, **ov)
+    except FileFormatError as exc:
+        if not path.is_dir():
+            raise
+        raise FileFormatError(f"{exc}; nor a session.json: give a 'vtract run' session folder "
+                              "(DIR/<session_id>/), a DICOM folder or a sequence file") from exc
+    aud = read_audio(audio) if audio else None
+    session = Session(seq, aud, audio_offset_s=offset, session_id=path.name.split(".")[0])
+    return {"session": session, "labels": read_label_maps(labels, seq) if labels else None,
+            "acoustics": None, "measures": None}
 
 
 def _parse_align(value: str) -> Any:
@@ -174,7 +117,8 @@ def video(source: str, output: str | None, compare: str | None, align: str, slow
           start_s: float | None, end_s: float | None, size: int | None, audio: str | None,
           offset: float | None, labels: str | None, fps_out: float | None, still: str | None,
           poster: str | None, keyframes: int, denoise: bool, no_acoustics: bool,
-          fps: float | None, pixel_spacing: str | None) -> None:
+          fps: float | None, pixel_spacing: str | None,
+         allow_truncated: bool = False) -> None:
     """Render an articulation video (MRI, contours, spectrogram, sound) for teaching.
 
     SOURCE is a batch session folder (DIR/<session_id>/ from 'vtract run') or a sequence file
@@ -187,7 +131,7 @@ def video(source: str, output: str | None, compare: str | None, align: str, slow
     if compare is not None and (start_s is not None or end_s is not None):
         raise click.UsageError("--start/--end apply to a single video; with --compare choose the "
                                "moment with --align")
-    ov = sequence_overrides(fps, pixel_spacing)
+    ov = sequence_overrides(fps, pixel_spacing, allow_truncated)
     a = load_input(source, audio=audio, offset=offset, labels=labels, **ov)
     slow_audio = "mute" if mute else "lengthen"
     quiet = (click.get_current_context().find_root().obj or {}).get("quiet", False)

@@ -75,6 +75,8 @@ def read_sequence(path: str | os.PathLike, **overrides: Any) -> Sequence:
     **overrides
         ``fps`` (frames/s), ``pixel_spacing_mm`` ((row_mm, col_mm) or one number), ``t0_s``; for arrays
         also ``key`` and ``time_axis``. Overrides win over the file's own values.
+        ``allow_truncated=True`` accepts a video holding fewer frames than its header lists
+        (ignored by the other formats, which cannot be read truncated).
 
     Returns
     -------
@@ -98,7 +100,10 @@ def read_sequence(path: str | os.PathLike, **overrides: Any) -> Sequence:
         ov["pixel_spacing_mm"] = tuple(float(v) for v in
                                        np.broadcast_to(np.asarray(ov["pixel_spacing_mm"], float), (2,)))
     kind = _kind(path)
-    allowed = {"fps", "pixel_spacing_mm", "t0_s"} | ({"key", "time_axis"} if kind == "array" else set())
+    if ov.pop("allow_truncated", False) and kind == "video":
+        ov["allow_truncated"] = True
+    allowed = ({"fps", "pixel_spacing_mm", "t0_s"} | ({"key", "time_axis"} if kind == "array" else set())
+               | ({"allow_truncated"} if kind == "video" else set()))
     unknown = set(ov) - allowed
     if unknown:
         raise VtractError(f"{path}: unknown override(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
@@ -143,6 +148,11 @@ def read_audio(path: str | os.PathLike, *, channel: int | str | None = None) -> 
         The audio file.
     channel : int, "mix" or None
         Channel to keep (0-based) or ``"mix"``; required for multi-channel files.
+
+    Returns
+    -------
+    Audio
+        Mono samples (float64, -1..1) with ``sample_rate_hz`` (Hz) from the header.
     """
     from ._audio import read_audio_file
 
@@ -167,6 +177,11 @@ def write_labels(labels: np.ndarray, path: str | os.PathLike, like: Sequence) ->
         ``.nii`` or ``.nii.gz``. For NIfTI input the file has exactly the input's shape and affine.
     like : Sequence
         The sequence the labels belong to (its grid, fps and t0_s are used).
+
+    Returns
+    -------
+    Path
+        ``path``.
     """
     from ._nifti import write_nifti_frames
 
@@ -181,7 +196,20 @@ def write_labels(labels: np.ndarray, path: str | os.PathLike, like: Sequence) ->
 
 
 def write_sequence(sequence: Sequence, path: str | os.PathLike) -> Path:
-    """Write a sequence as a float32 NIfTI 2D+t on its own grid (pixdim[4] = 1/fps in seconds)."""
+    """Write a sequence as a float32 NIfTI 2D+t on its own grid (pixdim[4] = 1/fps in seconds).
+
+    Parameters
+    ----------
+    sequence : Sequence
+        The frames and their grid, ``fps`` (frames/s) and ``t0_s`` (s).
+    path : path
+        ``.nii`` or ``.nii.gz``.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     from ._nifti import write_nifti_frames
 
     if not str(path).endswith(NIFTI_SUFFIXES):
@@ -191,7 +219,22 @@ def write_sequence(sequence: Sequence, path: str | os.PathLike) -> Path:
 
 
 def describe(path: str | os.PathLike, **overrides: Any) -> dict[str, Any]:
-    """Summarise a sequence or audio file (what ``vtract info`` prints)."""
+    """Summarise a sequence or audio file (what ``vtract info`` prints).
+
+    Parameters
+    ----------
+    path : path
+        A sequence or audio file.
+    **overrides
+        ``fps`` (frames/s), ``pixel_spacing_mm`` (mm) for :func:`read_sequence`.
+
+    Returns
+    -------
+    dict
+        ``kind`` (``"sequence"`` or ``"audio"``), ``path`` and the header values: for sequences
+        ``n_frames``, ``matrix``, ``pixel_spacing_mm`` (mm), ``fps`` (frames/s), ``duration_s`` and
+        ``t0_s`` (s); for audio the sample rate (Hz), channels and duration (s).
+    """
     path = Path(path)
     _check_exists(path)
     if _kind(path) == "audio":

@@ -40,7 +40,22 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def write_sidecar(path: str | Path, settings: dict | None = None, **extra: Any) -> Path:
-    """Write the JSON sidecar recording the settings and the vtract version for ``path``."""
+    """Write the JSON sidecar recording the settings and the vtract version for ``path``.
+
+    Parameters
+    ----------
+    path : path
+        The data file the sidecar describes (the sidecar is ``path`` with a ``.json`` suffix).
+    settings : dict, optional
+        Settings that produced the file.
+    **extra
+        More JSON-ready fields.
+
+    Returns
+    -------
+    Path
+        The sidecar's path.
+    """
     meta = {"vtract_version": __version__, "file": Path(path).name, "settings": settings or {}}
     meta.update(extra)
     side = sidecar_path(path)
@@ -60,6 +75,11 @@ def write_table(df: pd.DataFrame, path: str | Path, *, settings: dict | None = N
         ``.csv`` or ``.parquet``.
     settings : dict, optional
         Settings that produced the table, recorded in the sidecar.
+
+    Returns
+    -------
+    Path
+        ``path``.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -76,7 +96,18 @@ def write_table(df: pd.DataFrame, path: str | Path, *, settings: dict | None = N
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV or Parquet table written by vtract."""
+    """Read a CSV or Parquet table written by vtract.
+
+    Parameters
+    ----------
+    path : path
+        ``.csv`` or ``.parquet``.
+
+    Returns
+    -------
+    DataFrame
+        The table.
+    """
     path = Path(path)
     if not path.exists():
         raise FileFormatError(f"{path}: no such file")

@@ -36,11 +36,38 @@ def avi_microseconds_per_frame(path: Path) -> int | None:
 
 def read_video(path: Path, *, fps: float | None = None,
                pixel_spacing_mm: tuple[float, float] | None = None,
-               t0_s: float = 0.0) -> Sequence:
+               t0_s: float = 0.0, allow_truncated: bool = False) -> Sequence:
     """Read a video as grey frames, assumed to be in the canonical view (face left, head up).
 
     The frame rate comes from the container (for AVI: the exact ``dwMicroSecPerFrame``); videos carry no
     pixel spacing, so ``pixel_spacing_mm`` stays ``None`` unless given.
+
+    Parameters
+    ----------
+    path : Path
+        The video file.
+    fps : float, optional
+        Frame rate (frames/s), overriding the container's.
+    pixel_spacing_mm : tuple of float, optional
+        ``(row_mm, col_mm)``.
+    t0_s : float
+        Image-clock time (s) at which frame 0 starts.
+    allow_truncated : bool
+        Accept a file that holds fewer frames than its header lists (a copy cut short) and
+        return the frames that are there; ``metadata["frames_in_header"]`` keeps the header's
+        count. Without it such a file is an error, because a silently shorter sequence shifts
+        everything that counts frames (e.g. the audio offset from the end of the gradient noise).
+
+    Returns
+    -------
+    Sequence
+        Grey frames (float32), shape (n_frames, ny, nx).
+
+    Raises
+    ------
+    FileFormatError
+        Unreadable, empty, corrupt or (without ``allow_truncated``) truncated file; the message
+        names the file and, for a truncated one, both frame counts.
     """
     import av
 
@@ -64,10 +91,17 @@ def read_video(path: Path, *, fps: float | None = None,
             raise FileFormatError(f"{path}: video is truncated or corrupt after {len(frames)} "
                                   f"frames ({exc})") from exc
         codec = stream.codec_context.name
+        in_header = int(stream.frames or 0)
     finally:
         container.close()
     if not frames:
         raise FileFormatError(f"{path}: the video stream contains no frames")
+    if in_header > len(frames) and not allow_truncated:
+        raise FileFormatError(
+            f"{path}: truncated video: its header lists {in_header} frames but only {len(frames)} "
+            f"are in the file (an incomplete copy?); re-copy it, or pass allow_truncated=True "
+            f"(CLI: --allow-truncated; manifest: allow_truncated: true) to use the {len(frames)} "
+            "frames")
     container_fps = None
     usec = avi_microseconds_per_frame(path) if path.suffix.lower() == ".avi" else None
     if usec:
@@ -79,6 +113,7 @@ def read_video(path: Path, *, fps: float | None = None,
             raise MissingMetadataError(f"{path}: the container gives no frame rate; pass fps=...")
         fps = container_fps
     data = np.stack(frames).astype(np.float32)
-    meta = {"format": "video", "codec": codec, "container_fps": container_fps}
+    meta = {"format": "video", "codec": codec, "container_fps": container_fps,
+            "frames_in_header": in_header or None}
     return Sequence(data, fps=fps, pixel_spacing_mm=pixel_spacing_mm, t0_s=t0_s, source=str(path),
                     metadata=meta)

@@ -82,17 +82,51 @@ class Segmentation:
         return self.sequence.times
 
     def landmark(self, name: str) -> np.ndarray:
-        """Per-frame index of one wall landmark (see :attr:`LANDMARK_NAMES`)."""
+        """Per-frame index of one wall landmark (see :attr:`LANDMARK_NAMES`).
+
+        Parameters
+        ----------
+        name : str
+            One of :attr:`LANDMARK_NAMES`.
+
+        Returns
+        -------
+        ndarray of int, shape (n_frames,)
+            Index along the wall of the landmark in each frame.
+        """
         return self.landmarks[:, self.LANDMARK_NAMES.index(name)].astype(int)
 
     def to_mm(self, xy_px: np.ndarray) -> np.ndarray:
-        """Convert pixel ``(x, y)`` coordinates to ``(x_mm, y_mm)`` (needs pixel spacing)."""
+        """Convert pixel ``(x, y)`` coordinates to ``(x_mm, y_mm)`` (needs pixel spacing).
+
+        Parameters
+        ----------
+        xy_px : array_like, shape (..., 2)
+            Pixel coordinates ``(x = column, y = row)``.
+
+        Returns
+        -------
+        ndarray, shape (..., 2)
+            ``(x_mm, y_mm)`` from the top-left pixel centre.
+        """
         row_mm, col_mm = self.sequence.require_spacing()
         return np.asarray(xy_px, float) * np.array([col_mm, row_mm])
 
     # -- contours -------------------------------------------------------------------------------
     def contours_px(self, frame: int) -> dict[str, np.ndarray]:
-        """Contours of one frame in pixel coordinates (x = col, y = row); see :meth:`contours`."""
+        """Contours of one frame in pixel coordinates (x = col, y = row); see :meth:`contours`.
+
+        Parameters
+        ----------
+        frame : int
+            Frame index.
+
+        Returns
+        -------
+        dict of str -> ndarray, shape (n_points, 2)
+            ``midline``, ``upper_wall``, ``lower_wall``, ``tongue``, ``hard_palate``, ... as
+            ``(x, y)`` pixel coordinates.
+        """
         k = int(frame)
         mid, up, lo = self.midline[k], self.upper[k], self.lower[k]
         lm = dict(zip(self.LANDMARK_NAMES, self.landmarks[k].astype(int), strict=True))
@@ -150,13 +184,31 @@ class Segmentation:
 
     # -- output ---------------------------------------------------------------------------------
     def to_nifti(self, path: str | os.PathLike) -> Path:
-        """Write the label maps as NIfTI on the input's grid (see :func:`vtract.io.write_labels`)."""
+        """Write the label maps as NIfTI on the input's grid (see :func:`vtract.io.write_labels`).
+
+        Parameters
+        ----------
+        path : path
+            ``.nii`` or ``.nii.gz``.
+
+        Returns
+        -------
+        Path
+            ``path``.
+        """
         from ..io import write_labels
 
         return write_labels(self.labels, path, like=self.sequence)
 
     def summary(self) -> dict[str, Any]:
-        """Short per-session QC summary (see :func:`vtract.qc.summary`)."""
-        from ..qc import summary
+        """Short per-session QC summary (see :func:`vtract.qc.summary`).
+
+        Returns
+        -------
+        dict
+            Counts of flagged frames per flag, ``frac_ok``, ``mean_confidence``, ... (see
+            :func:`vtract.qc.summary`).
+        """
+        from ._flags import summary
 
         return summary(self)

@@ -638,7 +638,7 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
             contrast[k] = float(np.median(inside[inside >= thr]) - np.median(inside[inside < thr])) \
                 if (inside >= thr).any() and (inside < thr).any() else 0.0
             prev = geo
-    from ..qc import frame_flags
+    from ._flags import frame_flags
 
     frame_mean = frames.mean(axis=(1, 2), dtype=np.float64)
     flags, confidence = frame_flags(areas, mids, closed, contrast, px_mm, frame_mean=frame_mean)

@@ -1,7 +1,7 @@
 """Alignment events for comparisons: session start, note onset (from f0), TextGrid interval, or given.
 
 Every event is returned on the session's IMAGE clock (s); audio-clock times (acoustic tables,
-TextGrids annotated on the audio) are converted with ``t_image = t_audio - audio_offset_s + t0_s``.
+TextGrids annotated on the audio) are converted with the session's clock (offset and drift).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..errors import DataValueError
 from ..session import Session
+from ..synced import session_clock
 
 __all__ = ["note_onset_s", "textgrid_interval_s", "event_time"]
 
@@ -134,7 +135,7 @@ def event_time(session: Session, align, *, acoustics: pd.DataFrame | None = None
         return float(explicit)
     if align == "start":
         return seq.t0_s
-    off = 0.0 if session.audio_offset_s is None else float(session.audio_offset_s)
+    clock = session_clock(session, assume_zero=True)
     if align == "note_onset":
         if acoustics is None or "f0_hz" not in acoustics:
             if session.audio is None:
@@ -142,13 +143,13 @@ def event_time(session: Session, align, *, acoustics: pd.DataFrame | None = None
                                      "note onset; align on 'start' or explicit times")
             acoustics = _pitch_track(session)
         t_audio = note_onset_s(acoustics["time_s"].to_numpy(float), acoustics["f0_hz"].to_numpy(float))
-        return t_audio - off + seq.t0_s
+        return float(clock.audio_to_frame_time(t_audio))
     if isinstance(align, str):
         tg = textgrid or session.ground_truth.get("textgrid") or session.labels.get("textgrid")
         if tg is None:
             raise DataValueError(
                 f"align={align!r} names a TextGrid interval but session {session.session_id!r} has "
                 "no TextGrid; pass textgrid_a=/textgrid_b= or align='start'|'note_onset'|(t_a, t_b)")
-        return textgrid_interval_s(tg, align) - off + seq.t0_s
+        return float(clock.audio_to_frame_time(textgrid_interval_s(tg, align)))
     raise DataValueError(f"align must be 'start', 'note_onset', a TextGrid label or (t_a, t_b); "
                          f"got {align!r}")

@@ -19,7 +19,7 @@ from ._compose import DEFAULT_SHOW
 from ._encode import VideoEncoder, poster_index, save_png, write_wav
 from ._strip import MIN_STRIP_HEIGHT
 from ._timeline import make_timeline
-from ._view import DEFAULT_TRACES, SessionView, audio_offset, denoised, resolve_acoustics, resolve_labels
+from ._view import DEFAULT_TRACES, SessionView, audio_clock, denoised, resolve_acoustics, resolve_labels
 
 __all__ = ["render_comparison"]
 
@@ -158,9 +158,8 @@ def _comparison_audio(sessions, spans, timeline, slow, slow_audio, which, tmp: P
     mix = np.zeros(n)
     for i in picks:
         s = sessions[i]
-        off = audio_offset(s)
-        t0 = s.sequence.t0_s
-        track = soundtrack(s.audio, off + spans[i][0] - t0, off + spans[i][1] - t0, slow=slow,
+        a0, a1 = audio_clock(s).frame_to_audio_time([spans[i][0], spans[i][1]]).tolist()
+        track = soundtrack(s.audio, a0, a1, slow=slow,
                            n_out_samples=int(round(timeline.duration_s * s.audio.sample_rate_hz)),
                            mode="mute" if slow_audio == "mute" else "lengthen")
         if s.audio.sample_rate_hz != sr:

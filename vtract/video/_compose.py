@@ -96,14 +96,14 @@ def intensity_window(frames: np.ndarray, percentiles: tuple[float, float] = (0.5
     return float(lo), float(hi)
 
 
-def panel_size(shape: tuple[int, int], spacing_mm: tuple[float, float] | None, height: int
+def panel_size(shape: tuple[int, int], pixel_spacing_mm: tuple[float, float] | None, height: int
                ) -> tuple[int, int]:
     """Output (height, width) in pixels of an MRI panel, keeping the physical aspect ratio.
 
     Both are even (H.264 with yuv420p needs even dimensions).
     """
     ny, nx = shape
-    row_mm, col_mm = spacing_mm if spacing_mm else (1.0, 1.0)
+    row_mm, col_mm = pixel_spacing_mm if pixel_spacing_mm else (1.0, 1.0)
     h = int(height) // 2 * 2
     w = int(round(h * (nx * col_mm) / (ny * row_mm) / 2)) * 2
     if h < 16 or w < 16:
@@ -139,7 +139,7 @@ class PanelRenderer:
         Label maps (values of :mod:`vtract.labels`); ``None`` draws the MRI only.
     height : int
         Panel height in output pixels.
-    spacing_mm : tuple of float or None
+    pixel_spacing_mm : tuple of float or None
         Pixel spacing (row_mm, col_mm) for the aspect ratio (square pixels when ``None``).
     show : sequence of int or str
         Structures to draw, in drawing order (label values or names).
@@ -156,7 +156,7 @@ class PanelRenderer:
     """
 
     def __init__(self, frames: np.ndarray, labels: np.ndarray | None, *, height: int,
-                 spacing_mm: tuple[float, float] | None = None,
+                 pixel_spacing_mm: tuple[float, float] | None = None,
                  show: Sequence[int | str] = DEFAULT_SHOW,
                  colors: Mapping | None = None, line_width: float | None = None,
                  legend: bool = True, window: tuple[float, float] | None = None,
@@ -171,7 +171,7 @@ class PanelRenderer:
         self.frames = frames
         self.labels = labels
         self.n_frames, ny, nx = frames.shape
-        self.height, self.width = panel_size((ny, nx), spacing_mm, height)
+        self.height, self.width = panel_size((ny, nx), pixel_spacing_mm, height)
         lo, hi = window if window is not None else intensity_window(frames)
         self._lo, self._gain = lo, 255.0 / (hi - lo)
         self._ry = sparse_interpolation_matrix(ny, self.height)

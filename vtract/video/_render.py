@@ -19,7 +19,7 @@ from ._timeline import make_timeline
 from ._view import (
     DEFAULT_TRACES,
     SessionView,
-    audio_offset,
+    audio_clock,
     clip_span,
     denoised,
     resolve_acoustics,
@@ -46,8 +46,8 @@ def render_video(session: Session, out_path: str | os.PathLike, *, labels=None,
     Parameters
     ----------
     session : Session
-        Sequence, audio and ``audio_offset_s`` (frame ``k`` starts at audio time
-        ``audio_offset_s + k / fps``; 0 is assumed, with a warning, when unknown).
+        Sequence, audio and its clock (:attr:`vtract.Session.clock`: ``audio_offset_s`` and
+        ``drift_ppm``; offset 0 is assumed, with a warning, when unknown).
     out_path : path
         Output ``.mp4`` (H.264 yuv420p + AAC, ``+faststart``), written atomically.
     labels : ndarray, shape (n_frames, ny, nx), uint8, or Segmentation, optional
@@ -129,9 +129,9 @@ def render_video(session: Session, out_path: str | os.PathLike, *, labels=None,
     with tempfile.TemporaryDirectory(prefix="vtract_video_") as tmp:
         wav = None
         if session.audio is not None:
-            off = audio_offset(session)
+            a0, a1 = audio_clock(session).frame_to_audio_time([t_start, t_end]).tolist()
             sr = session.audio.sample_rate_hz
-            track = soundtrack(session.audio, off + t_start - seq.t0_s, off + t_end - seq.t0_s,
+            track = soundtrack(session.audio, a0, a1,
                                slow=slow, n_out_samples=int(round(timeline.duration_s * sr)),
                                mode="mute" if slow_audio == "mute" else "lengthen")
             wav = write_wav(Path(tmp) / "audio.wav", track, sr)

@@ -15,7 +15,7 @@ from ..labels import label_name
 from ..session import Session
 from ._compose import DEFAULT_SHOW, PanelRenderer, intensity_window
 from ._draw import legend_rgba, paste_rgba, render_text
-from ._view import audio_offset, resolve_labels
+from ._view import audio_clock, resolve_labels
 
 __all__ = ["render_still", "keyframe_indices"]
 
@@ -79,7 +79,7 @@ def render_still(session: Session, out_png: str | os.PathLike, *, labels=None,
                 f"{seq.t0_s + seq.duration_s:.3f} s on the image clock)")
     if idx.size == 0:
         raise DataValueError("render_still needs at least one time or n_keyframes >= 1")
-    panel = PanelRenderer(seq.frames, lab, height=size, spacing_mm=seq.pixel_spacing_mm,
+    panel = PanelRenderer(seq.frames, lab, height=size, pixel_spacing_mm=seq.pixel_spacing_mm,
                           show=show, colors=colors, line_width=line_width,
                           window=intensity_window(seq.frames), legend=False)
     ncol = int(columns) if columns else min(3, idx.size)
@@ -99,7 +99,7 @@ def render_still(session: Session, out_png: str | os.PathLike, *, labels=None,
     paste_rgba(canvas, head, 0, 0)
     if legend is not None:
         paste_rgba(canvas, legend, gap // 2, width - legend.shape[1] - gap)
-    off = audio_offset(session) if acoustics is not None else 0.0
+    clock = audio_clock(session) if acoustics is not None else None
     for i, k in enumerate(idx):
         r, c = divmod(i, ncol)
         y = head_h + gap + r * (panel.height + gap)
@@ -109,7 +109,7 @@ def render_still(session: Session, out_png: str | os.PathLike, *, labels=None,
         t_img = float(seq.times[k])
         caption = f"{t_img:.2f} s"
         if acoustics is not None and "f0_hz" in acoustics and len(acoustics):
-            ta = acoustics["time_s"].to_numpy(float) - off + seq.t0_s
+            ta = clock.audio_to_frame_time(acoustics["time_s"].to_numpy(float))
             j = int(np.argmin(np.abs(ta - t_img)))
             f0 = float(acoustics["f0_hz"].iloc[j])
             if np.isfinite(f0) and abs(ta[j] - t_img) <= 1.0 / seq.fps:

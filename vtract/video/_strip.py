@@ -3,7 +3,7 @@
 The strip's background (spectrogram, tracks, axes, labels) is drawn ONCE per clip with matplotlib's
 object-oriented API (no pyplot state) into an RGB array; per frame only a copy and a cursor line are
 needed. Times on the strip are on the *image* clock; acoustic times (audio clock) are converted with
-``t_image = t_audio - audio_offset_s + t0_s``.
+the session's :class:`~vtract.clock.Clock` (offset and drift).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..audio import Audio
+from ..clock import Clock
 
 __all__ = ["Strip", "spectrogram_db", "MIN_STRIP_HEIGHT"]
 
@@ -84,10 +85,9 @@ class Strip:
         Clip span on the image clock in s.
     audio : Audio or None
         Recording for the spectrogram.
-    audio_offset_s : float
-        Audio time (s) at which image time ``t0_s`` starts (see :class:`vtract.Session`).
-    t0_s : float
-        Image-clock time of frame 0 of the *session* (``Sequence.t0_s``).
+    clock : Clock or None
+        The session's clock (:attr:`vtract.Session.clock`: offset and drift) that maps the audio
+        clock to the image clock; None when both clocks are the same.
     acoustics : DataFrame or None
         ``time_s`` on the audio clock, ``f0_hz``, ``f1_hz``..``f4_hz`` (columns may be missing).
     measures : DataFrame or None
@@ -99,7 +99,7 @@ class Strip:
     """
 
     def __init__(self, width: int, height: int, *, t_start: float, t_end: float,
-                 audio: Audio | None = None, audio_offset_s: float = 0.0, t0_s: float = 0.0,
+                 audio: Audio | None = None, clock: Clock | None = None,
                  acoustics: pd.DataFrame | None = None, measures: pd.DataFrame | None = None,
                  traces: Sequence[str] = (), formants: Sequence[int] = (1, 2, 3, 4),
                  max_hz: float = 5000.0) -> None:
@@ -110,7 +110,7 @@ class Strip:
             raise DataValueError(f"strip of {self.width}x{self.height} px is too small; use a "
                                  f"height >= {MIN_STRIP_HEIGHT} px (or strip_height=0 for none)")
         self.t_start, self.t_end = float(t_start), float(t_end)
-        self._shift = float(t0_s) - float(audio_offset_s)  # audio clock -> image clock
+        self._clock = Clock(audio_offset_s=0.0, fps=1.0) if clock is None else clock
         traces = [c for c in traces if measures is not None and c in measures
                   and np.isfinite(pd.to_numeric(measures[c], errors="coerce")).any()]
         self.traces = traces
@@ -193,10 +193,10 @@ class Strip:
                   borderpad=0.2, handlelength=1.2).set_zorder(5)
 
     def _draw_spectrogram(self, ax, audio, acoustics, formants, max_hz, fs) -> None:
-        a0, a1 = self.t_start - self._shift, self.t_end - self._shift
+        a0, a1 = (float(x) for x in self._clock.frame_to_audio_time([self.t_start, self.t_end]))
         ts, fr, db = spectrogram_db(audio, a0, a1, max_hz=max_hz)
         ax.imshow(db, origin="lower", aspect="auto", cmap="magma", interpolation="bilinear",
-                  extent=(ts[0] + self._shift, ts[-1] + self._shift, fr[0], fr[-1]))
+                  extent=(*self._clock.audio_to_frame_time([ts[0], ts[-1]]).tolist(), fr[0], fr[-1]))
         ax.set_xlim(self.t_start, self.t_end)
         ax.set_ylim(0, fr[-1])
         ax.set_ylabel("kHz", color="0.8", fontsize=fs * 0.9, labelpad=1)
@@ -204,7 +204,7 @@ class Strip:
         ax.set_yticks(ticks, [f"{v / 1000:g}" for v in ticks])
         if acoustics is None or "time_s" not in acoustics:
             return
-        t = pd.to_numeric(acoustics["time_s"], errors="coerce").to_numpy() + self._shift
+        t = self._clock.audio_to_frame_time(pd.to_numeric(acoustics["time_s"], errors="coerce"))
         keep = (t >= self.t_start) & (t <= self.t_end)
         if "f0_hz" in acoustics:  # formants only where there is a tone (voiced / sounding)
             voiced = np.isfinite(pd.to_numeric(acoustics["f0_hz"], errors="coerce").to_numpy())

@@ -12,14 +12,16 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..clock import Clock
 from ..errors import DataValueError, VtractWarning
 from ..session import Session
+from ..synced import session_clock
 from ._compose import DEFAULT_SHOW, PanelRenderer, intensity_window
 from ._draw import TextAtlas, paste_rgba, render_text
 from ._strip import MIN_STRIP_HEIGHT, Strip
 from ._timeline import frame_positions
 
-__all__ = ["SessionView", "resolve_labels", "resolve_acoustics", "audio_offset", "clip_span",
+__all__ = ["SessionView", "resolve_labels", "resolve_acoustics", "audio_clock", "clip_span",
            "denoised"]
 
 DEFAULT_TRACES = ("larynx_height_mm", "lip_aperture_mm")
@@ -63,10 +65,8 @@ def resolve_acoustics(session: Session, acoustics: pd.DataFrame | None, *, analy
         return acoustics
     if session.audio is None or not analyze:
         return None
-    try:
-        from ..acoustics import analyze_audio
-    except ImportError:
-        return None
+    from ..acoustics import analyze_audio
+
     try:
         return analyze_audio(session.audio, voice=_voice_preset(session))
     except Exception as exc:  # the video is still useful without tracks
@@ -85,12 +85,9 @@ def denoised(session: Session, denoise: bool) -> Session:
         return session
     from dataclasses import replace
 
-    try:
-        from ..acoustics import suppress_mri_noise
-    except ImportError as exc:
-        raise DataValueError("denoise=True needs vtract.acoustics (suppress_mri_noise), which is "
-                             "not available in this installation") from exc
-    clean = suppress_mri_noise(session.audio, frame_rate_hz=session.sequence.fps)
+    from ..acoustics import suppress_mri_noise
+
+    clean = suppress_mri_noise(session.audio, fps=session.sequence.fps)
     return replace(session, audio=clean)
 
 
@@ -103,23 +100,32 @@ def _voice_preset(session: Session) -> str:
         preset = "singing"
     else:
         preset = "speech"
-    try:
-        from ..acoustics import VOICE_PRESETS
-    except ImportError:
-        return "speech"
+    from ..acoustics import VOICE_PRESETS
+
     return preset if preset in VOICE_PRESETS else "speech"
 
 
-def audio_offset(session: Session) -> float:
-    """``session.audio_offset_s``, or 0 with a warning when unknown."""
+def audio_clock(session: Session) -> Clock:
+    """Return the session's :class:`~vtract.clock.Clock` (offset and drift).
+
+    Parameters
+    ----------
+    session : Session
+        The session.
+
+    Returns
+    -------
+    Clock
+        ``session.clock``; when ``audio_offset_s`` is unknown, offset 0 s and no drift (with a
+        :class:`~vtract.errors.VtractWarning` when the session has audio).
+    """
     if session.audio_offset_s is None:
         if session.audio is not None:
             warnings.warn(
                 f"session {session.session_id!r}: audio_offset_s is unknown, assuming 0 s (audio "
                 "and frames start together); run vtract.synchronize() or pass --offset",
                 VtractWarning, stacklevel=3)
-        return 0.0
-    return float(session.audio_offset_s)
+    return session_clock(session, assume_zero=True)
 
 
 def clip_span(session: Session, start_s: float | None, end_s: float | None) -> tuple[float, float]:
@@ -177,7 +183,7 @@ class SessionView:
         k0 = max(int(np.floor((self.t_start - seq.t0_s) * seq.fps)), 0)
         k1 = min(int(np.ceil((self.t_end - seq.t0_s) * seq.fps)), seq.n_frames)
         window = intensity_window(seq.frames[k0:max(k1, k0 + 1)])
-        self.panel = PanelRenderer(seq.frames, labels, height=size, spacing_mm=seq.pixel_spacing_mm,
+        self.panel = PanelRenderer(seq.frames, labels, height=size, pixel_spacing_mm=seq.pixel_spacing_mm,
                                    show=show, colors=colors, line_width=line_width, window=window)
         self.width = self.panel.width
         has_traces = measures is not None and any(c in measures for c in traces)
@@ -190,8 +196,9 @@ class SessionView:
         if strip_height > 0:
             self.strip = Strip(self.width, int(strip_height) // 2 * 2, t_start=self.t_start,
                                t_end=self.t_end, audio=session.audio,
-                               audio_offset_s=audio_offset(session) if session.audio is not None
-                               else 0.0, t0_s=seq.t0_s, acoustics=acoustics, measures=measures,
+                               clock=audio_clock(session) if session.audio is not None
+                               or acoustics is not None else None, acoustics=acoustics,
+                               measures=measures,
                                traces=traces)
         self.height = self.panel.height + (self.strip.height if self.strip is not None else 0)
         fpx = max(11, size // 30)

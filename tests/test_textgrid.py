@@ -80,3 +80,80 @@ def test_bad_files(tmp_path):
         read_textgrid(p)
     with pytest.raises(FileFormatError, match="no such file"):
         read_textgrid(tmp_path / "missing.TextGrid")
+
+
+LONG_UTF16 = '''File type = "ooTextFile"
+Object class = "TextGrid"
+
+xmin = 0
+xmax = 1.5
+tiers? <exists>
+size = 1
+item []:
+    item [1]:
+        class = "IntervalTier"
+        name = "vowel"
+        xmin = 0
+        xmax = 1.5
+        intervals: size = 2
+        intervals [1]:
+            xmin = 0
+            xmax = 0.75
+            text = "ɑː"
+        intervals [2]:
+            xmin = 0.75
+            xmax = 1.5
+            text = ""
+'''
+
+
+def test_utf16_file_written_by_hand(tmp_path):
+    p = tmp_path / "u16.TextGrid"
+    p.write_bytes(LONG_UTF16.encode("utf-16"))  # with a BOM, as Praat writes non-ASCII text
+    assert p.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff")
+    back = read_textgrid(p)
+    assert back["vowel"].intervals == [Interval(0.0, 0.75, "ɑː"), Interval(0.75, 1.5, "")]
+    assert (back.xmin, back.xmax) == (0.0, 1.5)
+
+
+@pytest.mark.parametrize("command", ["Save as binary file", "Save as short text file",
+                                     "Save as text file"])
+def test_every_praat_format_reads_the_same(grid, tmp_path, command):
+    tg = parselmouth.read(str(write_textgrid(grid, tmp_path / "g.TextGrid")))
+    out = tmp_path / "praat.TextGrid"
+    call(tg, command, str(out))
+    raw = out.read_bytes()
+    if command == "Save as binary file":
+        assert raw.startswith(b"ooBinaryFile")
+    elif command == "Save as text file":
+        assert raw[:2] in (b"\xff\xfe", b"\xfe\xff")  # non-ASCII labels: Praat writes UTF-16
+    back = read_textgrid(out)
+    assert back["phrase"].filled() == grid["phrase"].filled()
+    assert back["events"].points == grid["events"].points
+
+
+def test_short_format_is_short(grid, tmp_path):
+    text = write_textgrid(grid, tmp_path / "s.TextGrid", short=True).read_text(encoding="utf-8")
+    assert "xmin =" not in text and "intervals [" not in text
+    assert "xmin =" in write_textgrid(grid, tmp_path / "l.TextGrid").read_text(encoding="utf-8")
+
+
+def test_not_a_textgrid_names_the_file(tmp_path):
+    import numpy as np
+
+    wav = tmp_path / "a.wav"
+    parselmouth.Sound(np.zeros(800), 8000.0).save(str(wav), "WAV")
+    with pytest.raises(FileFormatError, match=r"a\.wav: not a TextGrid"):
+        read_textgrid(wav)
+
+
+def test_clock_conversion(grid):
+    from vtract.clock import Clock
+
+    clock = Clock(audio_offset_s=0.5, fps=20.0, t0_s=0.0, drift_ppm=1000.0)
+    img = grid.to_image_clock(clock)
+    assert img["phrase"].intervals[0].xmin == pytest.approx((0.1 - 0.5) / 1.001)
+    assert img["events"].points[1].time == pytest.approx((1.0 - 0.5) / 1.001)
+    back = img.to_audio_clock(clock)
+    assert back["phrase"].intervals[1].xmax == pytest.approx(1.2)
+    assert back["phrase"].intervals[1].text == grid["phrase"].intervals[1].text
