@@ -17,7 +17,7 @@ MEASURE_TABLE: dict[str, tuple[str, str]] = {
     "lip_protrusion_mm": ("mm", "u of the alveolar ridge minus u of the most anterior upper-lip "
                           "point (how far the lips stand in front of the ridge)"),
     "jaw_opening_mm": ("mm", "depth of the lower lip's upper surface below the alveolar ridge: "
-                       "smallest h of the lower wall between the lips minus h of the ridge (the "
+                       "median h of the lower wall between the lips minus h of the ridge (the "
                        "lower incisors are invisible in MRI; the lip rides on the jaw and opens "
                        "with the lips). Changed in 0.2: was the incisor-edge gap in the phantom "
                        "and the lower wall at the segmenter's alveolar index in vtract.measure"),

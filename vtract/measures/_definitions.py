@@ -178,16 +178,18 @@ def lip_protrusion(geom: TractGeometry) -> np.ndarray:
 def jaw_opening(geom: TractGeometry) -> np.ndarray:
     """Depth (mm) of the lower lip's upper surface below the alveolar ridge.
 
-    The highest lower-wall point between the lips (smallest ``h`` in the lips region) minus the
-    ridge's ``h``. The lower incisors and the mandible give no MRI signal; the lower lip rides on
-    the jaw and its upper surface is a clear air-tissue edge (it also opens with the lips: in the
-    phantom the lip surface drops by 0.55 x the jaw drop plus half the lip aperture).
+    The median ``h`` of the lower wall between the lips (the lips region) minus the ridge's ``h``.
+    The lower incisors and the mandible give no MRI signal; the lower lip rides on the jaw and its
+    upper surface is a clear air-tissue edge (it also opens with the lips: in the phantom the lip
+    surface drops by 0.55 x the jaw drop plus half the lip aperture).
     """
     _, h_r = _lm(geom, "ridge")
     _, h_lo = geom.plane_coords(geom.lower)
     m = regions(geom)["lips"] & np.isfinite(h_lo)
-    top = np.where(m, h_lo, np.inf).min(axis=1)
-    return np.where(m.any(axis=1), top - h_r, np.nan)
+    d = np.where(m, h_lo, np.nan)
+    top = np.full(geom.n_frames, np.nan)
+    top[m.any(axis=1)] = np.nanmedian(d[m.any(axis=1)], axis=1)
+    return top - h_r
 
 
 def constriction(geom: TractGeometry, region: str) -> tuple[np.ndarray, np.ndarray]:
