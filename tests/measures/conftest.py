@@ -22,7 +22,7 @@ def simple_geometry():
 
     Pharynx: vertical from the glottis (100, 160) to y = 90, 10 mm wide, 4 mm at y = 120. Oral
     cavity: horizontal at y = 75 from x = 95 to the lips at x = 10, 12 mm high, 3 mm at x = 35
-    (tongue tip), 5 mm at x = 71 (dorsum), 6 mm between the lips (x < 24).
+    (tongue tip), 5 mm at x = 71 (dorsum), 6 mm between the lips (x < 20).
     """
     import numpy as np
 
@@ -34,7 +34,7 @@ def simple_geometry():
     wo = np.full(xs.size, 12.0)
     wo[np.isclose(xs, 35.0)] = 3.0
     wo[np.isclose(xs, 71.0)] = 5.0
-    wo[xs < 24.0] = 6.0
+    wo[xs < 20.0] = 6.0
     mid = np.vstack([np.column_stack([np.full(ys.size, 100.0), ys]), np.column_stack([xs, np.full(xs.size, 75.0)])])
     up = np.vstack([np.column_stack([100.0 + wp / 2, ys]), np.column_stack([xs, 75.0 - wo / 2])])
     lo = np.vstack([np.column_stack([100.0 - wp / 2, ys]), np.column_stack([xs, 75.0 + wo / 2])])

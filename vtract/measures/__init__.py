@@ -32,12 +32,21 @@ from ._definitions import (
     tract_length,
 )
 from ._from_labels import geometry_from_labels
-from ._geometry import LANDMARKS, TractGeometry, palatal_plane
+from ._geometry import (
+    LANDMARKS,
+    PALATE_PLANE_MM,
+    TractGeometry,
+    palatal_plane,
+    palate_front,
+    palate_ridge,
+    roof_landmarks,
+)
 from ._measure import distance_function, measure
 from ._pca import tongue_pca
 
 __all__ = ["measure", "tongue_pca", "MEASURE_COLUMNS", "MEASURE_TABLE", "measure_table_markdown",
-           "area_from_distance", "TractGeometry", "LANDMARKS", "palatal_plane",
+           "area_from_distance", "TractGeometry", "LANDMARKS", "palatal_plane", "palate_ridge",
+           "palate_front", "PALATE_PLANE_MM", "roof_landmarks",
            "geometry_from_labels", "measures_table", "distance_function", "regions",
            "lip_aperture", "lip_protrusion", "jaw_opening", "constriction", "larynx_height",
            "pharynx_width_oro", "pharynx_width_hypo", "tongue_dorsum_height", "tract_length"]

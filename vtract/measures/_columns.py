@@ -12,21 +12,22 @@ MEASURE_TABLE: dict[str, tuple[str, str]] = {
     "frame": ("", "frame index"),
     "time_s": ("s", "frame centre time"),
     "lip_aperture_mm": ("mm", "closest distance between the upper and lower wall more than 6 mm "
-                        "in front of the alveolar ridge (the lips; 0 when closed)"),
+                        "in front of the alveolar ridge (the lips; 0 when closed or when the airway "
+                        "ends behind them)"),
     "lip_protrusion_mm": ("mm", "u of the alveolar ridge minus u of the most anterior upper-lip "
                           "point (how far the lips stand in front of the ridge)"),
     "jaw_opening_mm": ("mm", "depth of the lower lip's upper surface below the alveolar ridge: "
-                       "smallest h of the lower wall between the lips minus h of the ridge (the "
+                       "median h of the lower wall between the lips minus h of the ridge (the "
                        "lower incisors are invisible in MRI; the lip rides on the jaw and opens "
                        "with the lips). Changed in 0.2: was the incisor-edge gap in the phantom "
                        "and the lower wall at the segmenter's alveolar index in vtract.measure"),
-    "tongue_tip_cd_mm": ("mm", "closest wall-to-wall distance in the tongue-tip region (grid lines from "
-                         "the alveolar ridge to 15 mm behind it, above the velum tip)"),
+    "tongue_tip_cd_mm": ("mm", "closest distance between the roof from the alveolar ridge to 15 mm "
+                         "behind it and the oral floor (tongue), above the velum tip"),
     "tongue_tip_cl_mm": ("mm", "where that minimum is: its midline point's distance behind the "
                          "alveolar ridge along the palatal plane (changed in 0.2: was the arc "
                          "length from the glottis)"),
-    "tongue_dorsum_cd_mm": ("mm", "closest wall-to-wall distance in the dorsum region (more than 15 mm "
-                            "behind the ridge, above the velum tip: palate dome and velum)"),
+    "tongue_dorsum_cd_mm": ("mm", "closest distance between the roof more than 15 mm behind the ridge "
+                            "(palate dome, velum; above the velum tip) and the oral floor (tongue)"),
     "tongue_dorsum_cl_mm": ("mm", "where that minimum is: distance behind the alveolar ridge along "
                             "the palatal plane (changed in 0.2: was the arc from the glottis)"),
     "tongue_root_cd_mm": ("mm", "closest wall-to-wall distance in the oropharynx (below the velum tip, "
@@ -53,5 +54,12 @@ def measure_table_markdown() -> str:
     rows += ["| `df_XXX_mm` | mm | cross distance at equally spaced points along the midline, "
              "glottis -> lips |",
              "| `af_XXX_mm2` | mm^2 | area function: `area_from_distance(df)` (Heinz-Stevens law, "
-             "coefficients for cm; 10 mm -> 160 mm^2) |"]
+             "coefficients for cm; 10 mm -> 160 mm^2; changed in 0.2: was the law applied to mm, "
+             "sqrt(10) too small) |",
+             "",
+             "`u` / `h`: position along / below the palatal plane, a line fitted to the roof of the "
+             "mouth from the alveolar ridge to 40 mm behind it; the alveolar ridge is where the "
+             "upper wall turns from the climb behind the lips into that roof "
+             "(`vtract.measures.roof_landmarks`). Regions are fixed distances in mm from these "
+             "landmarks, the velum tip and the glottis (`vtract.measures.regions`)."]
     return "\n".join(rows)

@@ -19,8 +19,9 @@ __all__ = ["regions", "lip_aperture", "lip_protrusion", "jaw_opening", "constric
            "tract_length", "measures_table", "LIP_BEHIND_RIDGE_MM", "TIP_BEHIND_RIDGE_MM",
            "OROPHARYNX_ABOVE_GLOTTIS_MM", "HYPOPHARYNX_MM"]
 
-#: Grid lines more than this far in front of the alveolar ridge lie between the lips (the upper
-#: incisors reach ~4 mm in front of the ridge).
+#: Grid lines more than this far in front of the alveolar ridge lie between the lips (the
+#: upper incisors reach ~4-7 mm in front of it; wider lip openings than the incisor gap read the
+#: incisor edge, which MRI does not show).
 LIP_BEHIND_RIDGE_MM = 6.0
 #: The tongue-tip region ends this far behind the ridge (the alveolar ridge and the front of the
 #: palate, where /t d n s/ are made); the dorsum region (palate dome, velum) starts there.
@@ -46,6 +47,9 @@ def regions(geom: TractGeometry) -> dict[str, np.ndarray]:
     :data:`OROPHARYNX_ABOVE_GLOTTIS_MM` above the glottis; ``hypopharynx``: the window
     :data:`HYPOPHARYNX_MM` above the glottis. Heights (``h``) are along the palatal-plane normal.
     """
+    cached = geom.extra.get("_regions")
+    if cached is not None and cached[0] is geom.distance and cached[1] == geom.distance.tobytes():
+        return cached[2]
     u, h = geom.plane_coords(geom.midline)
     ok = np.isfinite(u) & np.isfinite(geom.distance)
     u_r, _ = _lm(geom, "ridge")
@@ -59,7 +63,10 @@ def regions(geom: TractGeometry) -> dict[str, np.ndarray]:
         dorsum = oral & (u > u_r + TIP_BEHIND_RIDGE_MM)
         oro = ok & (h > h_vt) & (h < h_g - OROPHARYNX_ABOVE_GLOTTIS_MM)
         hypo = ok & (h >= h_g - HYPOPHARYNX_MM[1]) & (h <= h_g - HYPOPHARYNX_MM[0])
-    return {"lips": lips, "tip": tip, "dorsum": dorsum, "oropharynx": oro, "hypopharynx": hypo}
+    out = {"lips": lips, "tip": tip, "dorsum": dorsum, "oropharynx": oro, "hypopharynx": hypo}
+    # memo for the measures of one table (keyed on the distances, which a caller may edit)
+    geom.extra["_regions"] = (geom.distance, geom.distance.tobytes(), out)
+    return out
 
 
 def _dense_wall(pts: np.ndarray, sel: np.ndarray, max_gap_mm: float = 5.0,
@@ -84,31 +91,81 @@ def _dense_wall(pts: np.ndarray, sel: np.ndarray, max_gap_mm: float = 5.0,
     return np.vstack(out)
 
 
-def _closest(geom: TractGeometry, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Closest distance between the upper and lower wall within ``mask`` and where it is.
+def _closest(geom: TractGeometry, up_mask: np.ndarray,
+             lo_mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Closest distance between the upper wall (lines in ``up_mask``) and the lower wall.
 
-    Returns the distance (mm) and the midpoint of the closest pair (mm), per frame.
+    Returns the distance (mm; 0 when a line of ``up_mask`` is closed) and the midpoint of the
+    closest pair (mm), per frame.
     """
     from scipy.spatial.distance import cdist
 
+    lo_mask = up_mask if lo_mask is None else lo_mask
     d = np.full(geom.n_frames, np.nan)
     at = np.full((geom.n_frames, 2), np.nan)
     for k in range(geom.n_frames):
-        up = _dense_wall(geom.upper[k], mask[k])
-        lo = _dense_wall(geom.lower[k], mask[k])
+        up = _dense_wall(geom.upper[k], up_mask[k])
+        lo = _dense_wall(geom.lower[k], lo_mask[k])
         if len(up) == 0 or len(lo) == 0:
+            continue
+        closed = up_mask[k] & (geom.distance[k] <= 0)
+        if closed.any():
+            d[k], at[k] = 0.0, geom.midline[k][np.flatnonzero(closed)[0]]
             continue
         dd = cdist(up, lo)
         i, j = np.unravel_index(int(np.argmin(dd)), dd.shape)
-        closed = mask[k] & (geom.distance[k] <= 0)
-        d[k] = 0.0 if closed.any() else float(dd[i, j])
-        at[k] = geom.midline[k][np.flatnonzero(closed)[0]] if closed.any() else 0.5 * (up[i] + lo[j])
+        d[k], at[k] = float(dd[i, j]), 0.5 * (up[i] + lo[j])
     return d, at
 
 
+def _constriction_masks(geom: TractGeometry, region: str) -> tuple[np.ndarray, np.ndarray]:
+    """Upper-wall and lower-wall line masks of a constriction region.
+
+    For the tongue tip and dorsum the roof is selected by the upper-wall point's own position
+    (the alveolar ridge / palate dome and velum), the floor is the whole oral lower wall behind
+    the lips (the tongue, wherever it comes closest), so that the result does not depend on how
+    the grid lines are tilted near the region's edges.
+    """
+    r = regions(geom)
+    if region in ("lips", "oropharynx"):
+        return r[region], r[region]
+    u_up, _ = geom.plane_coords(geom.upper)
+    u_r = _lm(geom, "ridge")[0][:, None]
+    oral = r["tip"] | r["dorsum"] | _between(geom)
+    with np.errstate(invalid="ignore"):
+        if region == "tip":
+            up = oral & (u_up >= u_r) & (u_up <= u_r + TIP_BEHIND_RIDGE_MM)
+        elif region == "dorsum":
+            up = oral & (u_up > u_r + TIP_BEHIND_RIDGE_MM)
+        else:
+            raise ValueError(f"region: expected tip, dorsum, oropharynx or lips, got {region!r}")
+    return up, oral
+
+
+def _between(geom: TractGeometry) -> np.ndarray:
+    """Oral grid lines between the lips region and the ridge (the incisors)."""
+    u, h = geom.plane_coords(geom.midline)
+    u_r = _lm(geom, "ridge")[0][:, None]
+    h_vt = _lm(geom, "velum_tip")[1][:, None]
+    with np.errstate(invalid="ignore"):
+        return (np.isfinite(geom.distance) & (u >= u_r - LIP_BEHIND_RIDGE_MM) & (u < u_r)
+                & (h <= h_vt))
+
+
 def lip_aperture(geom: TractGeometry) -> np.ndarray:
-    """Closest distance (mm) between the upper and lower lip (the walls in the lips region)."""
-    return _closest(geom, regions(geom)["lips"])[0]
+    """Closest distance (mm) between the upper and lower lip (the walls in the lips region).
+
+    0 when the airway ends behind the lips region while the upper lip stands in front of it
+    (closed lips: no grid line reaches between them).
+    """
+    d = constriction(geom, "lips")[0]
+    u_r, _ = _lm(geom, "ridge")
+    u_open, _ = _lm(geom, "lip_opening")
+    u_front, _ = _lm(geom, "lip_front")
+    with np.errstate(invalid="ignore"):
+        closed = (np.isnan(d) & (u_open >= u_r - LIP_BEHIND_RIDGE_MM)
+                  & (u_front < u_r - LIP_BEHIND_RIDGE_MM))
+    return np.where(closed, 0.0, d)
 
 
 def lip_protrusion(geom: TractGeometry) -> np.ndarray:
@@ -121,16 +178,18 @@ def lip_protrusion(geom: TractGeometry) -> np.ndarray:
 def jaw_opening(geom: TractGeometry) -> np.ndarray:
     """Depth (mm) of the lower lip's upper surface below the alveolar ridge.
 
-    The highest lower-wall point between the lips (smallest ``h`` in the lips region) minus the
-    ridge's ``h``. The lower incisors and the mandible give no MRI signal; the lower lip rides on
-    the jaw and its upper surface is a clear air-tissue edge (it also opens with the lips: in the
-    phantom the lip surface drops by 0.55 x the jaw drop plus half the lip aperture).
+    The median ``h`` of the lower wall between the lips (the lips region) minus the ridge's ``h``.
+    The lower incisors and the mandible give no MRI signal; the lower lip rides on the jaw and its
+    upper surface is a clear air-tissue edge (it also opens with the lips: in the phantom the lip
+    surface drops by 0.55 x the jaw drop plus half the lip aperture).
     """
     _, h_r = _lm(geom, "ridge")
     _, h_lo = geom.plane_coords(geom.lower)
     m = regions(geom)["lips"] & np.isfinite(h_lo)
-    top = np.where(m, h_lo, np.inf).min(axis=1)
-    return np.where(m.any(axis=1), top - h_r, np.nan)
+    d = np.where(m, h_lo, np.nan)
+    top = np.full(geom.n_frames, np.nan)
+    top[m.any(axis=1)] = np.nanmedian(d[m.any(axis=1)], axis=1)
+    return top - h_r
 
 
 def constriction(geom: TractGeometry, region: str) -> tuple[np.ndarray, np.ndarray]:
@@ -149,12 +208,14 @@ def constriction(geom: TractGeometry, region: str) -> tuple[np.ndarray, np.ndarr
         Closest distance between the upper and the lower wall in the region (mm; 0 when a grid
         line there is closed). Wall to wall, not along grid lines, so it does not depend on the
         grid (the same rule as manual tract variables: the minimum distance between two contours).
+        For the tip and dorsum the roof is the upper wall whose own position lies in the region,
+        the floor the whole oral lower wall behind the lips.
     location_mm : ndarray, shape (n_frames,)
         Where it is: the closest pair's midpoint's position along the palatal plane behind the
         alveolar ridge (mm, ``u - u_ridge``; positive = posterior), a head-fixed coordinate that
         does not depend on where the tract's ends were found.
     """
-    d, at = _closest(geom, regions(geom)[region])
+    d, at = _closest(geom, *_constriction_masks(geom, region))
     u, _ = geom.plane_coords(at[:, None, :])
     u_r, _ = _lm(geom, "ridge")
     return d, u[:, 0] - u_r

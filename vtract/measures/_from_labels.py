@@ -14,9 +14,13 @@ Per frame:
   with grid lines normal to it (:func:`vtract.segmentation._tract.fit_midline`, as the classic
   segmenter does on the image); walls are where a grid line leaves the airway label (half-way
   between pixel centres, i.e. on the pixel edge);
-* **hard palate / palatal plane**: the oral (lower) edge of every column of the hard-palate label;
-  the ridge is its anterior end (at the lowest edge within 5 mm behind it), the posterior nasal
-  spine its posterior end (pixel edges);
+* **alveolar ridge / palatal plane**: from the roof of the mouth as the upper wall shows it
+  (:func:`vtract.measures.roof_landmarks`: the turn from the climb behind the lips into the roof,
+  and a line through the roof up to 40 mm behind it; without such a climb, the hard-palate label's
+  front by area, :func:`vtract.measures.palate_ridge`, and its oral edge); the posterior nasal
+  spine is the posterior end of the hard-palate label's oral edge; frames where neither is found
+  take the session's median (the palate is rigid), as do frames without a velum label for the
+  velum tip;
 * **velum tip**: the velum pixel farthest from the posterior nasal spine; **velum opening**: row
   by row, the airway run directly behind the velum up to the next tissue (0 when the velum touches
   tissue), the narrowest row;
@@ -33,15 +37,13 @@ from scipy import ndimage as ndi
 
 from .. import labels as L
 from ..errors import DataValueError
-from ._geometry import TractGeometry, palatal_plane
+from ._geometry import TractGeometry, palatal_plane, palate_front, palate_ridge, roof_landmarks
 
-__all__ = ["geometry_from_labels", "LIP_WINDOW_MM", "RIDGE_WINDOW_MM", "WALL_SMOOTH_PX"]
+__all__ = ["geometry_from_labels", "LIP_WINDOW_MM", "WALL_SMOOTH_PX"]
 
 _TISSUE_COST = 50.0
 #: The upper-lip front is searched this far above the lip opening (mm).
 LIP_WINDOW_MM = 12.0
-#: The ridge is the lowest palate point within this distance behind the palate's anterior end (mm).
-RIDGE_WINDOW_MM = 5.0
 #: Gaussian smoothing (pixels) of the airway mask before the walls are cast: the walls then follow
 #: the edge instead of its pixel staircase, and a one-pixel gap stays open (peak 0.68 > 0.5).
 WALL_SMOOTH_PX = 0.5
@@ -156,13 +158,16 @@ def _frame_geometry(lab: np.ndarray, img: np.ndarray | None, row_mm: float, col_
     dist = np.hypot(*(up_mm - lo_mm).T)
     dist[~np.isfinite(width)] = np.nan
     # hard palate: ridge (anterior end) and PNS (posterior end) of its oral edge
-    if len(palate_px):
-        front = palate_px[palate_px[:, 0] <= palate_px[0, 0] + RIDGE_WINDOW_MM / col_mm]
-        ridge = np.array([palate_px[0, 0] - 0.5, front[:, 1].max()])
-        pns = np.array([palate_px[-1, 0] + 0.5, palate_px[-1, 1]])
-    else:
-        ridge = pns = np.full(2, np.nan)
-    plane = palatal_plane(palate_px * scale)
+    pns = np.array([palate_px[-1, 0] + 0.5, palate_px[-1, 1]]) if len(palate_px) else np.full(2, np.nan)
+    ridge_mm, c_pl, n_pl = roof_landmarks(up * scale)
+    if not np.isfinite(ridge_mm[0]) and len(palate_px):
+        # no climb behind the lips (a flat roof): the palate label's front and oral edge instead
+        edge = palate_px * scale
+        cols = np.arange(int(palate_px[0, 0]), int(palate_px[-1, 0]) + 1)
+        area = pal[:, cols].sum(axis=0) * row_mm * col_mm
+        ridge_mm = palate_ridge((np.append(cols, cols[-1] + 1) - 0.5) * col_mm, area, edge)
+        c_pl, n_pl = palatal_plane(palate_front(edge, ridge_mm))
+    ridge, plane = ridge_mm / scale, (c_pl, n_pl)
     # velum tip: the velum pixel farthest from the PNS
     vr, vc = np.nonzero(lab == L.VELUM)
     if vr.size and np.all(np.isfinite(pns)):
@@ -220,6 +225,34 @@ def _frame_geometry(lab: np.ndarray, img: np.ndarray | None, row_mm: float, col_
                            "velum_tip": velum_tip, "tongue_tip": tongue_tip},
                 plane=plane, surface=surface, port=port,
                 area=float(air.sum()) * row_mm * col_mm)
+
+
+def _fill_rigid(per: list[dict | None]) -> None:
+    """Frames where the ridge or the palatal plane was not found take the session's median.
+
+    The hard palate is rigid: within a session it moves only with the head (a few mm), so the
+    median of the frames where the roof was seen is a better estimate than nothing.
+    """
+    ok = [g for g in per if g is not None and np.all(np.isfinite(g["landmarks"]["ridge"]))
+          and np.all(np.isfinite(g["plane"][1]))]
+    if not ok:
+        return
+    ridge = np.median([g["landmarks"]["ridge"] for g in ok], axis=0)
+    point = np.median([g["plane"][0] for g in ok], axis=0)
+    nrm = np.median([g["plane"][1] for g in ok], axis=0)
+    nrm = nrm / np.hypot(*nrm)
+    for g in per:
+        if g is not None and not any(g is o for o in ok):
+            g["landmarks"]["ridge"] = ridge.copy()
+            g["plane"] = (point.copy(), nrm.copy())
+    # the velum tip bounds the oral regions: frames without a velum label take the median too
+    vt = [g["landmarks"]["velum_tip"] for g in per
+          if g is not None and np.all(np.isfinite(g["landmarks"]["velum_tip"]))]
+    if vt:
+        med = np.median(vt, axis=0)
+        for g in per:
+            if g is not None and not np.all(np.isfinite(g["landmarks"]["velum_tip"])):
+                g["landmarks"]["velum_tip"] = med.copy()
 
 
 def geometry_from_labels(labels: np.ndarray, spacing_mm: tuple[float, float], frames=None, *,
@@ -283,6 +316,7 @@ def geometry_from_labels(labels: np.ndarray, spacing_mm: tuple[float, float], fr
                             max_px)
         per.append(g)
     names = ("glottis", "lip_opening", "lip_front", "ridge", "pns", "velum_tip", "tongue_tip")
+    _fill_rigid(per)
 
     def get(key, default):
         return np.stack([g[key] if g is not None else default for g in per])

@@ -17,7 +17,92 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["TractGeometry", "LANDMARKS", "palatal_plane"]
+__all__ = ["TractGeometry", "LANDMARKS", "palatal_plane", "palate_ridge", "palate_front",
+           "RIDGE_WINDOW_MM", "RIDGE_AREA_MM2", "PALATE_PLANE_MM", "roof_landmarks"]
+
+#: The ridge is where this much palate area lies in front of it (mm^2) ...
+RIDGE_AREA_MM2 = 10.0
+#: ... at the lowest oral-edge point within this distance behind that (mm).
+RIDGE_WINDOW_MM = 5.0
+#: The palatal plane is fitted to the palate's oral surface within this distance of the ridge (mm):
+#: the front of the adult hard palate, which every segmentation sees (its posterior end is not told
+#: reliably from a raised velum that continues its line).
+PALATE_PLANE_MM = 40.0
+
+
+def palate_ridge(x_edges_mm: np.ndarray, column_area_mm2: np.ndarray, edge_mm: np.ndarray) -> np.ndarray:
+    """Alveolar ridge: where the hard palate's front begins, by area, and its oral edge there.
+
+    The palate's front is a thin wedge behind the incisors; its very tip appears or vanishes with
+    the pixel grid (a pixel is labelled palate only when mostly palate). The ridge's ``x`` is
+    therefore where the palate's area counted from the front reaches :data:`RIDGE_AREA_MM2`
+    (area is kept by a majority-vote raster on average), its ``y`` the lowest oral-edge point
+    within :data:`RIDGE_WINDOW_MM` behind that.
+
+    Parameters
+    ----------
+    x_edges_mm : ndarray, shape (k + 1,)
+        Column boundaries (mm, increasing: face -> back).
+    column_area_mm2 : ndarray, shape (k,)
+        Palate area in each column (mm^2).
+    edge_mm : ndarray, shape (m, 2)
+        Oral (lower) edge points of the palate ``(x_mm, y_mm)``.
+
+    Returns
+    -------
+    ndarray, shape (2,)
+        The ridge ``(x_mm, y_mm)``; NaN when the palate is smaller than RIDGE_AREA_MM2.
+    """
+    cum = np.concatenate([[0.0], np.cumsum(np.asarray(column_area_mm2, float))])
+    e = np.asarray(edge_mm, float).reshape(-1, 2)
+    if cum[-1] < RIDGE_AREA_MM2 or len(e) == 0:
+        return np.full(2, np.nan)
+    x = float(np.interp(RIDGE_AREA_MM2, cum, np.asarray(x_edges_mm, float)))
+    win = e[(e[:, 0] >= x - 1e-9) & (e[:, 0] <= x + RIDGE_WINDOW_MM)]
+    y = float(win[:, 1].max()) if len(win) else float(e[np.argmin(np.abs(e[:, 0] - x)), 1])
+    return np.array([x, y])
+
+
+def roof_landmarks(upper_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Alveolar ridge and palatal plane from the roof of the mouth as the airway's upper wall.
+
+    Walking back from the lips, the upper wall climbs (upper lip, incisors: signal-free in MRI)
+    and turns at the alveolar ridge into the hard palate; the palate is the roof from there back
+    for at most :data:`PALATE_PLANE_MM`, stopping where the wall drops to the velum
+    (:func:`vtract.segmentation._anatomy.find_palate`). Every segmenter sees this edge, which is
+    not true of a palate label's thin front (hidden by the incisors) or its posterior end (merged
+    with a raised velum).
+
+    Parameters
+    ----------
+    upper_mm : ndarray, shape (m, 2)
+        Upper wall ``(x_mm, y_mm)``, glottis -> lips (NaN rows are skipped).
+
+    Returns
+    -------
+    ridge : ndarray, shape (2,)
+        The ridge point (mm); NaN when no climb is found.
+    point, normal : ndarray, shape (2,)
+        The palatal plane fitted to the roof (:func:`palatal_plane`).
+    """
+    from ..segmentation._anatomy import find_palate
+
+    up = np.asarray(upper_mm, float)
+    up = up[np.all(np.isfinite(up), axis=1)]
+    nan2 = np.full(2, np.nan)
+    if len(up) < 4:
+        return nan2, nan2, nan2
+    post, ridge = find_palate(up, 1.0, palate_mm=PALATE_PLANE_MM)
+    if post < 0:
+        return nan2, nan2, nan2
+    c, n = palatal_plane(up[post:ridge + 1])
+    return up[ridge].copy(), c, n
+
+
+def palate_front(edge_mm: np.ndarray, ridge_mm: np.ndarray) -> np.ndarray:
+    """Oral-edge points within :data:`PALATE_PLANE_MM` of the ridge (those the plane is fitted to)."""
+    e = np.asarray(edge_mm, float).reshape(-1, 2)
+    return e[np.hypot(*(e - np.asarray(ridge_mm, float)).T) <= PALATE_PLANE_MM]
 
 #: Landmarks of a :class:`TractGeometry` (each ``(n_frames, 2)`` in mm, NaN when not found).
 LANDMARKS: dict[str, str] = {
@@ -25,7 +110,8 @@ LANDMARKS: dict[str, str] = {
     "lip_opening": "anterior end of the airway midline (between the lips)",
     "lip_front": "most anterior point of the upper lip (lips label, else the image, else "
                  "the airway's anterior end)",
-    "ridge": "alveolar ridge: anterior end of the hard palate's oral surface",
+    "ridge": "alveolar ridge: where the upper wall turns from the climb behind the lips into the "
+             "roof of the mouth (roof_landmarks)",
     "pns": "posterior nasal spine: posterior end of the hard palate's oral surface",
     "velum_tip": "point of the velum farthest from the posterior nasal spine",
     "tongue_tip": "most anterior point of the tongue below the palatal plane",
@@ -60,7 +146,7 @@ def palatal_plane(palate_oral_mm: np.ndarray, *, max_tilt_deg: float = 25.0
     if len(pts) < 2:
         return np.full(2, np.nan), np.full(2, np.nan)
     c = pts.mean(axis=0)
-    _, _, vt = np.linalg.svd(pts - c)
+    _, _, vt = np.linalg.svd(pts - c, full_matrices=False)
     t = vt[0]
     ang = (np.arctan2(t[1], t[0]) + np.pi / 2) % np.pi - np.pi / 2
     ang = float(np.clip(ang, -np.radians(max_tilt_deg), np.radians(max_tilt_deg)))

@@ -10,9 +10,8 @@ landmarks are taken from the polygons by the same rules the label path applies t
   incisor, upper lip) and inner (tongue, epiglottis, larynx, lower incisor, lower lip) polygons;
 * glottis / lip opening: the ends of the grid midline; upper-lip front: the upper lip's most
   anterior point within 12 mm above the upper wall's anterior end;
-* hard palate: the oral-surface curve (palatal plane); ridge = the anterior extent of the palate as
-  painted (the incisors cover its front), at its lowest point within 5 mm behind that; PNS =
-  posterior end of the oral surface;
+* alveolar ridge and palatal plane: from the outer wall (roof of the mouth) by
+  :func:`vtract.measures.roof_landmarks`, as for labels; PNS = the model's posterior nasal spine;
 * velum tip: the velum point farthest from the PNS; tongue surface: the tongue polygon;
 * velum opening: the smallest velum-to-pharyngeal-wall distance (0 on contact).
 """
@@ -23,8 +22,8 @@ import numpy as np
 from matplotlib.path import Path as MplPath
 from scipy.spatial.distance import cdist
 
-from ..measures import MEASURE_COLUMNS, TractGeometry, measures_table, palatal_plane
-from ..measures._from_labels import LIP_WINDOW_MM, RIDGE_WINDOW_MM
+from ..measures import MEASURE_COLUMNS, TractGeometry, measures_table, roof_landmarks
+from ..measures._from_labels import LIP_WINDOW_MM
 from ._geometry import FrameGeometry
 
 __all__ = ["frame_measures", "tract_geometry", "velum_opening"]
@@ -57,16 +56,6 @@ def _lip_front(upper_lip: np.ndarray, y_mouth: float) -> np.ndarray:
     return win[np.argmin(win[:, 0])]
 
 
-def _ridge(palate: np.ndarray, covers: list[np.ndarray]) -> np.ndarray:
-    """Ridge of the visible palate: its anterior extent, at its lowest point within 5 mm behind."""
-    pts = _densify(palate)
-    for poly in covers:  # the incisors are painted over the palate's front
-        pts = pts[~MplPath(poly).contains_points(pts)]
-    x0 = float(pts[:, 0].min())
-    front = pts[pts[:, 0] <= x0 + RIDGE_WINDOW_MM]
-    return np.array([x0, float(front[:, 1].max())])
-
-
 def tract_geometry(geom: FrameGeometry, airway_area_mm2: float, time_s: float = 0.0) -> TractGeometry:
     """One frame's exact geometry as a :class:`~vtract.measures.TractGeometry`.
 
@@ -84,19 +73,18 @@ def tract_geometry(geom: FrameGeometry, airway_area_mm2: float, time_s: float = 
     TractGeometry
         A one-frame record.
     """
+    shapes = {s.name: s.points for s in geom.shapes}
     inner = geom.grid_origin + geom.grid_dir * geom.inner_mm[:, None]
     outer = geom.grid_origin + geom.grid_dir * np.maximum(geom.outer_mm, geom.inner_mm)[:, None]
     mid = geom.midline
-    shapes = {s.name: s.points for s in geom.shapes}
-    oral = geom.curves["palate_oral"]
-    c, n = palatal_plane(oral)
+    ridge, c, n = roof_landmarks(outer)
     lm = geom.landmarks
     tongue = geom.curves["tongue"]
     velum = geom.curves["velum"]
     velum_tip = velum[np.argmax(np.hypot(*(velum - lm["pns"]).T))]
     landmarks = {"glottis": mid[0], "lip_opening": mid[-1],
                  "lip_front": _lip_front(shapes["upper_lip"], float(outer[-1][1])),
-                 "ridge": _ridge(shapes["hard_palate"], [shapes["upper_incisor"], shapes["upper_lip"]]),
+                 "ridge": ridge,
                  "pns": lm["pns"], "velum_tip": velum_tip,
                  "tongue_tip": tongue[np.argmin(tongue[:, 0])]}
     return TractGeometry(

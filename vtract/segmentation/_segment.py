@@ -11,7 +11,11 @@ Method (no training data, no manual input):
    long vertical air column whose upper end is nearest the mouth through air, so that a longer
    dark column behind the spine is not taken) and its glottis end; a minimum-cost path through air
    from the glottis to the mouth gives the reference midline, and the hard palate (rigid) is
-   located on its upper wall.
+   located on its upper wall from the front (:func:`._anatomy.find_palate`: the turn of the
+   climb behind the lips into the roof, then back along the roof). When the pharynx air runs
+   off the image bottom (an open glottis into the trachea) the glottis is the column's
+   narrowest row; per frame, a laryngeal tube narrower than a pixel is followed below the
+   traced end (``_Reference._extend_glottis``).
 3. **Per frame**: the same minimum-cost path restricted to a band around the reference midline
    (temporal consistency), grid lines normal to the midline with sub-pixel air-tissue crossings
    (Proctor et al. 2010), wall landmarks (:mod:`._anatomy`), then label maps: airway = the area
@@ -39,7 +43,7 @@ from .. import labels as L
 from ..errors import SegmentationError
 from ..preprocess import bias_field, denoise, normalize, reference_image
 from ..sequence import Sequence
-from ._anatomy import find_landmarks
+from ._anatomy import find_landmarks, find_palate
 from ._result import Segmentation
 from ._tract import air_threshold, cast_walls, fit_midline, head_mask, resample_polyline, tract_path
 
@@ -132,6 +136,20 @@ def _find_pharynx(air: np.ndarray, px_mm: float, exits: np.ndarray, cost: np.nda
     lab_b, _ = ndi.label(sub)
     rr, cc = np.nonzero(lab_b == lab_b[r_end, c])
     i = int(np.argmax(rr))
+    if rr[i] >= ny - 2:
+        # the air runs off the bottom of the image: through an open glottis into the trachea. The
+        # glottis is the narrowest row of the column (the vocal folds) in its lower 40 mm above
+        # the image edge but below the run's middle
+        comp = lab_b == lab_b[r_end, c]
+        width = comp.sum(axis=1)
+        top = int(rr.min() + 0.5 * (r_end - rr.min()))
+        lo = max(top, ny - 1 - int(round(40.0 / px_mm)))
+        rows = np.arange(lo, ny - 1)
+        rows = rows[width[rows] > 0]
+        if rows.size:
+            r_g = int(rows[np.argmin(width[rows])])
+            cols = np.flatnonzero(comp[r_g])
+            return r_g, int(cols[len(cols) // 2])
     return int(rr[i]), int(cc[i])
 
 
@@ -188,10 +206,14 @@ class _Reference:
             if geo2 is not None:
                 self.thr, geo = refined, geo2
         self.mid_ref = geo[0]
-        lm = find_landmarks(geo[0], geo[1], geo[2], px_mm)
-        self.palate = geo[1][lm.pns:lm.alveolar + 1].astype(np.float32)
-        self.pns_xy = geo[1][lm.pns]
-        self.alv_xy = geo[1][lm.alveolar]
+        # hard palate: found from the front (alveolar ridge, then back along the roof), so that
+        # a raised velum continuing its line is not taken for it; the wall landmarks' PNS and
+        # alveolar indices are the fallback
+        post, ridge = find_palate(geo[1], px_mm)
+        if post < 0:
+            lm = find_landmarks(geo[0], geo[1], geo[2], px_mm)
+            post, ridge = lm.pns, lm.alveolar
+        self.palate = geo[1][post:ridge + 1].astype(np.float32)
         band_px = max(2, int(round(12.0 / px_mm)))
         line = np.zeros_like(self.H)
         pts = np.round(resample_polyline(geo[0], 4 * n_points)).astype(int)
@@ -221,12 +243,58 @@ class _Reference:
             path = path[int(airy[0]):]
         if len(path) < 4:
             return None
+        ext = self._extend_glottis(img, thr, path[0])
+        if len(ext):
+            path = np.vstack([ext[::-1].astype(float), path])
         path, inside_mask = self._extend_to_lips(img, thr, path)
         im = np.where(inside_mask, img, max(float(img.max()), 2 * thr)).astype(np.float32)
         mid, up, lo, width = fit_midline(im, thr, path[:, ::-1], self.n_points, self.max_px,
                                          smooth=1.5)
         closed_frac = float(np.mean(vals >= thr))
-        return mid, up, lo, width, closed_frac
+        return mid, up, lo, width, closed_frac, ext
+
+    def _extend_glottis(self, img: np.ndarray, thr: float, start: np.ndarray,
+                        max_mm: float = 30.0, relax: float = 0.5, contrast: float = 0.85
+                        ) -> np.ndarray:
+        """Follow a narrow epilarynx below the tract's lower end (pixels, top -> bottom).
+
+        A laryngeal tube narrower than a pixel is partly tissue in every pixel, so it is brighter
+        than the air/tissue threshold and the tract would stop at its top (a larynx that reads
+        ~25 mm too high). From the lower end we step down one row at a time to the darkest of
+        the three pixels below, while that pixel is (a) darker than the threshold relaxed by
+        ``relax`` x (tissue - threshold) and (b) a clear local minimum across the row: darker than
+        ``contrast`` x the brighter side within 2 pixels on each side (a tube, not dark tissue).
+        At most ``max_mm`` and within 6 mm of the reference glottis column; only when the lower
+        end is at most 2 pixels wide (a wider end is the glottis itself).
+        """
+        ny, nx = img.shape
+        r, c = int(start[0]), int(start[1])
+        # only a tube that narrows to about a pixel at the lower end continues unseen: a wider end
+        # is the glottis itself (below it: the vocal folds, then the trachea)
+        run = img[r, max(0, c - 3):c + 4] < thr
+        if run.sum() > 2:
+            return np.zeros((0, 2), int)
+        inside = img[self.H]
+        tissue = float(np.median(inside[inside >= thr])) if np.any(inside >= thr) else 2 * thr
+        level = thr + relax * max(tissue - thr, 0.0)
+        c_ref = int(self.glottis[1])
+        r6 = max(1, int(round(6.0 / self.px_mm)))
+        out = []
+        for _ in range(int(max_mm / self.px_mm)):
+            r += 1
+            if r >= ny:
+                break
+            cand = [cc for cc in (c - 1, c, c + 1) if 2 <= cc < nx - 2 and abs(cc - c_ref) <= r6]
+            if not cand:
+                break
+            c_new = min(cand, key=lambda cc: img[r, cc])
+            v = float(img[r, c_new])
+            side = min(float(img[r, c_new - 2:c_new].max()), float(img[r, c_new + 1:c_new + 3].max()))
+            if v >= level or v >= contrast * side or self.forbidden[r, c_new] and not self.H[r, c_new]:
+                break
+            c = c_new
+            out.append((r, c))
+        return np.asarray(out, int).reshape(-1, 2)
 
 
     def _extend_to_lips(self, img: np.ndarray, thr: float,
@@ -557,6 +625,10 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
             lm = find_landmarks(mid, up, lo, px_mm)
             lip_front[k] = _upper_lip_front(img, thr, up, px_mm, ref.H)
             lab, port = _labels_one(img, thr, ref, mid, up, lo, lm, band, lip_front[k])
+            ext = geo[5]
+            if len(ext):  # a narrow epilarynx followed below the walls: airway pixels
+                keep = lab[ext[:, 0], ext[:, 1]] == L.BACKGROUND
+                lab[ext[keep, 0], ext[keep, 1]] = L.AIRWAY
             labels[k] = lab
             areas[k] = np.count_nonzero(lab == L.AIRWAY)
             mids[k], ups[k], los[k], widths[k] = mid, up, lo, width
