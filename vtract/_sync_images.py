@@ -56,6 +56,8 @@ def frame_components(frames: np.ndarray, n_components: int = 8) -> np.ndarray:
     sd = x.std(axis=0)
     keep = sd > 1e-6 * max(float(sd.max()), 1e-30)
     x = x[:, keep] / sd[keep]
+    if x.shape[1] == 0:
+        return np.zeros((n, 0))
     u, s, _ = np.linalg.svd(x, full_matrices=False)
     k = min(n_components, u.shape[1])
     return u[:, :k] * s[:k]
@@ -187,6 +189,9 @@ def image_audio_offset(frames: np.ndarray, fps: float, x: np.ndarray, sr: float,
     if n_components is None:
         n_components = int(np.clip(n // 10, 2, 16))
     pcs = frame_components(frames, n_components)
+    if pcs.shape[1] == 0:  # static images: nothing to match
+        return {"offset_s": float("nan"), "r2": float("nan"), "runner_up_r2": float("nan"),
+                "margin": 0.0, "offsets_s": [], "r2_curve": []}
     env, hop = audio_envelope(x, sr)
     period = 1.0 / fps
     if candidates_s is not None:

@@ -17,12 +17,16 @@ wind_events, wind_spectrum
     Wind-instrument note onsets, articulation (tonguing) events, spectral centroid and harmonics.
 synth_vowel, add_gradient_noise
     Synthetic test signals with known truth.
+scanner_recording, scanner_noise
+    Realistic in-scanner audio with known truth (rotating read-outs, jitter, drift, dummy
+    scans, localiser, late audio, hum, clock drift, microphone band).
 """
 
 from ._features import FEATURE_COLUMNS, analyze_audio
 from ._gradient import GradientNoise, estimate_period, find_gradient_noise, periodicity_score
 from ._noise import suppress_mri_noise
 from ._scan import ScanNoise, find_scan_noise
+from ._scanner_sim import scanner_noise, scanner_recording
 from ._settings import VOICE_PRESETS, AnalysisSettings, settings_for_voice
 from ._singing import formant_tuning, note_name, segment_notes, singers_formant, vibrato
 from ._synth import add_gradient_noise, gradient_noise, synth_vowel
@@ -39,6 +43,8 @@ __all__ = [
     "estimate_period",
     "formant_tuning",
     "note_name",
+    "scanner_noise",
+    "scanner_recording",
     "segment_notes",
     "singers_formant",
     "suppress_mri_noise",
