@@ -190,9 +190,17 @@ def synchronize(session: Session, measures: pd.DataFrame | None = None, *,
             extra = (from_end - from_on) / period  # frames of noise before frame 0
             details["noise_frames_before_frame0"] = extra
             if abs(extra) < 0.5:
-                noise_est = (0.5 * (from_on + from_end), "gradient-noise", 0.95,
+                # weight each end by the square of its sharpness: an abrupt start marks its
+                # instant better than a slow ring-down does
+                w_on = sn.onset_sharpness if np.isfinite(sn.onset_sharpness) else 0.5
+                w_end = sn.end_sharpness if np.isfinite(sn.end_sharpness) else 0.5
+                w_on, w_end = w_on ** 2, w_end ** 2
+                mean = (w_on * from_on + w_end * from_end) / (w_on + w_end)
+                noise_est = (mean, "gradient-noise", 0.95,
                              "both ends of the noise agree with the number of frames "
-                             f"(within {abs(extra) * 1e3 / fps:.2f} ms); their mean")
+                             f"(within {abs(extra) * 1e3 / fps:.2f} ms); their mean weighted by "
+                             f"sharpness (onset {w_on / (w_on + w_end):.2f}, end "
+                             f"{w_end / (w_on + w_end):.2f})")
             elif extra > 0:
                 k = int(round(extra))
                 frac = abs(extra - k)

@@ -78,6 +78,9 @@ class ScanNoise:
         period): localiser/shim bursts, rejected.
     onset_contrast, end_contrast : float
         Fraction of the local energy explained by the change-point model (0-1).
+    onset_sharpness, end_sharpness : float
+        Share (0-1) of the end's whole level step (dB) that happens within 1 ms of it: near 1
+        for an abrupt start/stop, low for a slow ring-down (a less precise marker).
     period_s, period_nominal_s : float
         The repetition period used for the span, ends and drift (the TR or a whole multiple of
         it, e.g. the frame period when the noise is also frame-periodic), audio clock / nominal.
@@ -98,6 +101,8 @@ class ScanNoise:
     end_contrast: float = 0.0
     period_s: float = float("nan")
     period_nominal_s: float = float("nan")
+    onset_sharpness: float = float("nan")
+    end_sharpness: float = float("nan")
 
     def span(self, duration_s: float) -> tuple[float, float]:
         """Start and end (s) of the noise inside a recording of ``duration_s`` seconds."""
@@ -261,6 +266,23 @@ def _predict(tmpl: np.ndarray, tr: float, ref: float, t: np.ndarray) -> np.ndarr
     return tmpl[i] * (1 - w) + tmpl[(i + 1) % m] * w
 
 
+def _sharpness(ef: np.ndarray, sr: float, i: int, tr: float, rising: bool) -> float:
+    """Share of the level step (dB, over two periods each side) within 1 ms of sample ``i``."""
+    v = 10 * np.log10(ef + 1e-30)
+    w = max(2, int(round(2 * tr * sr)))
+    ms = max(1, int(round(0.001 * sr)))
+    before, after = v[max(0, i - w):i], v[i:i + w]
+    near_b, near_a = v[max(0, i - ms):i], v[i:i + ms]
+    if min(before.size, after.size, near_b.size, near_a.size) == 0:
+        return float("nan")
+    sign = -1.0 if rising else 1.0
+    total = sign * (np.median(before) - np.median(after))
+    local = sign * (np.mean(near_b) - np.mean(near_a))
+    if total <= 0:
+        return float("nan")
+    return float(np.clip(local / total, 0.05, 1.0))
+
+
 def _log_step(e: np.ndarray, lo: int, hi: int, rising: bool) -> tuple[int, float]:
     """Sample in [lo, hi) where the log energy steps up (``rising``) or down.
 
@@ -375,19 +397,26 @@ def find_scan_noise(x: np.ndarray, sr: float, *, frame_period_s: float | None = 
                     score=score, waveform_repeats=wf, period_s=tr, period_nominal_s=tr0)
     res.candidates = [{"period_s": c["p"], "periodic_s": c["periodic_s"],
                        "trs_per_frame": c["k"]} for c in scored[:6]]
+    # a short-response filter for the ends: the 4th-order band-pass rings for about a
+    # millisecond each way, which the dB steps would count as noise
+    sos = signal.butter(2, _BAND_LOW_HZ, "highpass", fs=sr, output="sos")
+    ee = ndimage.uniform_filter1d(signal.sosfiltfilt(sos, x) ** 2,
+                                  max(1, int(round(0.00025 * sr))))
     reach = 4 * tr + 0.02
     if c_a > 2 * tr:
         lo = max(0, int((c_a - reach) * sr))
         hi = min(x.size, int((c_a + reach) * sr))
-        i, con = _log_step(ef, lo, hi, True)
+        i, con = _log_step(ee, lo, hi, True)
         if i > tr * sr:
             res.onset_s, res.onset_contrast = i / sr, con
+            res.onset_sharpness = _sharpness(ee, sr, i, tr, True)
     if c_b < dur - 2 * tr:
         lo = max(0, int((c_b - reach) * sr))
         hi = min(x.size, int((c_b + reach) * sr))
-        i, con = _log_step(ef, lo, hi, False)
+        i, con = _log_step(ee, lo, hi, False)
         if i < x.size - tr * sr:
             res.end_s, res.end_contrast = i / sr, con
+            res.end_sharpness = _sharpness(ee, sr, i, tr, False)
     e, fe = _envelope(y, sr)
     res.other_bursts = _other_bursts(e, fe, res.span(dur), tr)
     return res
