@@ -43,7 +43,9 @@ __all__ = ["ScanNoise", "find_scan_noise"]
 _ENV_RATE_HZ = 8000.0  # envelope rate for the TR search (0.125 ms resolution)
 _BAND_LOW_HZ = 1000.0  # gradient noise is strong above 1 kHz, the voice mostly below
 _TR_RANGE_S = (0.001, 0.025)
-_LAGS = 3  # periodic at p, 2p and 3p: a chance correlation of a voice does not hold at all three
+# free search: a scan must be this much more periodic at its period than 3 % off it (a periodic
+# waveform with a few resonances stays fairly low-rank when misaligned; a scan loses a third)
+_NULL_RATIO = 1.3  # periodic at p, 2p and 3p: a chance correlation of a voice does not hold at all three
 
 
 @dataclass
@@ -143,7 +145,8 @@ def _slots(y: np.ndarray, sr: float, p: float) -> np.ndarray:
 
 
 def _score_candidate(y: np.ndarray, sr: float, p: float, k: int | None,
-                     rank: int = 3, hop_s: float = 0.05) -> dict[str, Any]:
+                     rank: int = 3, hop_s: float = 0.05,
+                     base: float | None = None) -> dict[str, Any]:
     """Low-rank periodicity of ``y`` at period ``p`` (s) in sliding windows.
 
     Every period-long slot of a scan's noise is a combination of a few fixed waveforms (one for
@@ -158,7 +161,7 @@ def _score_candidate(y: np.ndarray, sr: float, p: float, k: int | None,
     rows = max(16, int(round(0.1 / p)))
     if Y.shape[0] < rows + 2:
         return {"p": p, "k": k, "periodic_s": 0.0, "s": np.zeros(1), "t": np.zeros(1),
-                "win_s": rows * p}
+                "win_s": rows * p, "base": 0.0}
     step = max(1, int(round(hop_s / p)))
     starts = np.arange(0, Y.shape[0] - rows + 1, step)
     sc = np.empty(starts.size)
@@ -166,9 +169,11 @@ def _score_candidate(y: np.ndarray, sr: float, p: float, k: int | None,
         sv = np.linalg.svd(Y[a:a + rows], compute_uv=False) ** 2
         sc[j] = sv[:rank].sum() / max(float(sv.sum()), 1e-30)
     t = (starts + rows / 2) * p
-    base = float(np.percentile(sc, 20))
+    if base is None:
+        base = float(np.percentile(sc, 20))
     per_s = float(np.sum(np.clip(sc - base, 0, None)) * step * p / max(1e-3, 1 - base))
-    return {"p": p, "k": k, "periodic_s": per_s, "s": sc, "t": t, "win_s": rows * p}
+    return {"p": p, "k": k, "periodic_s": per_s, "s": sc, "t": t, "win_s": rows * p,
+            "base": base}
 
 
 def _free_candidates(e: np.ndarray, fe: float, lo_s: float, hi_s: float,
@@ -181,7 +186,20 @@ def _free_candidates(e: np.ndarray, fe: float, lo_s: float, hi_s: float,
     lo, hi = max(1, int(lo_s * fe)), min(int(hi_s * fe) + 2, ec.size - 1)
     pk, _ = signal.find_peaks(ac[lo:hi])
     pk = pk[np.argsort(ac[lo:hi][pk])[::-1]][:n_max] + lo
-    return [_parabolic(ac, int(k)) / fe for k in pk]
+    out = []
+    for k in pk:
+        p = _parabolic(ac, int(k)) / fe
+        # sharpen: the peak near n * p for n = 4, 16, 64 pins p down n times more finely
+        for n in (4, 16, 64):
+            c = n * p * fe
+            half = max(2, int(np.ceil(c * 0.004)))
+            a, b = int(round(c)) - half, int(round(c)) + half + 1
+            if a < 1 or b >= ac.size - 1:
+                break
+            j = a + int(np.argmax(ac[a:b]))
+            p = _parabolic(ac, j) / fe / n
+        out.append(p)
+    return out
 
 
 def _parabolic(v: np.ndarray, k: int) -> float:
@@ -345,9 +363,18 @@ def find_scan_noise(x: np.ndarray, sr: float, *, frame_period_s: float | None = 
                 cands.append((p, k))
     scored = [_score_candidate(y, sr, p, k) for p, k in cands]
     best = max((c["periodic_s"] for c in scored), default=0.0)
-    if best < min_scan_s:  # the frame period is not a whole number of TRs: free search
+    if best < min_scan_s:  # no frame rate, or not a whole number of TRs per frame: free search
         e, fe = _envelope(y, sr)
-        scored += [_score_candidate(y, sr, p, None) for p in _free_candidates(e, fe, *tr_range_s)]
+        for p in _free_candidates(e, fe, *tr_range_s, n_max=12):
+            c = _score_candidate(y, sr, p, None)
+            # a sustained periodic sound (a held note) is about as low-rank 3 % off its
+            # period; scan noise is periodic at its own period only: keep the excess
+            c["null_s"] = max(_score_candidate(y, sr, p * f, None, base=c["base"])["periodic_s"]
+                              for f in (1.03, 1 / 1.03))
+            c["raw_s"] = c["periodic_s"]
+            c["periodic_s"] = c["periodic_s"] - c["null_s"] \
+                if c["raw_s"] > _NULL_RATIO * c["null_s"] else 0.0
+            scored.append(c)
         best = max((c["periodic_s"] for c in scored), default=0.0)
     if best < min_scan_s:
         return None
