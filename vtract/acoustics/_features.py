@@ -21,7 +21,8 @@ from ._settings import AnalysisSettings, settings_for_voice
 __all__ = ["analyze_audio", "FEATURE_COLUMNS"]
 
 FEATURE_COLUMNS = ["time_s", "f0_hz", "f1_hz", "f2_hz", "f3_hz", "f4_hz", "b1_hz", "b2_hz",
-                   "b3_hz", "b4_hz", "intensity_db", "hnr_db", "cpp_db", "spectral_tilt_db"]
+                   "b3_hz", "b4_hz", "intensity_db", "hnr_db", "cpp_db", "spectral_tilt_db",
+                   "f1_uncertain"]
 
 
 def analyze_audio(audio: Audio | np.ndarray, *, sample_rate_hz: float | None = None,
@@ -66,7 +67,8 @@ def analyze_audio(audio: Audio | np.ndarray, *, sample_rate_hz: float | None = N
     DataFrame
         Columns ``time_s`` (audio clock, analysis-frame centre, s), ``f0_hz``, ``f1_hz``..
         ``f4_hz``, ``b1_hz``..``b4_hz``, ``intensity_db``, ``hnr_db``, ``cpp_db``,
-        ``spectral_tilt_db``; NaN where undefined. ``df.attrs["settings"]`` holds the settings
+        ``spectral_tilt_db``, ``f1_uncertain`` (1 where F1 < 2 f0: F1 under the first harmonics,
+        not measurable; 0 otherwise); NaN where undefined. ``df.attrs["settings"]`` holds the settings
         and the equivalent Praat commands (pass it to ``vtract.io.write_table(settings=...)``).
 
     Examples
@@ -218,6 +220,13 @@ def _analyze_chunk(x: np.ndarray, sr: float, start_s: float, grid: np.ndarray,
         bv = np.array([fm.get_bandwidth_at_time(i, t) for t in ts], dtype=float)
         out[f"f{i}_hz"] = _interp(ts, fv, grid)
         out[f"b{i}_hz"] = _interp(ts, bv, grid)
+    # a true F1 below ~1.5 f0 lies under the first two harmonics, which no acoustic method
+    # resolves; Burg then reports a peak pulled up towards the 2nd harmonic, so a measured F1
+    # below 2 f0 is flagged as uncertain (1.0; 0.0 otherwise, NaN where unvoiced)
+    with np.errstate(invalid="ignore"):
+        unc = (out["f1_hz"] < 2.0 * out["f0_hz"]).astype(float)
+    unc[~(np.isfinite(out["f1_hz"]) & np.isfinite(out["f0_hz"]))] = np.nan
+    out["f1_uncertain"] = unc
     # intensity (no mean subtraction: comparable across chunks)
     try:
         inten = snd.to_intensity(s["pitch_floor_hz"], dt, False)
