@@ -186,9 +186,22 @@ def _free_candidates(e: np.ndarray, fe: float, lo_s: float, hi_s: float,
     lo, hi = max(1, int(lo_s * fe)), min(int(hi_s * fe) + 2, ec.size - 1)
     pk, _ = signal.find_peaks(ac[lo:hi])
     pk = pk[np.argsort(ac[lo:hi][pk])[::-1]][:n_max] + lo
+    starts = [_parabolic(ac, int(k)) / fe for k in pk]
+    # and the strongest lines of the envelope spectrum (a rotating read-out's envelope repeats
+    # weakly per TR, but its line at 1/TR is steady over the whole scan, a voice's is not)
+    spec = np.abs(np.fft.rfft(ec, n)) ** 2
+    fr = np.fft.rfftfreq(n, 1.0 / fe)
+    band = np.flatnonzero((fr >= 1.0 / hi_s) & (fr <= 1.0 / lo_s))
+    if band.size > 3:
+        sp, _ = signal.find_peaks(spec[band])
+        sp = sp[np.argsort(spec[band][sp])[::-1]][: n_max // 2] + band[0]
+        for k in sp:
+            f = _parabolic(spec, int(k)) * (fr[1] - fr[0])
+            for mult in (1, 2, 3):
+                if lo_s <= mult / f <= hi_s:
+                    starts.append(mult / f)
     out = []
-    for k in pk:
-        p = _parabolic(ac, int(k)) / fe
+    for p in starts:
         # sharpen: the peak near n * p for n = 4, 16, 64 pins p down n times more finely
         for n in (4, 16, 64):
             c = n * p * fe
@@ -365,7 +378,7 @@ def find_scan_noise(x: np.ndarray, sr: float, *, frame_period_s: float | None = 
     best = max((c["periodic_s"] for c in scored), default=0.0)
     if best < min_scan_s:  # no frame rate, or not a whole number of TRs per frame: free search
         e, fe = _envelope(y, sr)
-        for p in _free_candidates(e, fe, *tr_range_s, n_max=12):
+        for p in _free_candidates(e, fe, *tr_range_s, n_max=24):
             c = _score_candidate(y, sr, p, None)
             # a sustained periodic sound (a held note) is about as low-rank 3 % off its
             # period; scan noise is periodic at its own period only: keep the excess
