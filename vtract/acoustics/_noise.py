@@ -103,19 +103,31 @@ def suppress_mri_noise(audio: Audio, *, frame_rate_hz: float | None = None,
     gn = None
     scan = None
     if method != "spectral" or noise_only is None:
-        if period_s is None:
-            # find the scan by its TR (the frame rate, when given, is only a hint)
-            scan = find_scan_noise(x, sr, frame_period_s=None if frame_rate_hz is None
-                                   else 1.0 / float(frame_rate_hz))
-            info["detection"] = "frame-rate hint" if frame_rate_hz is not None else "automatic"
+        if period_s is None and frame_rate_hz is not None:
+            # a frame rate given: the frame-periodic model first (noise that repeats with
+            # the frame); the TR search below when it finds nothing
+            gn = find_gradient_noise(x, sr, period_s=1.0 / float(frame_rate_hz))
+            if gn is not None:
+                info["detection"] = "frame-periodic (--fps)"
+        if gn is None and period_s is None:
+            # no frame rate: find the scan by its TR (any read-out). With a frame rate whose
+            # frame-periodic model found nothing, the TR search is not tried: a steady voice
+            # at a divisor of the frame period could pass for a scan there
+            scan = None if frame_rate_hz is not None else find_scan_noise(x, sr, specific=True)
+            info["detection"] = "automatic" if frame_rate_hz is None else "frame-periodic (--fps)"
             if scan is None:
                 warnings.warn(f"{audio.source or 'audio'}: no gradient noise found; audio "
                               "returned unchanged", VtractWarning, stacklevel=2)
                 return audio.replace(metadata=dict(audio.metadata,
                                                    mri_noise=dict(info, found=False)))
-            gn = _from_scan(x, sr, scan)
             info.update(_scan_info(scan, x.size / sr))
-        else:
+            gn = None
+            if scan.waveform_repeats:
+                # a repeating waveform: the synchronous-average machinery at its period
+                gn = find_gradient_noise(x, sr, period_s=scan.period_s)
+            if gn is None:
+                gn = _from_scan(x, sr, scan)
+        elif gn is None:
             gn = find_gradient_noise(x, sr, period_s=period_s)
             if gn is None:
                 warnings.warn(f"{audio.source or 'audio'}: no gradient noise periodic at "

@@ -340,7 +340,7 @@ def _log_step(e: np.ndarray, lo: int, hi: int, rising: bool) -> tuple[int, float
 
 def find_scan_noise(x: np.ndarray, sr: float, *, frame_period_s: float | None = None,
                     tr_range_s: tuple[float, float] = _TR_RANGE_S,
-                    min_scan_s: float = 0.25) -> ScanNoise | None:
+                    min_scan_s: float = 0.25, specific: bool = False) -> ScanNoise | None:
     """Find the gradient noise of a scan: its TR, span, ends and the audio-clock drift.
 
     Parameters
@@ -356,6 +356,10 @@ def find_scan_noise(x: np.ndarray, sr: float, *, frame_period_s: float | None = 
         Shortest and longest TR searched (s).
     min_scan_s : float
         Shortest periodic stretch accepted as a scan (s).
+    specific : bool
+        Also with a frame period, reject the best candidate unless the sound is clearly more
+        periodic at it than 3 % off it (as the free search always does): a sustained periodic
+        voice can otherwise pass for scan noise at a divisor of the frame period.
 
     Returns
     -------
@@ -397,6 +401,11 @@ def find_scan_noise(x: np.ndarray, sr: float, *, frame_period_s: float | None = 
         return None
     scored.sort(key=lambda c: -c["periodic_s"])
     top = scored[0]
+    if specific and "null_s" not in top:
+        null = max(_score_candidate(ys, srs, top["p"] * f, None, base=top["base"])["periodic_s"]
+                   for f in (1.03, 1 / 1.03))
+        if top["periodic_s"] <= _NULL_RATIO * null:
+            return None
     tr0, k = top["p"], top["k"]
     sc, ts = top["s"], top["t"]
     lo_sc, hi_sc = float(np.percentile(sc, 20)), float(np.percentile(sc, 95))
