@@ -232,17 +232,25 @@ def synchronize(session: Session, measures: pd.DataFrame | None = None, *,
     img = None
     if use_images and n >= 20:
         frames = np.asarray(seq.frames, dtype=float)
+        x_img = x
+        if sn is not None:
+            # the audio level must follow the voice, not the scan: suppress the noise first
+            from .acoustics import suppress_mri_noise
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", VtractWarning)
+                x_img = suppress_mri_noise(audio).samples
         try:
             if onset_candidates is not None:
-                img = image_audio_offset(frames, fps, x, sr, candidates_s=onset_candidates,
+                img = image_audio_offset(frames, fps, x_img, sr, candidates_s=onset_candidates,
                                          drift_ppm=drift)
             elif noise_est is not None:
                 cands = noise_est[0] + np.arange(-max_image_lag_frames,
                                                  max_image_lag_frames + 1) * (1 + drift * 1e-6) / fps
-                img = image_audio_offset(frames, fps, x, sr, candidates_s=cands,
+                img = image_audio_offset(frames, fps, x_img, sr, candidates_s=cands,
                                          drift_ppm=drift)
             else:
-                img = image_audio_offset(frames, fps, x, sr, drift_ppm=drift)
+                img = image_audio_offset(frames, fps, x_img, sr, drift_ppm=drift)
         except (np.linalg.LinAlgError, ValueError) as exc:
             warn.append(f"image-audio estimate failed ({exc})")
         if img is not None and np.isfinite(img["offset_s"]):
