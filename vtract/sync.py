@@ -211,6 +211,10 @@ def synchronize(session: Session, measures: pd.DataFrame | None = None, *,
                 if frac >= 0.1:
                     warn.append(f"the noise starts {extra:.2f} frame periods early, not a whole "
                                 "number of frames (preparation pulses?); the end is used")
+            elif sn.end_s - sn.onset_s < 0.5 * n * period:
+                warn.append(f"periodic noise lasts only {sn.end_s - sn.onset_s:.2f} s but the "
+                            f"sequence {n * period:.2f} s: not this scan's noise; not used")
+                details["noise_rejected"] = True
             else:
                 noise_est = (from_on, "gradient-noise-onset", 0.5,
                              f"the noise is {-extra:.2f} frames shorter than the sequence "
@@ -233,7 +237,7 @@ def synchronize(session: Session, measures: pd.DataFrame | None = None, *,
     if use_images and n >= 20:
         frames = np.asarray(seq.frames, dtype=float)
         x_img = x
-        if sn is not None:
+        if noise_est is not None:
             # the audio level must follow the voice, not the scan: suppress the noise first
             from .acoustics import suppress_mri_noise
 
@@ -285,8 +289,8 @@ def synchronize(session: Session, measures: pd.DataFrame | None = None, *,
                 f"agreement (R2 {img['r2']:.3f}); give the offset (--offset / audio_offset_s)")
         est, method = img["offset_s"], "images"
         conf = float(np.clip(img["margin"] * 4, 0.05, 0.8))
-        why = ("no gradient noise in the audio (noise-cancelled?): image components against "
-               "the audio level over all offsets")
+        why = ("no usable gradient noise in the audio (noise-cancelled?): image components "
+               "against the audio level over all offsets")
     if use_metadata and session.audio_offset_s is not None:
         meta = float(session.audio_offset_s)
         if est is not None and abs(est - meta) > 0.002:
