@@ -283,14 +283,18 @@ def synchronize(session: Session, measures: pd.DataFrame | None = None, *,
                 conf = min(1.0, conf + 0.04)
                 why += "; the images agree (best whole-frame alternative)"
     elif img is not None and np.isfinite(img["offset_s"]):
+        has_meta = use_metadata and session.audio_offset_s is not None
         if img["r2"] < 0.05:
-            raise SyncError(
-                f"session {session.session_id!r}: no gradient noise and no clear image-audio "
-                f"agreement (R2 {img['r2']:.3f}); give the offset (--offset / audio_offset_s)")
-        est, method = img["offset_s"], "images"
-        conf = float(np.clip(img["margin"] * 4, 0.05, 0.8))
-        why = ("no usable gradient noise in the audio (noise-cancelled?): image components "
-               "against the audio level over all offsets")
+            if not has_meta:
+                raise SyncError(
+                    f"session {session.session_id!r}: no gradient noise and no clear "
+                    f"image-audio agreement (R2 {img['r2']:.3f}); give the offset (--offset / "
+                    "audio_offset_s)")
+        else:
+            est, method = img["offset_s"], "images"
+            conf = float(np.clip(img["margin"] * 4, 0.05, 0.8))
+            why = ("no usable gradient noise in the audio (noise-cancelled?): image components "
+                   "against the audio level over all offsets")
     if use_metadata and session.audio_offset_s is not None:
         meta = float(session.audio_offset_s)
         if est is not None and abs(est - meta) > 0.002:
