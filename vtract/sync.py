@@ -1,17 +1,21 @@
 """Audio-frame synchronisation: one time base for the images and the sound.
 
 :func:`synchronize` finds ``audio_offset_s``, the audio time at which frame 0 starts (frame ``k``
-starts at ``audio_offset_s + k * frame_period``), from the manifest/metadata when given, otherwise
-from the gradient noise in the audio (it starts with the acquisition and repeats with the frame
-clock; see :func:`vtract.acoustics.find_gradient_noise`), and cross-checks it against the images
-when a per-frame measures table is given (lip aperture / airway area versus acoustic intensity).
-:func:`vtract.synced.synced_table` (re-exported here) then puts measures and acoustic features on the
-frame clock, averaging the acoustic features over each frame's audio span.
+starts at ``audio_offset_s + k * (1 + drift_ppm 1e-6) / fps``), and the audio-clock drift: from
+the manifest/metadata when given, otherwise from the scan's gradient noise in the audio (found by
+its TR, whatever the sequence: :func:`vtract.acoustics.find_scan_noise`; both ends, the number
+of frames, dummy scans, localiser bursts, drift), cross-checked with the images (principal
+components of the frames against the audio level, :mod:`vtract._sync_images`), which alone give
+the offset when the audio holds no gradient noise (noise-cancelled recordings).
+:func:`vtract.synced.synced_table` (re-exported here) then puts measures and acoustic features on
+the frame clock, averaging the acoustic features over each frame's audio span.
+``SyncResult.clock`` is the session's :class:`~vtract.clock.Clock`.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from ._atomic import atomic_write_text
-from .errors import MissingMetadataError, SyncError
+from .clock import Clock
+from .errors import MissingMetadataError, SyncError, VtractWarning
 from .io._tables import to_jsonable
 from .session import Session
 from .synced import frame_spans, synced_table
@@ -37,12 +42,15 @@ class SyncResult:
     audio_offset_s : float
         Audio time (s) at which frame 0 starts.
     method : str
-        ``"metadata"``, ``"gradient-noise"``, ``"gradient-noise-end"`` (the acquisition end was
-        used because the start is not in the recording) or ``"images"``.
+        How the chosen estimate was made: ``"metadata"``, ``"gradient-noise"`` (both ends of the
+        scan noise agree with the number of frames), ``"gradient-noise-end"`` (the end of the
+        noise and the number of frames: dummy scans before frame 0, or the recording started
+        after the scan), ``"gradient-noise-onset"`` (the start of the noise; images chose the
+        number of dummy frames) or ``"images"`` (image-audio agreement alone: no gradient noise).
     confidence : float
         0-1.
     drift_ppm : float
-        Audio-clock drift relative to the nominal frame rate (ppm): one frame lasts
+        Audio-clock drift relative to the scanner clock (ppm): one frame lasts
         ``(1 + drift_ppm * 1e-6) / fps`` s of audio time. 0 when not measurable.
     fps : float
         Nominal frame rate (frames/s).
@@ -53,7 +61,9 @@ class SyncResult:
     warnings : list of str
         Problems found (audio shorter than the sequence, disagreeing estimates...).
     details : dict
-        Method-specific numbers (noise onset/end, periodicity score, image cross-check...).
+        Every estimate (``estimates``: name, offset, confidence, note), ``chosen`` and ``why``,
+        the scan noise found (``scan_noise``: TR, span, drift, rejected bursts) and the image
+        check.
     """
 
     audio_offset_s: float
@@ -65,6 +75,12 @@ class SyncResult:
     audio_duration_s: float = float("nan")
     warnings: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def clock(self) -> Clock:
+        """The image<->audio :class:`~vtract.clock.Clock` of this result."""
+        return Clock(audio_offset_s=float(self.audio_offset_s), fps=float(self.fps),
+                     drift_ppm=float(self.drift_ppm))
 
     @property
     def frame_period_audio_s(self) -> float:
@@ -89,24 +105,40 @@ class SyncResult:
 
 def synchronize(session: Session, measures: pd.DataFrame | None = None, *,
                 use_metadata: bool = True, noise_lead_s: float = 0.0,
-                max_image_lag_frames: int = 10) -> SyncResult:
-    """Find the audio time at which frame 0 starts.
+                max_image_lag_frames: int = 10, use_images: bool = True) -> SyncResult:
+    """Find the audio time at which frame 0 starts (and the audio-clock drift).
+
+    Estimates (all reported in ``details["estimates"]``):
+
+    - from the **scan noise** (:func:`vtract.acoustics.find_scan_noise`): its start (frame 0,
+      unless dummy scans precede it) and its end minus the sequence's length on the audio clock
+      (``n_frames * (1 + drift) / fps``). When both ends are in the recording, the noise length
+      in frames tells which applies: about ``n_frames`` -> both agree (their mean); ``K`` whole
+      frames more -> ``K`` dummy scans, the end is used; when only the end is in the recording
+      (audio started late) the end is used; when only the start is, the images choose the number
+      of dummy frames;
+    - from the **images** (:func:`vtract._sync_images.image_audio_offset`): principal components
+      of the frames against the per-frame audio level. It cross-checks the noise estimate
+      (whole-frame alternatives) and is the estimate when the audio holds no gradient noise
+      (noise-cancelled recordings);
+    - the **metadata** offset when given (``use_metadata``), which wins.
 
     Parameters
     ----------
     session : Session
-        Sequence (frame rate, number of frames) plus audio; ``session.audio_offset_s`` is used when
-        set and ``use_metadata`` is true.
+        Sequence (frames, frame rate) plus audio; ``session.audio_offset_s`` is used when set
+        and ``use_metadata`` is true.
     measures : DataFrame, optional
-        Per-frame measures (``frame`` and ``lip_aperture_mm`` or ``airway_area_mm2``) for the
-        image cross-check, and for an image-only estimate when the audio has no gradient noise.
+        Not needed (the images are read from the sequence); kept for API compatibility.
     use_metadata : bool
         Trust ``session.audio_offset_s`` when given (the audio is still checked).
     noise_lead_s : float
-        Known time (s) by which the gradient noise starts before frame 0 (dummy scans,
-        preparation); 0 when the first noise burst belongs to frame 0.
+        Known time (s) by which the gradient noise starts before frame 0 (dummy scans); used
+        only when the end of the noise is not in the recording.
     max_image_lag_frames : int
-        Largest offset correction (frames) the image cross-check searches.
+        Largest whole-frame correction the image cross-check considers.
+    use_images : bool
+        Compute the image-audio estimate.
 
     Returns
     -------
@@ -117,95 +149,168 @@ def synchronize(session: Session, measures: pd.DataFrame | None = None, *,
     MissingMetadataError
         No audio, or no frame rate.
     SyncError
-        No metadata, no usable gradient noise and no usable measures.
+        No metadata, no gradient noise and no usable image-audio agreement.
     """
+    from ._sync_images import image_audio_offset
+    from .acoustics import find_scan_noise
+
     seq = session.sequence
     if session.audio is None:
         raise MissingMetadataError(f"session {session.session_id!r} has no audio to synchronise")
     if seq.fps is None or not np.isfinite(seq.fps) or seq.fps <= 0:
         raise MissingMetadataError(
             f"session {session.session_id!r}: the sequence has no frame rate; pass --fps / fps=")
-    from .acoustics import find_gradient_noise
-
     audio = session.audio
     fps = float(seq.fps)
     n = seq.n_frames
     dur = audio.duration_s
-    res_warn: list[str] = []
-    details: dict[str, Any] = {}
-    gn = find_gradient_noise(audio.samples, audio.sample_rate_hz, period_s=1.0 / fps)
-    est = None
-    if gn is not None:
-        details.update(noise_period_s=gn.period_s, noise_score=gn.score,
-                       noise_onset_s=gn.onset_s, noise_end_s=gn.end_s,
-                       noise_coarse_span_s=[gn.coarse_onset_s, gn.coarse_end_s])
-        period = gn.period_s
-        from_on = None if gn.onset_s is None else gn.onset_s + noise_lead_s
-        from_end = None if gn.end_s is None else gn.end_s - n * period
-        details.update(offset_from_onset_s=from_on, offset_from_end_s=from_end)
+    x, sr = audio.samples, audio.sample_rate_hz
+    warn: list[str] = []
+    ests: list[dict[str, Any]] = []
+    details: dict[str, Any] = {"estimates": ests}
+    sn = find_scan_noise(x, sr, frame_period_s=1.0 / fps)
+    drift = 0.0
+    noise_est = None
+    onset_candidates = None
+    if sn is not None:
+        details["scan_noise"] = {k: v for k, v in sn.to_dict().items()}
+        if np.isfinite(sn.drift_ppm) and abs(sn.drift_ppm) <= 1000:
+            drift = float(sn.drift_ppm)
+        elif np.isfinite(sn.drift_ppm):
+            warn.append(f"measured drift {sn.drift_ppm:.0f} ppm is implausible; ignored")
+        period = (1 + drift * 1e-6) / fps
+        from_on = None if sn.onset_s is None else sn.onset_s
+        from_end = None if sn.end_s is None else sn.end_s - n * period
+        if from_on is not None:
+            ests.append({"name": "noise-onset", "audio_offset_s": from_on,
+                         "note": "start of the scan noise"})
+        if from_end is not None:
+            ests.append({"name": "noise-end", "audio_offset_s": from_end,
+                         "note": "end of the scan noise minus n_frames frame periods"})
         if from_on is not None and from_end is not None:
-            gap = abs(from_on - from_end)
-            details["onset_end_disagreement_s"] = gap
-            if gap <= 0.002:
-                est, method, conf = from_on, "gradient-noise", 0.95
-            elif gap < period / 2:
-                est, method, conf = from_on, "gradient-noise", 0.8
-                res_warn.append(f"noise onset and end give offsets {gap * 1e3:.2f} ms apart; "
-                                "the onset is used")
+            extra = (from_end - from_on) / period  # frames of noise before frame 0
+            details["noise_frames_before_frame0"] = extra
+            if abs(extra) < 0.5:
+                # weight each end by the square of its sharpness: an abrupt start marks its
+                # instant better than a slow ring-down does
+                w_on = sn.onset_sharpness if np.isfinite(sn.onset_sharpness) else 0.5
+                w_end = sn.end_sharpness if np.isfinite(sn.end_sharpness) else 0.5
+                w_on, w_end = w_on ** 2, w_end ** 2
+                mean = (w_on * from_on + w_end * from_end) / (w_on + w_end)
+                noise_est = (mean, "gradient-noise", 0.95,
+                             "both ends of the noise agree with the number of frames "
+                             f"(within {abs(extra) * 1e3 / fps:.2f} ms); their mean weighted by "
+                             f"sharpness (onset {w_on / (w_on + w_end):.2f}, end "
+                             f"{w_end / (w_on + w_end):.2f})")
+            elif extra > 0:
+                k = int(round(extra))
+                frac = abs(extra - k)
+                noise_est = (from_end, "gradient-noise-end", 0.9 if frac < 0.1 else 0.6,
+                             f"the noise starts {extra:.2f} frames before the sequence's length "
+                             f"ends at the noise end: {k} dummy scans; the end is used")
+                details["dummy_scans"] = k
+                if frac >= 0.1:
+                    warn.append(f"the noise starts {extra:.2f} frame periods early, not a whole "
+                                "number of frames (preparation pulses?); the end is used")
+            elif sn.end_s - sn.onset_s < 0.5 * n * period:
+                warn.append(f"periodic noise lasts only {sn.end_s - sn.onset_s:.2f} s but the "
+                            f"sequence {n * period:.2f} s: not this scan's noise; not used")
+                details["noise_rejected"] = True
             else:
-                est, method, conf = from_on, "gradient-noise", 0.5
-                res_warn.append(
-                    f"the gradient noise lasts {(gn.end_s - gn.onset_s) / period:.1f} frame "
-                    f"periods but the sequence has {n} frames (dummy scans, a cropped sequence "
-                    "or a wrong fps?); the noise onset is used")
-        elif from_on is not None:
-            est, method, conf = from_on, "gradient-noise", 0.85
+                noise_est = (from_on, "gradient-noise-onset", 0.5,
+                             f"the noise is {-extra:.2f} frames shorter than the sequence "
+                             "(wrong fps, or frames not from this scan?); the onset is used")
+                warn.append(noise_est[3])
         elif from_end is not None:
-            est, method, conf = from_end, "gradient-noise-end", 0.7
-            res_warn.append("the recording starts after the acquisition began; the offset comes "
-                            "from the end of the gradient noise and the number of frames")
+            noise_est = (from_end, "gradient-noise-end", 0.85,
+                         "the recording starts inside the scan; the end of the noise and the "
+                         "number of frames are used")
+        elif from_on is not None:
+            onset_candidates = from_on + noise_lead_s + np.arange(0, 41) * period
+            noise_est = (from_on + noise_lead_s, "gradient-noise-onset", 0.6,
+                         "the recording stops inside the scan; the noise onset is used "
+                         "(dummy scans decided by the images)")
         else:
-            res_warn.append("gradient noise covers the whole recording (no start or end in it); "
-                            "its timing cannot fix the offset")
-        if est is not None:
-            conf *= float(np.clip(gn.score / 0.5, 0.2, 1.0))
-    drift = 0.0 if gn is None else float(gn.drift_ppm)
-    if gn is not None and abs(drift) > 1000:
-        res_warn.append(f"measured drift {drift:.0f} ppm is implausible; ignored")
-        drift = 0.0
+            warn.append("gradient noise covers the whole recording; its timing cannot fix the "
+                        "offset")
+    # images
+    img = None
+    if use_images and n >= 20:
+        frames = np.asarray(seq.frames, dtype=float)
+        x_img = x
+        if noise_est is not None:
+            # the audio level must follow the voice, not the scan: suppress the noise first
+            from .acoustics import suppress_mri_noise
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", VtractWarning)
+                x_img = suppress_mri_noise(audio).samples
+        try:
+            if onset_candidates is not None:
+                img = image_audio_offset(frames, fps, x_img, sr, candidates_s=onset_candidates,
+                                         drift_ppm=drift)
+            elif noise_est is not None:
+                cands = noise_est[0] + np.arange(-max_image_lag_frames,
+                                                 max_image_lag_frames + 1) * (1 + drift * 1e-6) / fps
+                img = image_audio_offset(frames, fps, x_img, sr, candidates_s=cands,
+                                         drift_ppm=drift)
+            else:
+                img = image_audio_offset(frames, fps, x_img, sr, drift_ppm=drift)
+        except (np.linalg.LinAlgError, ValueError) as exc:
+            warn.append(f"image-audio estimate failed ({exc})")
+        if img is not None and np.isfinite(img["offset_s"]):
+            details["image_check"] = {k: img[k] for k in ("offset_s", "r2", "runner_up_r2",
+                                                           "margin")}
+            ests.append({"name": "images", "audio_offset_s": img["offset_s"],
+                         "note": f"image components vs audio level, adjusted R2 {img['r2']:.3f}"
+                                 f" (next best {img['runner_up_r2']:.3f})"})
+    est = method = why = None
+    conf = 0.0
+    if noise_est is not None:
+        est, method, conf, why = noise_est
+        if onset_candidates is not None and img is not None and np.isfinite(img["offset_s"]):
+            est = img["offset_s"]
+            k = int(round((est - onset_candidates[0]) * fps / (1 + drift * 1e-6)))
+            why += f"; the images put frame 0 {k} frames after the noise onset"
+            details["dummy_scans"] = k
+        elif img is not None and np.isfinite(img["offset_s"]):
+            lag = (img["offset_s"] - est) * fps
+            details["image_check"]["lag_frames"] = lag
+            if abs(lag) > 0.5 and img["margin"] > 0.05:
+                warn.append(f"the images agree best with the audio {lag:+.0f} frames away from "
+                            "the gradient-noise offset; check the number of frames / dummy scans")
+                conf *= 0.7
+            elif abs(lag) <= 0.5:
+                conf = min(1.0, conf + 0.04)
+                why += "; the images agree (best whole-frame alternative)"
+    elif img is not None and np.isfinite(img["offset_s"]):
+        has_meta = use_metadata and session.audio_offset_s is not None
+        if img["r2"] < 0.05:
+            if not has_meta:
+                raise SyncError(
+                    f"session {session.session_id!r}: no gradient noise and no clear "
+                    f"image-audio agreement (R2 {img['r2']:.3f}); give the offset (--offset / "
+                    "audio_offset_s)")
+        else:
+            est, method = img["offset_s"], "images"
+            conf = float(np.clip(img["margin"] * 4, 0.05, 0.8))
+            why = ("no usable gradient noise in the audio (noise-cancelled?): image components "
+                   "against the audio level over all offsets")
     if use_metadata and session.audio_offset_s is not None:
         meta = float(session.audio_offset_s)
-        if est is not None:
-            details["audio_estimate_s"] = est
-            if abs(est - meta) > 0.002:
-                res_warn.append(f"metadata offset {meta:.4f} s differs from the gradient-noise "
-                                f"estimate {est:.4f} s by {(est - meta) * 1e3:.1f} ms")
-        est, method, conf = meta, "metadata", 1.0
-    result = None
-    if est is not None:
-        result = SyncResult(est, method, float(conf), drift, fps, n, dur, res_warn, details)
-    if measures is not None and session.audio is not None:
-        check = _image_check(session, measures, result, max_image_lag_frames)
-        if check is not None:
-            details["image_check"] = check
-            if result is None:
-                if check["best_corr"] < 0.3:
-                    raise SyncError(
-                        f"session {session.session_id!r}: no gradient noise and no clear "
-                        "image-audio correlation; give the offset (--offset / audio_offset_s)")
-                result = SyncResult(check["best_offset_s"], "images",
-                                    float(np.clip(check["best_corr"], 0, 1)) * 0.6, 0.0, fps, n,
-                                    dur, res_warn, details)
-            elif check["best_corr"] > 0.5 and abs(check["best_lag_frames"]) > 1:
-                result.warnings.append(
-                    f"images correlate best with the audio {check['best_lag_frames']} frames "
-                    "away from this offset; check the offset")
-                result.confidence *= 0.7
-    if result is None:
+        if est is not None and abs(est - meta) > 0.002:
+            warn.append(f"metadata offset {meta:.4f} s differs from the {method} estimate "
+                        f"{est:.4f} s by {(est - meta) * 1e3:.1f} ms")
+        ests.append({"name": "metadata", "audio_offset_s": meta, "note": "given"})
+        est, method, conf, why = meta, "metadata", 1.0, "the offset was given"
+    if est is None:
         raise SyncError(
-            f"session {session.session_id!r}: the offset is not in the metadata and no gradient "
-            f"noise periodic at {fps:g} fps was found in {audio.source or 'the audio'}; give the "
-            "offset (--offset / audio_offset_s) or a measures table for an image-based estimate")
+            f"session {session.session_id!r}: the offset is not in the metadata, no gradient "
+            f"noise was found in {audio.source or 'the audio'} and the images gave no estimate; "
+            "give the offset (--offset / audio_offset_s)")
+    details["chosen"] = method
+    details["why"] = why
+    result = SyncResult(float(est), method, float(conf), drift, fps, n, dur, warn, details)
     end_audio = result.audio_offset_s + n * result.frame_period_audio_s
     if result.audio_offset_s < 0 or end_audio > dur:
         missing = int(np.sum((result.frame_start_audio_s() < 0)
@@ -217,48 +322,3 @@ def synchronize(session: Session, measures: pd.DataFrame | None = None, *,
     return result
 
 
-def _image_check(session: Session, measures: pd.DataFrame, result: SyncResult | None,
-                 max_lag: int) -> dict[str, Any] | None:
-    """Correlate an image measure with per-frame audio level over candidate offsets."""
-    col = next((c for c in ("lip_aperture_mm", "airway_area_mm2") if c in measures.columns), None)
-    if col is None:
-        return None
-    seq = session.sequence
-    n = seq.n_frames
-    m = measures.sort_values("frame")[col].to_numpy(float) if "frame" in measures.columns \
-        else measures[col].to_numpy(float)
-    if m.size != n or np.sum(np.isfinite(m)) < 10 or np.nanstd(m) == 0:
-        return None
-    audio = session.audio
-    x = audio.samples
-    sr = audio.sample_rate_hz
-    # per-frame level of the voice: remove the periodic noise first when we know where it is
-    if result is not None and result.method.startswith("gradient"):
-        from .acoustics import suppress_mri_noise
-
-        x = suppress_mri_noise(audio, fps=seq.fps).samples
-    period = 1.0 / seq.fps
-    base = result.audio_offset_s if result is not None else 0.0
-    if result is None:
-        lags = np.arange(0.0, max(0.0, audio.duration_s - 0.5 * n * period), period / 2)
-        cands = lags
-    else:
-        cands = base + np.arange(-max_lag, max_lag + 1) * period
-    c2 = np.concatenate([[0.0], np.cumsum(x ** 2)])
-    corrs = []
-    for off in cands:
-        s = np.round((off + np.arange(n) * period) * sr).astype(int)
-        e = s + int(round(period * sr))
-        ok = (s >= 0) & (e <= x.size) & np.isfinite(m)
-        if ok.sum() < 10:
-            corrs.append(np.nan)
-            continue
-        lev = 10 * np.log10((c2[e[ok]] - c2[s[ok]]) / (e[ok] - s[ok]) + 1e-12)
-        corrs.append(float(np.corrcoef(lev, m[ok])[0, 1]))
-    corrs = np.asarray(corrs)
-    if not np.any(np.isfinite(corrs)):
-        return None
-    k = int(np.nanargmax(corrs))
-    return {"measure": col, "best_offset_s": float(cands[k]), "best_corr": float(corrs[k]),
-            "best_lag_frames": int(round((cands[k] - base) / period)) if result else 0,
-            "corr_at_offset": float(corrs[max_lag]) if result is not None else None}

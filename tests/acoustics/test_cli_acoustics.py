@@ -19,8 +19,15 @@ from ._helpers import noisy_session
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("cli")
     s, _ = noisy_session(fps=23.0, offset_s=0.4321, n_frames=50, audio_s=3.0)
+    # the audio: the same vowel under realistic scanner noise (vtract.acoustics.scanner_recording)
+    from vtract.acoustics import scanner_recording, synth_vowel
+
+    voice = synth_vowel(f0_hz=130.0, formants_hz=(700.0, 1220.0, 2600.0, 3500.0, 4500.0),
+                        duration_s=3.0, jitter=0.003, seed=1)
+    rec = scanner_recording(voice, fps=23.0, trs_per_frame=7, n_frames=50, audio_offset_s=0.4321,
+                            snr_db=-3.0, readout="interleaved", seed=1)
     wav = d / "audio.wav"
-    wavfile.write(wav, int(s.audio.sample_rate_hz), s.audio.samples.astype(np.float32))
+    wavfile.write(wav, int(rec.sample_rate_hz), rec.samples.astype(np.float32))
     nii = d / "seq.nii.gz"
     write_sequence(s.sequence, nii)
     return d, wav, nii
@@ -38,11 +45,16 @@ def test_acoustics_cli(files, tmp_path):
     assert any("To Pitch (ac)" in c for c in side["settings"]["praat_commands"])
 
 
-def test_acoustics_cli_denoise_needs_fps(files, tmp_path, capsys):
+def test_acoustics_cli_finds_noise_without_fps(files, tmp_path):
+    from vtract.io._tables import sidecar_path
+
     _, wav, _ = files
-    rc = main(["acoustics", str(wav), "-o", str(tmp_path / "f.csv"), "--denoise"])
-    assert rc != 0
-    assert "--fps" in capsys.readouterr().err
+    out = tmp_path / "f.csv"
+    rc = main(["acoustics", str(wav), "-o", str(out)])
+    assert rc == 0
+    info = json.loads(sidecar_path(out).read_text())["settings"]["mri_noise"]
+    assert info["found"] is True and info["detection"] == "automatic"
+    assert info["tr_s"] > 0 and len(info["scan_span_s"]) == 2
 
 
 def test_sync_cli(files, tmp_path):

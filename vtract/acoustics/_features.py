@@ -21,7 +21,8 @@ from ._settings import AnalysisSettings, settings_for_voice
 __all__ = ["analyze_audio", "FEATURE_COLUMNS"]
 
 FEATURE_COLUMNS = ["time_s", "f0_hz", "f1_hz", "f2_hz", "f3_hz", "f4_hz", "b1_hz", "b2_hz",
-                   "b3_hz", "b4_hz", "intensity_db", "hnr_db", "cpp_db", "spectral_tilt_db"]
+                   "b3_hz", "b4_hz", "intensity_db", "hnr_db", "cpp_db", "spectral_tilt_db",
+                   "f1_uncertain", "formant_ceiling_hz"]
 
 
 def analyze_audio(audio: Audio | np.ndarray, *, sample_rate_hz: float | None = None,
@@ -66,7 +67,8 @@ def analyze_audio(audio: Audio | np.ndarray, *, sample_rate_hz: float | None = N
     DataFrame
         Columns ``time_s`` (audio clock, analysis-frame centre, s), ``f0_hz``, ``f1_hz``..
         ``f4_hz``, ``b1_hz``..``b4_hz``, ``intensity_db``, ``hnr_db``, ``cpp_db``,
-        ``spectral_tilt_db``; NaN where undefined. ``df.attrs["settings"]`` holds the settings
+        ``spectral_tilt_db``, ``f1_uncertain`` (1 where F1 < 2 f0: F1 under the first harmonics,
+        not measurable; 0 otherwise); NaN where undefined. ``df.attrs["settings"]`` holds the settings
         and the equivalent Praat commands (pass it to ``vtract.io.write_table(settings=...)``).
 
     Examples
@@ -126,6 +128,38 @@ def analyze_audio(audio: Audio | np.ndarray, *, sample_rate_hz: float | None = N
                  source=getattr(audio, "source", None))
     df.attrs["settings"] = sdict
     return df
+
+
+def _sharpest_ceiling(snd: Any, s: dict[str, Any], f0: np.ndarray, grid: np.ndarray,
+                      search: tuple[float, float, float], sr: float) -> float:
+    """Formant ceiling (Hz) at which F1-F3 are sharpest over the voiced frames.
+
+    The right ceiling scales with 1 / vocal-tract length. With it, Burg's poles sit on the
+    tract's resonances, which are narrow; a ceiling too low merges two resonances into one broad
+    pole, one too high splits one or fits a broad pole to the spectral slope. So each ceiling of
+    the range is tried and the one with the smallest sum over F1..F3 of the median relative
+    bandwidth ``B_i / F_i`` over the voiced frames wins.
+    """
+    lo, hi, step = search
+    hi = min(hi, 0.5 * sr - 50.0)
+    voiced = np.isfinite(f0)
+    if voiced.sum() < 5 or hi <= lo:
+        return float(s["max_formant_hz"])
+    best, best_c = np.inf, float(s["max_formant_hz"])
+    for c in np.arange(lo, hi + 1e-6, step):
+        fm = snd.to_formant_burg(s["time_step_s"], s["n_formants"], float(c),
+                                 s["formant_window_s"], s["pre_emphasis_hz"])
+        ts = np.asarray(fm.ts())
+        cost = 0.0
+        for i in range(1, 4):
+            fv = _interp(ts, np.array([fm.get_value_at_time(i, t) for t in ts]), grid)[voiced]
+            bv = _interp(ts, np.array([fm.get_bandwidth_at_time(i, t) for t in ts]),
+                         grid)[voiced]
+            rel = bv / fv
+            cost += float(np.nanmedian(rel)) if np.any(np.isfinite(rel)) else 1.0
+        if cost < best - 1e-12:
+            best, best_c = cost, float(c)
+    return best_c
 
 
 class _Done(Exception):
@@ -209,8 +243,11 @@ def _analyze_chunk(x: np.ndarray, sr: float, start_s: float, grid: np.ndarray,
     except parselmouth.PraatError:  # chunk shorter than one pitch window
         out["f0_hz"] = np.full(grid.shape, np.nan)
         out["hnr_db"] = np.full(grid.shape, np.nan)
-    # formants (Burg)
-    fm = snd.to_formant_burg(dt, s["n_formants"], s["max_formant_hz"], s["formant_window_s"],
+    # formants (Burg); the ceiling is chosen per chunk when a search range is set
+    ceiling = float(s["max_formant_hz"])
+    if s.get("formant_ceiling_search"):
+        ceiling = _sharpest_ceiling(snd, s, out["f0_hz"], grid, s["formant_ceiling_search"], sr)
+    fm = snd.to_formant_burg(dt, s["n_formants"], ceiling, s["formant_window_s"],
                              s["pre_emphasis_hz"])
     ts = np.asarray(fm.ts())
     for i in range(1, 5):
@@ -218,6 +255,14 @@ def _analyze_chunk(x: np.ndarray, sr: float, start_s: float, grid: np.ndarray,
         bv = np.array([fm.get_bandwidth_at_time(i, t) for t in ts], dtype=float)
         out[f"f{i}_hz"] = _interp(ts, fv, grid)
         out[f"b{i}_hz"] = _interp(ts, bv, grid)
+    # a true F1 below ~1.5 f0 lies under the first two harmonics, which no acoustic method
+    # resolves; Burg then reports a peak pulled up towards the 2nd harmonic, so a measured F1
+    # below 2 f0 is flagged as uncertain (1.0; 0.0 otherwise, NaN where unvoiced)
+    with np.errstate(invalid="ignore"):
+        unc = (out["f1_hz"] < 2.0 * out["f0_hz"]).astype(float)
+    unc[~(np.isfinite(out["f1_hz"]) & np.isfinite(out["f0_hz"]))] = np.nan
+    out["f1_uncertain"] = unc
+    out["formant_ceiling_hz"] = np.full(grid.shape, ceiling)
     # intensity (no mean subtraction: comparable across chunks)
     try:
         inten = snd.to_intensity(s["pitch_floor_hz"], dt, False)

@@ -33,7 +33,8 @@ from scipy import signal
 
 from ..audio import Audio
 from ..errors import DataValueError, MissingMetadataError, VtractWarning
-from ._gradient import GradientNoise, _fold, _rises, estimate_period, find_gradient_noise
+from ._gradient import GradientNoise, _fold, _rises, find_gradient_noise
+from ._scan import ScanNoise, find_scan_noise
 
 __all__ = ["suppress_mri_noise"]
 
@@ -48,8 +49,7 @@ def suppress_mri_noise(audio: Audio, *, fps: float | None = None,
                        noise_only: tuple[float, float] | Audio | None = None,
                        method: str = "hybrid", block_periods: int = 256,
                        over_subtraction: float = 2.0, spectral_floor: float = 0.05,
-                       notch_width_hz: float = 1.5, per_burst: bool | None = None,
-                       frame_rate_hz: float | None = None) -> Audio:
+                       notch_width_hz: float = 1.5, per_burst: bool | None = None) -> Audio:
     """Remove MRI gradient noise from an in-scanner recording.
 
     Parameters
@@ -57,7 +57,8 @@ def suppress_mri_noise(audio: Audio, *, fps: float | None = None,
     audio : Audio
         The noisy recording.
     fps : float, optional
-        Frame rate of the sequence (frames/s); the noise period is ``1 / fps``.
+        Frame rate of the sequence (frames/s), a hint: the frame-periodic noise model with period
+        ``1 / fps`` is used. Without it the noise is detected automatically (TR search).
     period_s : float, optional
         Noise repetition period in s (e.g. the TR, or a multiple of it); overrides
         ``fps``. When neither is given the period is estimated from the audio.
@@ -77,8 +78,6 @@ def suppress_mri_noise(audio: Audio, *, fps: float | None = None,
         (follows read-out jitter and loudness changes, at the price of some voice leakage when
         the noise is perfectly stable). ``None`` (default): only when the fit removes more than
         2% of the noise energy beyond the fixed waveform.
-    frame_rate_hz : float, optional
-        Deprecated name of ``fps`` (a :class:`DeprecationWarning`); will be removed.
 
     Returns
     -------
@@ -99,30 +98,57 @@ def suppress_mri_noise(audio: Audio, *, fps: float | None = None,
         raise DataValueError(f"suppress_mri_noise: method must be one of {METHODS}, got {method!r}")
     x = audio.samples
     sr = audio.sample_rate_hz
-    if frame_rate_hz is not None:
-        warnings.warn("suppress_mri_noise(frame_rate_hz=) is deprecated; use fps=", DeprecationWarning,
-                      stacklevel=2)
-        fps = frame_rate_hz if fps is None else fps
-    if period_s is None and fps is not None:
-        if not fps > 0:
-            raise DataValueError(f"suppress_mri_noise: fps must be > 0 (frames/s), got {fps}")
-        period_s = 1.0 / float(fps)
+    if fps is not None and not fps > 0:
+        raise DataValueError(f"suppress_mri_noise: fps must be > 0 (frames/s), got {fps}")
     info: dict = {"method": method}
-    if period_s is None and method != "spectral":
-        period_s = estimate_period(x, sr)
-        info["period_estimated_from_audio"] = True
     gn = None
+    scan = None
     if method != "spectral" or noise_only is None:
-        if period_s is None:
-            period_s = estimate_period(x, sr)
-        gn = find_gradient_noise(x, sr, period_s=period_s)
-        if gn is None:
-            warnings.warn(f"{audio.source or 'audio'}: no gradient noise periodic at "
-                          f"{period_s * 1e3:.3f} ms found; audio returned unchanged",
-                          VtractWarning, stacklevel=2)
-            return audio.replace(metadata=dict(audio.metadata, mri_noise=dict(info, found=False)))
+        if period_s is None and fps is not None:
+            # a frame rate given: the frame-periodic model first (noise that repeats with
+            # the frame); the TR search below when it finds nothing
+            gn = find_gradient_noise(x, sr, period_s=1.0 / float(fps))
+            if gn is not None:
+                info["detection"] = "frame-periodic (--fps)"
+        if gn is None and period_s is None:
+            # no frame rate: find the scan by its TR (any read-out). With a frame rate whose
+            # frame-periodic model found nothing, the TR search is not tried: a steady voice
+            # at a divisor of the frame period could pass for a scan there
+            scan = None if fps is not None else find_scan_noise(x, sr, specific=True)
+            info["detection"] = "automatic" if fps is None else "frame-periodic (--fps)"
+            if scan is None:
+                warnings.warn(f"{audio.source or 'audio'}: no gradient noise found; audio "
+                              "returned unchanged", VtractWarning, stacklevel=2)
+                return audio.replace(metadata=dict(audio.metadata,
+                                                   mri_noise=dict(info, found=False)))
+            info.update(_scan_info(scan, x.size / sr))
+            gn = None
+            if scan.waveform_repeats:
+                # a repeating waveform: the synchronous-average machinery at its period
+                gn = find_gradient_noise(x, sr, period_s=scan.period_s)
+            if gn is None:
+                gn = _from_scan(x, sr, scan)
+        elif gn is None:
+            gn = find_gradient_noise(x, sr, period_s=period_s)
+            if gn is None:
+                warnings.warn(f"{audio.source or 'audio'}: no gradient noise periodic at "
+                              f"{period_s * 1e3:.3f} ms found; audio returned unchanged",
+                              VtractWarning, stacklevel=2)
+                return audio.replace(metadata=dict(audio.metadata,
+                                                   mri_noise=dict(info, found=False)))
         info.update(period_s=gn.period_s, drift_ppm=gn.drift_ppm, found=True,
                     span_s=list(_span(gn, x.size / sr)))
+    if scan is not None and not scan.waveform_repeats and method in ("hybrid", "periodic"):
+        # rotating read-out (interleaved / golden angle): the waveform changes from TR to TR
+        # but stays in a 3-dimensional subspace; fit it slot by slot by least squares
+        y, pred = _subtract_subspace(x, sr, scan)
+        info["model"] = "rotating read-out: per-TR least-squares fit of 3 noise components"
+        if method == "hybrid":
+            y = _spectral_subtract(y, sr, None, _PredNoise(pred), over_subtraction,
+                                   spectral_floor, source=audio.source, scale=_HYBRID_SCALE)
+        return audio.replace(samples=y, metadata=dict(audio.metadata, mri_noise=info))
+    if scan is not None:
+        info["model"] = "repeating waveform: synchronous average over periods"
     y = x
     if method == "periodic":
         y = _subtract_periodic(x, sr, gn, block_periods, per_burst, info)
@@ -247,7 +273,10 @@ def _spectral_subtract(x: np.ndarray, sr: float, gn: GradientNoise | None,
     nper = int(2 ** np.round(np.log2(0.032 * sr)))
     f, tt, z = _stft(x, sr, nper)
     p = np.abs(z) ** 2
-    if isinstance(noise_only, Audio):
+    if isinstance(noise_only, _PredNoise):
+        _, _, zp = _stft(noise_only.samples, sr, nper)
+        noise = scale * np.abs(zp) ** 2
+    elif isinstance(noise_only, Audio):
         if abs(noise_only.sample_rate_hz - sr) > 1e-6:
             raise DataValueError("noise_only audio must have the same sample rate as the audio")
         _, _, zn = _stft(noise_only.samples, sr, nper)
@@ -286,3 +315,73 @@ def _comb(x: np.ndarray, sr: float, gn: GradientNoise, width_hz: float) -> np.nd
     gain[np.ix_(notch, during)] = 0.0
     _, y = signal.istft(z * gain, fs=sr, nperseg=nper, noverlap=nper * 3 // 4, window="hann")
     return y[: x.size] if y.size >= x.size else np.pad(y, (0, x.size - y.size))
+
+
+class _PredNoise:
+    """A predicted noise waveform (same length as the audio) for the spectral pass."""
+
+    def __init__(self, samples: np.ndarray) -> None:
+        self.samples = samples
+
+
+def _from_scan(x: np.ndarray, sr: float, scan: ScanNoise) -> GradientNoise:
+    """Build a :class:`GradientNoise` (repeating waveform) from a found scan."""
+    dur = x.size / sr
+    a, b = scan.span(dur)
+    p = scan.period_s
+    n_per = max(1, int(np.floor((b - a) / p)) - 1)
+    tmpl = _fold(x, sr, p, a, n_per)
+    return GradientNoise(period_s=p, nominal_period_s=scan.period_nominal_s,
+                         drift_ppm=0.0 if not np.isfinite(scan.drift_ppm) else scan.drift_ppm,
+                         onset_s=scan.onset_s, end_s=scan.end_s, coarse_onset_s=a,
+                         coarse_end_s=b, ref_s=a, template=tmpl, score=scan.score)
+
+
+def _scan_info(scan: ScanNoise, dur: float) -> dict:
+    return {"tr_s": scan.tr_s, "trs_per_frame": scan.trs_per_frame,
+            "repetition_period_s": scan.period_s, "waveform_repeats": scan.waveform_repeats,
+            "line_spacing_hz": 1.0 / scan.tr_s,
+            "lines": ("harmonics of 1/TR" if scan.waveform_repeats else
+                      "lines at non-integer multiples of 1/TR (rotating read-out)"),
+            "scan_span_s": list(scan.span(dur)), "periodicity_score": scan.score,
+            "other_bursts": scan.other_bursts}
+
+
+def _subtract_subspace(x: np.ndarray, sr: float, scan: ScanNoise,
+                       rank: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Remove rotating-read-out noise: every TR slot is fitted by ``rank`` fixed waveforms.
+
+    The waveforms are the first right-singular vectors of all TR slots of the scan (the voice
+    drifts against the TR grid and spreads over many components, the noise sits in a few);
+    each slot's coefficients are its projection (least squares). Slots are read with cubic
+    interpolation on a 2x oversampled grid, so a TR need not be a whole number of samples.
+    """
+    dur = x.size / sr
+    a, b = scan.span(dur)
+    p = scan.tr_s
+    m = 2 * int(np.ceil(p * sr))
+    n_slots = int(np.floor((b - a) / p))
+    if n_slots < 4 * rank:
+        return x.copy(), np.zeros_like(x)
+    t = a + (np.arange(n_slots)[:, None] + np.arange(m)[None, :] / m) * p
+    from scipy import ndimage
+
+    Y = ndimage.map_coordinates(x, [t.ravel() * sr], order=3, mode="nearest").reshape(t.shape)
+    _, _, vt = np.linalg.svd(Y[np.linspace(0, n_slots - 1, min(n_slots, 1500)).astype(int)],
+                             full_matrices=False)
+    basis = vt[:rank]
+    fit = (Y @ basis.T) @ basis  # (n_slots, m)
+    # back to the sample grid: each sample takes the fitted value at its phase in its slot
+    ts = np.arange(x.size) / sr
+    inside = (ts >= a) & (ts < a + n_slots * p)
+    ph = (ts[inside] - a) / p
+    j = np.floor(ph).astype(int)
+    q = (ph - j) * m
+    i0 = np.floor(q).astype(int)
+    w = q - i0
+    i1 = i0 + 1
+    nxt = np.where(i1 >= m, np.minimum(j + 1, n_slots - 1), j)
+    i1 = np.where(i1 >= m, 0, i1)
+    pred = np.zeros_like(x)
+    pred[inside] = fit[j, i0] * (1 - w) + fit[nxt, i1] * w
+    return x - pred, pred

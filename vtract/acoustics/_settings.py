@@ -52,6 +52,12 @@ class AnalysisSettings:
         Bands of the spectral tilt (level of the low band minus level of the high band, dB).
     chunk_s : float
         Length of the chunks long recordings are analysed in (s).
+    formant_ceiling_search : (float, float, float) or None
+        ``(lowest, highest, step)`` Burg ceilings (Hz) tried per chunk; the one at which F1-F3
+        are sharpest (smallest summed relative bandwidth over the voiced frames) is used and
+        reported per frame in ``formant_ceiling_hz``. None: ``max_formant_hz`` as given. The
+        voice presets search ``max_formant_hz * (0.82 .. 1.1)`` (vocal tracts about 10-20 %
+        shorter or longer than the preset assumes); an explicit ``max_formant_hz`` turns it off.
     hnr_method : {"cc", "pitch"}
         ``"cc"``: Praat ``To Harmonicity (cc)...`` (a separate analysis, the reference);
         ``"pitch"``: ``10 log10(r / (1 - r))`` from the strength ``r`` of the selected candidate
@@ -83,6 +89,7 @@ class AnalysisSettings:
     tilt_high_band_hz: tuple[float, float] = (1000.0, 5000.0)
     chunk_s: float = 60.0
     hnr_method: str = "cc"
+    formant_ceiling_search: tuple[float, float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.pitch_method not in ("ac", "cc"):
@@ -203,6 +210,11 @@ def settings_for_voice(voice: str = "speech", **overrides: Any) -> AnalysisSetti
     if key not in VOICE_PRESETS:
         raise DataValueError(f"unknown voice {voice!r}; choose one of {sorted(VOICE_PRESETS)}")
     kw = dict(VOICE_PRESETS[key])
+    if key != "wind" and overrides.get("max_formant_hz") is None \
+            and "formant_ceiling_search" not in overrides:
+        c = float(kw.get("max_formant_hz", AnalysisSettings.max_formant_hz))
+        kw["formant_ceiling_search"] = (round(0.82 * c, -1), round(1.1 * c, -1),
+                                        round(0.04 * c, -1))
     kw.update({k: v for k, v in overrides.items() if v is not None})
     base = AnalysisSettings(voice=key)
     return base.replace(**kw)

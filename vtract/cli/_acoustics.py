@@ -22,9 +22,10 @@ log = logging.getLogger("vtract")
               help="Preset: speech, speech_male, speech_female, singing, soprano, mezzo, alto, "
                    "tenor, baritone, bass, wind.")
 @click.option("--denoise/--no-denoise", default=None,
-              help="Suppress MRI gradient noise first (default: on when --fps is given).")
+              help="Suppress MRI gradient noise first (default: whenever the audio holds some; "
+                   "it is found by its TR without --fps).")
 @click.option("--fps", type=float, default=None,
-              help="Frame rate of the acquisition (frames/s): the gradient-noise clock.")
+              help="Frame rate of the acquisition (frames/s): a hint for the noise search.")
 @click.option("--method", type=click.Choice(["hybrid", "periodic", "spectral", "comb"]),
               default="hybrid", show_default=True, help="Noise-suppression method.")
 @click.option("--time-step", type=float, default=None, help="Analysis step in s (default 0.01).")
@@ -39,21 +40,29 @@ def acoustics(audio_path: str, output: str, voice: str, denoise: bool | None,
               max_formant: float | None, channel: str | None, jobs: int) -> None:
     """Acoustic features (f0, formants, intensity, HNR, CPP, tilt) of AUDIO with Praat."""
     from ..acoustics import analyze_audio, suppress_mri_noise
-    from ..errors import MissingMetadataError
+    from ..errors import VtractWarning
     from ..io import read_audio, write_table
 
     ch = int(channel) if channel not in (None, "mix") else channel
     audio = read_audio(audio_path, channel=ch)
-    if denoise is None:
-        denoise = fps is not None
     settings: dict = {}
-    if denoise:
-        if fps is None and method != "spectral":
-            raise MissingMetadataError(
-                f"{audio_path}: --denoise needs --fps (the frame rate that clocks the gradient "
-                "noise); add --fps or use --no-denoise")
-        audio = suppress_mri_noise(audio, fps=fps, method=method)
-        settings["mri_noise"] = audio.metadata.get("mri_noise", {})
+    if denoise is None or denoise:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", VtractWarning)
+            den = suppress_mri_noise(audio, fps=fps, method=method)
+        info = den.metadata.get("mri_noise", {})
+        settings["mri_noise"] = info
+        if info.get("found"):
+            audio = den
+            log.info("gradient noise found (TR %.3f ms, span %s); suppressed",
+                     1e3 * info.get("tr_s", info.get("period_s", float("nan"))),
+                     info.get("span_s"))
+        elif denoise:
+            log.warning("%s: --denoise given but no gradient noise was found", audio_path)
+    else:
+        settings["mri_noise"] = {"found": None, "note": "--no-denoise"}
     df = analyze_audio(audio, voice=voice, time_step_s=time_step, pitch_floor_hz=pitch_floor,
                        pitch_ceiling_hz=pitch_ceiling, max_formant_hz=max_formant, n_jobs=jobs)
     settings.update(df.attrs["settings"])
@@ -99,8 +108,7 @@ def sync(sequence_path: str, audio_path: str, output: str, report: str | None,
                       session_id=Path(sequence_path).stem)
     measures = read_table(measures_path) if measures_path else None
     if measures is None:
-        click.echo(f"note: no measures table given: the offset comes from the audio alone (no "
-                   f"image cross-check) and {output} has no measure columns; to add them, run "
+        click.echo(f"note: no measures table given: {output} has no measure columns; to add them, run "
                    f"`vtract segment {sequence_path} -o labels.nii.gz --measures M.csv` and pass "
                    "`--measures M.csv`", err=True)
     res = synchronize(session, measures)
@@ -119,3 +127,4 @@ def sync(sequence_path: str, audio_path: str, output: str, report: str | None,
         res.to_json(report)
     log.info("audio_offset_s=%.5f (%s, confidence %.2f, drift %.1f ppm); wrote %s",
              res.audio_offset_s, res.method, res.confidence, res.drift_ppm, output)
+
