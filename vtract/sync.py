@@ -79,18 +79,16 @@ class SyncResult:
     @property
     def clock(self) -> Clock:
         """The image<->audio :class:`~vtract.clock.Clock` of this result."""
-        return Clock(audio_offset_s=float(self.audio_offset_s), fps=float(self.fps),
-                     drift_ppm=float(self.drift_ppm))
+        return Clock.from_sync(self)
 
     @property
     def frame_period_audio_s(self) -> float:
         """Duration of one frame on the audio clock (s), drift included."""
-        return (1.0 + self.drift_ppm * 1e-6) / self.fps
+        return self.clock.frame_period_audio_s
 
     def frame_start_audio_s(self, frames: np.ndarray | None = None) -> np.ndarray:
-        """Audio time (s) at which each frame starts."""
-        k = np.arange(self.n_frames) if frames is None else np.asarray(frames)
-        return self.audio_offset_s + k * self.frame_period_audio_s
+        """Audio time (s) at which each frame starts (all frames when ``frames`` is None)."""
+        return self.clock.frame_start_audio_s(self.n_frames if frames is None else frames)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
