@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "sync": "vtract.cli._acoustics:sync",
     "run": "vtract.cli._run:run",
     "video": "vtract.cli._video:video",
+    "train-segmenter": "vtract.cli._train:train_segmenter",
 }
 
 
