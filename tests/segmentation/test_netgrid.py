@@ -1,7 +1,6 @@
 import numpy as np
 
-from vtract.segmentation._netgrid import (NET_MULTIPLE, NetGrid, labels_to_net,
-                                          normalize_intensity)
+from vtract.segmentation._netgrid import NET_MULTIPLE, NetGrid, labels_to_net, normalize_intensity
 
 
 def test_same_spacing_is_identity_and_padded_to_multiple():

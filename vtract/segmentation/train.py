@@ -30,6 +30,7 @@ import csv
 import json
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -308,9 +309,12 @@ def export_onnx(model, path: str | Path, *, context: int = 1) -> Path:
     model.eval()
     wrapped = _WithSoftmax(model).eval()
     dummy = torch.zeros(1, context, 96, 96)
-    torch.onnx.export(wrapped, (dummy,), str(path), input_names=["image"], output_names=["prob"],
-                      dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "prob": {0: "n", 2: "h", 3: "w"}},
-                      opset_version=17, dynamo=False)
+    with warnings.catch_warnings():  # the TorchScript exporter is deprecated but handles dynamic H/W
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(wrapped, (dummy,), str(path), input_names=["image"], output_names=["prob"],
+                          dynamic_axes={"image": {0: "n", 2: "h", 3: "w"},
+                                        "prob": {0: "n", 2: "h", 3: "w"}},
+                          opset_version=17, dynamo=False)
     m = onnx.load(str(path))
     meta = {"vtract_classes": json.dumps(list(NET_CLASSES)), "vtract_net_spacing_mm": str(NET_SPACING_MM),
             "vtract_context": str(context)}
