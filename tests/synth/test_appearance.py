@@ -1,0 +1,60 @@
+"""Appearance randomisation changes intensities, never the labels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vtract import labels as L
+from vtract.synth import TISSUES
+from vtract.synth._anatomy import random_anatomy
+from vtract.synth._appearance import random_appearance, render_image
+from vtract.synth._articulation import random_articulation
+from vtract.synth._labelmap import build_head, rasterise
+from vtract.synth._pose import ORAL_CENTRE, Grid, Placement
+
+
+def _maps(seed=0):
+    rng = np.random.default_rng(seed)
+    anat = random_anatomy(rng)
+    pose, info = random_articulation(rng, anat)
+    grid = Grid(matrix=64, spacing_mm=3.0, factor=4)
+    pl = Placement(scale=1.0, rotation_deg=0.0, centre_mm=(75.0, 105.0), neck_bend_deg=0.0)
+    geom, shapes = build_head(anat, pose, info["instrument"])
+    return rasterise(geom, shapes, pl, grid), grid, pl
+
+
+def test_appearance_does_not_touch_labels_and_varies_images():
+    maps, grid, pl = _maps()
+    lab0, tis0 = maps.labels.copy(), maps.tissue.copy()
+    imgs = []
+    for seed in (1, 2):
+        rng = np.random.default_rng(seed)
+        a = random_appearance(rng, grid.spacing_mm)
+        imgs.append(render_image([maps.tissue], grid.factor, grid.spacing_mm, a, pl.centre_mm, rng))
+    np.testing.assert_array_equal(maps.labels, lab0)
+    np.testing.assert_array_equal(maps.tissue, tis0)
+    assert imgs[0].shape == (1, 64, 64)
+    assert np.abs(imgs[0] - imgs[1]).mean() > 0.01 * imgs[0].mean()
+
+
+def test_airway_label_is_airway_tissue():
+    maps, _, _ = _maps(3)
+    air = maps.labels == L.AIRWAY
+    assert air.sum() > 100
+    assert (maps.tissue[air] == TISSUES.index("airway")).all()
+    assert not (maps.labels[maps.tissue == TISSUES.index("airway")] != L.AIRWAY).any()
+
+
+def test_realistic_contrast_keeps_air_dark_and_fat_bright():
+    rng = np.random.default_rng(5)
+    n = 0
+    for _ in range(40):
+        a = random_appearance(rng, 2.0)
+        if a.mode != "realistic":
+            continue
+        n += 1
+        m = dict(zip(TISSUES, a.m1, strict=True))
+        assert m["airway"] < 0.2 * m["muscle"]
+        assert m["teeth"] < 0.5 * m["muscle"]
+    assert n > 15
+    assert ORAL_CENTRE.shape == (2,)

@@ -1,0 +1,187 @@
+"""Rasterise a whole midsagittal head: tissue map (for the appearance) and target labels.
+
+Every structure is a polygon in template mm (the phantom's tract geometry plus the head of
+:mod:`._anatomy`), resampled densely (so the non-linear neck bend bends straight edges too), mapped to
+field-of-view mm by the :class:`~._pose.Placement`, and painted in order on the fine label grid with PIL's
+scanline fill (C; the same choice as :mod:`vtract.phantom._render`).
+
+Two maps come out, on the same fine grid:
+
+* the **tissue map** (:data:`TISSUES` codes), one code per tissue class, so the appearance model can
+  give each its own intensity distribution;
+* the **target labels** (:mod:`vtract.labels` values 0-5, 7, 8, 10), with the airway defined as in
+  ``shared/tools/real_atb/atb_gt.py``: vocal-tract air from the lip line to the glottis line, closed at
+  the top by the velopharyngeal line (velum tip to the pharyngeal wall), so the nasopharynx and nasal
+  cavity are never airway; air of the tract envelope that is cut off from the tract midline (pockets left
+  between tissue polygons) becomes tissue.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw
+from scipy import ndimage as ndi
+
+from .. import labels as L
+from ..phantom._geometry import FrameGeometry, build_geometry
+from ._anatomy import head_shapes, subject_of
+from ._pose import Grid, Placement
+
+__all__ = ["TISSUES", "TARGET_LABELS", "HeadMaps", "build_head", "rasterise", "tract_length_mm"]
+
+#: Tissue classes of the tissue map (index = code). ``outside`` is the air around the head, ``airway``
+#: the vocal-tract air (label 1), ``air`` every other air (nasopharynx, sinuses, trachea).
+TISSUES: tuple[str, ...] = ("outside", "airway", "air", "fat", "soft", "muscle", "tongue", "bone",
+                            "marrow", "teeth", "brain", "csf", "cord", "mucosa", "nasal", "device",
+                            "spine")
+_CODE = {t: i for i, t in enumerate(TISSUES)}
+#: Label values the target map may contain.
+TARGET_LABELS: tuple[int, ...] = (L.BACKGROUND, L.AIRWAY, L.TONGUE, L.HARD_PALATE, L.VELUM, L.LIPS,
+                                  L.EPIGLOTTIS, L.PHARYNGEAL_WALL, L.TEETH)
+_PHANTOM_SKIP = {"face", "brain"}  # replaced by the whole-head shapes of ._anatomy
+
+
+class HeadMaps:
+    """Fine-grid maps of one frame.
+
+    Attributes
+    ----------
+    tissue : ndarray, shape (n, n), uint8
+        Tissue codes (:data:`TISSUES`).
+    labels : ndarray, shape (n, n), uint8
+        Target labels (:mod:`vtract.labels` values).
+    geometry : FrameGeometry
+        The phantom geometry (template mm) the maps were painted from.
+    """
+
+    def __init__(self, tissue: np.ndarray, labels: np.ndarray, geometry: FrameGeometry):
+        self.tissue = tissue
+        self.labels = labels
+        self.geometry = geometry
+
+
+def tract_length_mm(geom: FrameGeometry) -> float:
+    """Glottis-to-lips midline length (mm) of a geometry."""
+    return float(geom.section_lengths_mm().sum())
+
+
+def _densify(poly: np.ndarray, step: float = 3.0) -> np.ndarray:
+    """Return a closed polygon with extra vertices so that no edge is longer than ``step`` mm."""
+    a = np.asarray(poly, float)
+    b = np.roll(a, -1, axis=0)
+    n = np.maximum(np.ceil(np.linalg.norm(b - a, axis=1) / step).astype(int), 1)
+    if n.max() == 1:
+        return a
+    i = np.repeat(np.arange(len(a)), n)
+    start = np.repeat(np.cumsum(n) - n, n)
+    t = (np.arange(i.size) - start) / n[i]
+    return a[i] + t[:, None] * (b[i] - a[i])
+
+
+def _thicken_velum(poly: np.ndarray, factor: float) -> np.ndarray:
+    """Scale the velum's thickness about its centreline (phantom layout: 40 lower, 6 tip, 40 upper)."""
+    if len(poly) != 86 or factor == 1.0:
+        return poly
+    out = poly.copy()
+    i = np.arange(40)
+    mid = 0.5 * (poly[i] + poly[85 - i])
+    out[i] = mid + factor * (poly[i] - mid)
+    out[85 - i] = mid + factor * (poly[85 - i] - mid)
+    out[40:46] = mid[-1] + factor * (poly[40:46] - mid[-1])
+    return out
+
+
+def build_head(anat: dict, pose: dict, instrument: str | None,
+               geometry: FrameGeometry | None = None) -> tuple[FrameGeometry, list]:
+    """Geometry of one frame and the full paint list (template mm).
+
+    Parameters
+    ----------
+    anat : dict
+        Anatomy (:func:`~._anatomy.random_anatomy`).
+    pose : dict
+        Articulatory pose.
+    instrument : str or None
+        Wind-instrument object in the mouth.
+    geometry : FrameGeometry, optional
+        The phantom geometry of this pose when already built.
+
+    Returns
+    -------
+    geometry : FrameGeometry
+        The phantom geometry (tract grid, landmarks, curves).
+    shapes : list of (name, points, tissue, label)
+        Polygons in paint order.
+    """
+    geom = geometry if geometry is not None else build_geometry(subject_of(anat), pose,
+                                                                instrument=instrument)
+    shapes = [(n, p, t, L.BACKGROUND) for n, p, t in head_shapes(anat)]
+    for sh in geom.shapes:
+        if sh.name in _PHANTOM_SKIP:
+            continue
+        pts = sh.points
+        tissue = sh.tissue
+        if sh.name == "velum":
+            pts = _thicken_velum(pts, anat["velum_thickness"])
+        if sh.name == "tongue":
+            tissue = "tongue"
+        if sh.name == "vertebra":  # thin cortex: partial volume with the marrow at rtMRI resolution
+            tissue = "spine"
+        if sh.name == "envelope":
+            tissue = "airway"
+        label = sh.label if sh.label in TARGET_LABELS and sh.label != L.AIRWAY else L.BACKGROUND
+        shapes.append((sh.name, pts, tissue, label))
+    return geom, shapes
+
+
+def rasterise(geom: FrameGeometry, shapes: list, placement: Placement, grid: Grid) -> HeadMaps:
+    """Paint the shapes on the fine grid and derive the airway.
+
+    Parameters
+    ----------
+    geom : FrameGeometry
+        Phantom geometry (template mm), for the tract midline (airway seeds).
+    shapes : list of (name, points, tissue, label)
+        From :func:`build_head`.
+    placement : Placement
+        Template mm -> field-of-view mm.
+    grid : Grid
+        Image grid; the fine grid has ``grid.matrix * grid.factor`` pixels per side.
+
+    Returns
+    -------
+    HeadMaps
+    """
+    n = grid.matrix * grid.factor
+    f = 1.0 / grid.fine_spacing_mm
+    canvas = Image.new("L", (n, n), 0)
+    draw = ImageDraw.Draw(canvas)
+    tis_lut = np.zeros(len(shapes) + 1, np.uint8)
+    lab_lut = np.zeros(len(shapes) + 1, np.uint8)
+    env = 0
+    for k, (name, pts, tissue, label) in enumerate(shapes, start=1):
+        w = placement(_densify(pts)) * f - 0.5  # PIL fills pixels whose centre (integer coords) is inside
+        draw.polygon(w.ravel().tolist(), fill=k)
+        tis_lut[k] = _CODE[tissue]
+        lab_lut[k] = label
+        if name == "envelope":
+            env = k
+    idx = np.asarray(canvas)
+    tissue = tis_lut[idx]
+    labels = lab_lut[idx]
+    air = idx == env
+    comp, ncomp = ndi.label(air)
+    keep = np.zeros(ncomp + 1, bool)
+    if ncomp:
+        mid = geom.midline[geom.distance_mm > 0.3]
+        if len(mid):
+            m = placement(mid) * f - 0.5
+            c = np.round(m[:, 0]).astype(int)
+            r = np.round(m[:, 1]).astype(int)
+            ok = (r >= 0) & (r < n) & (c >= 0) & (c < n)
+            keep[comp[r[ok], c[ok]]] = True
+        keep[0] = False
+    airway = keep[comp]
+    labels[airway] = L.AIRWAY
+    tissue[air & ~airway] = _CODE["muscle"]
+    return HeadMaps(tissue, labels, geom)
