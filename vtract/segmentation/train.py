@@ -267,7 +267,7 @@ def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iteratio
                "onnx": str(onnx_path), "onnx_bytes": onnx_path.stat().st_size,
                "source": f"{source.__module__}.{getattr(source, '__name__', 'source')}"}
     try:
-        from ..synth import __version__ as synth_version  # type: ignore[attr-defined]
+        from ..synth import GENERATOR_VERSION as synth_version
 
         summary["generator_version"] = synth_version
     except ImportError:
