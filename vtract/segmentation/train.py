@@ -119,19 +119,27 @@ def make_batch_sample(s: Any, rng: np.random.Generator, crop: int) -> tuple[np.n
     return out_x, out_y
 
 
-def _stream(seed: int, context: int, crop: int, source: Callable[..., Any]) -> Iterator:
+def _stream(seed: int, context: int, crop: int, source: Callable[..., Any], reuse: int = 1,
+            pool: int = 8) -> Iterator:
+    """Training pairs: ``pool`` samples at a time, ``reuse`` random crops of each, shuffled."""
     rng = np.random.default_rng(seed)
     while True:
-        s = source(rng, context=context)
-        yield make_batch_sample(s, rng, crop)
+        items = []
+        for _ in range(pool):
+            s = source(rng, context=context)
+            items += [make_batch_sample(s, rng, crop) for _ in range(reuse)]
+        for i in rng.permutation(len(items)):
+            yield items[i]
 
 
-def _dataset(seed: int, context: int, crop: int, source: Callable[..., Any]):
+def _dataset(seed: int, context: int, crop: int, source: Callable[..., Any], reuse: int = 1):
     import torch
 
     class _Synth(torch.utils.data.IterableDataset):
         def __iter__(self):
-            for x, y in _stream(seed, context, crop, source):
+            info = torch.utils.data.get_worker_info()
+            wid = 0 if info is None else info.id  # each worker its own seeded stream
+            for x, y in _stream(seed * 1000 + wid, context, crop, source, reuse):
                 yield torch.from_numpy(x), torch.from_numpy(y)
 
     return _Synth()
@@ -150,7 +158,8 @@ def _dice_per_class(prob, target) -> np.ndarray:
 def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iterations: int | None = None,
           batch_size: int = 16, crop: int = 96, context: int = 1, lr: float = 2e-3,
           threads: int = 2, workers: int = 1, n_val: int = 48, val_every: int = 50,
-          checkpoint_minutes: float = 5.0, source: Callable[..., Any] | None = None,
+          checkpoint_minutes: float = 5.0, reuse: int = 1, init: str | Path | None = None,
+          source: Callable[..., Any] | None = None,
           log: Callable[[str], None] | None = print) -> dict[str, Any]:
     """Train the segmenter on synthetic samples and export ``model.onnx``.
 
@@ -177,6 +186,10 @@ def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iteratio
         Size of the fixed synthetic validation set; steps between validations.
     checkpoint_minutes : float
         Minutes between checkpoints.
+    reuse : int
+        Random crops taken from each generated sample (> 1 when generating is the bottleneck).
+    init : str or Path, optional
+        ``checkpoint.pt`` to start from (fine-tuning) instead of random weights.
     source : callable, optional
         ``source(rng, context=...) -> SynthSample``; default :func:`vtract.synth.sample`.
     log : callable or None
@@ -196,9 +209,11 @@ def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iteratio
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     model = build_model(context)
+    if init is not None:
+        model.load_state_dict(torch.load(str(init), map_location="cpu")["model"])
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     dice = DiceLoss(softmax=True, include_background=False, batch=True)
-    loader = torch.utils.data.DataLoader(_dataset(seed, context, crop, source),
+    loader = torch.utils.data.DataLoader(_dataset(seed, context, crop, source, reuse),
                                          batch_size=batch_size, num_workers=workers,
                                          persistent_workers=workers > 0)
     vrng = np.random.default_rng(seed + 10_000)
@@ -260,6 +275,7 @@ def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iteratio
     onnx_path = export_onnx(model, out / "model.onnx", context=context)
     summary = {"seed": seed, "iterations": it, "minutes": round(minutes_run, 2),
                "batch_size": batch_size, "crop": crop, "context": context, "lr": lr,
+               "reuse": reuse, "workers": workers, "init": str(init) if init else None,
                "net_spacing_mm": NET_SPACING_MM, "classes": list(NET_CLASSES),
                "channels": list(CHANNELS), "final_loss_ema": loss_ema,
                "first_loss": rows[0]["loss"] if rows else None,
@@ -348,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--context", type=int, default=1, choices=(1, 3))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--reuse", type=int, default=1, help="random crops per generated sample")
+    ap.add_argument("--init", default=None, help="checkpoint.pt to fine-tune from")
     ap.add_argument("--export-checkpoint", metavar="ONNX", default=None,
                     help="only export OUT/checkpoint.pt to this ONNX file and exit")
     a = ap.parse_args(argv)
@@ -355,7 +373,8 @@ def main(argv: list[str] | None = None) -> int:
         export_checkpoint(Path(a.out) / "checkpoint.pt", a.export_checkpoint)
         return 0
     train(a.out, seed=a.seed, minutes=a.minutes, iterations=a.iterations, batch_size=a.batch_size,
-          crop=a.crop, context=a.context, threads=a.threads, workers=a.workers)
+          crop=a.crop, context=a.context, threads=a.threads, workers=a.workers, reuse=a.reuse,
+          init=a.init)
     return 0
 
 
