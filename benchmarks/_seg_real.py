@@ -92,14 +92,24 @@ def _row(method: str, speaker: str, res: dict) -> dict:
             "no_airway_frames": s["airway_empty_frames"], "no_tongue_frames": s["tongue_missing_frames"]}
 
 
-def iisc_table(methods=(*METHODS, "baseline")) -> pd.DataFrame:
-    """Per-speaker and overall scores on iisc_dev for each method."""
-    rows = []
+def iisc_table(methods=(*METHODS, "baseline"), reuse: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Per-speaker and overall scores on iisc_dev for each method.
+
+    Methods in ``reuse`` are read from their per-method CSV of an earlier run when it exists
+    (``segmentation_real_iisc_<method>.csv``); the others are run and their CSV written.
+    """
+    parts = []
     for m in methods:
-        for spk, clips in SPEAKERS.items():
-            rows.append(_row(m, spk, _run_atb(m, clips)))
+        csv = OUT / f"segmentation_real_iisc_{m}.csv"
+        if m in reuse and csv.exists():
+            parts.append(pd.read_csv(csv))
+            continue
+        rows = [_row(m, spk, _run_atb(m, clips)) for spk, clips in SPEAKERS.items()]
         rows.append(_row(m, "all", _run_atb(m, None)))
-    return pd.DataFrame(rows)
+        df = pd.DataFrame(rows)
+        df.to_csv(csv, index=False)
+        parts.append(df)
+    return pd.concat(parts, ignore_index=True)
 
 
 # ------------------------------------------------------------------------------- (b) SPAN
@@ -280,13 +290,16 @@ def robustness_table(method: str = "net", n_frames: int = 24) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------- report
-def real_tables() -> list[str]:
-    """Run (a)-(d) and return the markdown section (also writes CSVs)."""
+def real_tables(reuse: tuple[str, ...] = ()) -> list[str]:
+    """Run (a)-(d) and return the markdown section (also writes CSVs).
+
+    ``reuse``: methods whose iisc_dev rows are read from an earlier run's CSV (see :func:`iisc_table`).
+    """
     OUT.mkdir(parents=True, exist_ok=True)
     lines = ["## Learned (`net`) vs `classic` segmenter on real data", "",
              "Regenerate: `python benchmarks/_seg_real.py` (also run by bench_segmentation.py).", ""]
     if (REAL / "iisc_dev").is_dir() and TOOL.is_dir():
-        t = iisc_table()
+        t = iisc_table(reuse=reuse)
         t.to_csv(OUT / "segmentation_real_iisc.csv", index=False)
         lines += ["### iisc_dev (3 speakers, 68x68, 2.9 mm; validation only)", "",
                   "Targets: Dice >= 0.92, boundary/tongue/palate mean <= 1.0 px, no frame without "
@@ -317,6 +330,17 @@ def real_tables() -> list[str]:
 
 
 if __name__ == "__main__":
-    lines = real_tables()
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--iisc-only", nargs="*", default=None, metavar="METHOD",
+                    help="only run the iisc_dev table for these methods (writes their CSVs) and exit")
+    ap.add_argument("--reuse", nargs="*", default=[], metavar="METHOD",
+                    help="read these methods' iisc_dev rows from an earlier run's CSV")
+    a = ap.parse_args()
+    if a.iisc_only is not None:
+        print(iisc_table(tuple(a.iisc_only)).round(3).to_string())
+        raise SystemExit(0)
+    lines = real_tables(tuple(a.reuse))
     (OUT / "segmentation_real.md").write_text("\n".join(lines))
     print("\n".join(lines))

@@ -70,6 +70,9 @@ def test_dispatch_and_errors():
         segment_net(nospace)
     with pytest.raises(SegmentationError, match="not found"):
         segment_net(seq, model="/nonexistent/model.onnx")
+    blank = vtract.Sequence(np.zeros((2, 40, 40), np.float32), fps=10.0, pixel_spacing_mm=(2.4, 2.4))
+    with pytest.raises(SegmentationError, match="no head"):
+        segment_net(blank)
 
 
 def _airway_boundary(lab):

@@ -204,6 +204,9 @@ def segment_net(sequence: Sequence, *, model: str | Path | None = None, n_points
             "use method='classic'")
     net = load_model(model, threads=threads)
     frames = sequence.frames
+    if frames.size == 0 or float(np.ptp(frames[:: max(1, len(frames) // 50)])) <= 0:
+        raise SegmentationError(f"no head found in {sequence.source or 'the sequence'}: the frames "
+                                "are blank (constant intensity)")
     n, ny, nx = frames.shape
     spacing = (float(sequence.pixel_spacing_mm[0]), float(sequence.pixel_spacing_mm[1]))
     px_mm = float(np.mean(spacing))

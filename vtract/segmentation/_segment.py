@@ -26,6 +26,7 @@ Method (no training data, no manual input):
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -43,7 +44,7 @@ from ._anatomy import find_landmarks
 from ._result import Segmentation
 from ._tract import air_threshold, cast_walls, fit_midline, head_mask, resample_polyline, tract_path
 
-__all__ = ["segment", "METHODS"]
+__all__ = ["segment", "METHODS", "DEFAULT_METHOD"]
 
 _FORBIDDEN = 1e3
 
@@ -466,11 +467,13 @@ def _labels_one(img, thr, ref: _Reference, mid, up, lo, lm, band, lip_front=np.n
     return out, port
 
 
-#: Segmentation methods of :func:`segment`; the default is the first.
+#: Segmentation methods of :func:`segment`.
 METHODS = ("net", "classic")
+#: The default method (the better one on the real validation clips; README, "Segmentation").
+DEFAULT_METHOD = "net"
 
 
-def segment(sequence: Sequence, *, method: str = METHODS[0], model: str | None = None,
+def segment(sequence: Sequence, *, method: str | None = None, model: str | None = None,
             n_points: int = 64, bias_correction: bool = True,
             sigma_px: float = 0.7, temporal: int = 1, chunk_size: int = 256,
             max_wall_mm: float = 30.0, percentile: float = 10.0,
@@ -518,6 +521,13 @@ def segment(sequence: Sequence, *, method: str = METHODS[0], model: str | None =
     SegmentationError
         When no head or no vocal tract can be found in the reference image.
     """
+    if method is None:
+        method = DEFAULT_METHOD
+        if method == "net" and sequence.pixel_spacing_mm is None:
+            logging.getLogger(__name__).info(
+                "%s has no pixel spacing: using the classic segmenter (the learned one works in mm; "
+                "give the spacing to use it)", sequence.source or "the sequence")
+            method = "classic"
     if method == "net":
         from ._net import segment_net
 
