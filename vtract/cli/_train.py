@@ -13,11 +13,14 @@ import click
 @click.option("--minutes", type=float, default=60.0, show_default=True, help="Wall-time cap (minutes).")
 @click.option("--iterations", type=int, default=None,
               help="Optimisation steps (fixes the run length, for reproducible runs).")
-@click.option("--threads", type=int, default=2, show_default=True, help="Torch threads.")
+@click.option("--threads", type=int, default=1, show_default=True,
+              help="Torch threads (on a shared machine 1 is faster than 2).")
 @click.option("--workers", type=int, default=1, show_default=True,
               help="Data-generating worker processes (0 = in the main loop).")
+@click.option("--reuse", type=int, default=1, show_default=True,
+              help="Random crops taken from each generated sample.")
 def train_segmenter(out: Path, seed: int, minutes: float, iterations: int | None, threads: int,
-                    workers: int) -> None:
+                    workers: int, reuse: int) -> None:
     """Train the learned segmenter on synthetic frames and export OUT/model.onnx."""
     import importlib.util
 
@@ -29,5 +32,5 @@ def train_segmenter(out: Path, seed: int, minutes: float, iterations: int | None
         raise VtractError(f"training needs {', '.join(missing)} (the train extra); "
                           'install it with: pip install "vtract[train]"')
     s = train(out, seed=seed, minutes=minutes, iterations=iterations, threads=threads, workers=workers,
-              log=click.echo)
+              reuse=reuse, log=click.echo)
     click.echo(f"{s['iterations']} iterations in {s['minutes']} min -> {s['onnx']}")

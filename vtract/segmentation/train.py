@@ -157,7 +157,7 @@ def _dice_per_class(prob, target) -> np.ndarray:
 
 def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iterations: int | None = None,
           batch_size: int = 16, crop: int = 96, context: int = 1, lr: float = 2e-3,
-          threads: int = 2, workers: int = 1, n_val: int = 48, val_every: int = 50,
+          threads: int = 1, workers: int = 1, n_val: int = 48, val_every: int = 50,
           checkpoint_minutes: float = 5.0, reuse: int = 1, init: str | Path | None = None,
           source: Callable[..., Any] | None = None,
           log: Callable[[str], None] | None = print) -> dict[str, Any]:
@@ -362,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--crop", type=int, default=96)
     ap.add_argument("--context", type=int, default=1, choices=(1, 3))
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads (1: on a shared machine OpenMP spin-waits make 2 slower)")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--reuse", type=int, default=1, help="random crops per generated sample")
     ap.add_argument("--init", default=None, help="checkpoint.pt to fine-tune from")
