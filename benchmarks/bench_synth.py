@@ -1,7 +1,8 @@
 """Synthetic training generator (vtract.synth): anatomy versus real contours, speed, a montage.
 
-Run ``python benchmarks/bench_synth.py [--n 300]``. Writes ``benchmarks/results/synth_anatomy.md``,
-``synth_anatomy.csv`` (per-frame shape measures of every source) and ``synth_montage.png``.
+Run ``python benchmarks/bench_synth.py [--n 400]``. Writes ``benchmarks/results/synth_anatomy.md``,
+``synth_anatomy.csv`` (per-frame shape measures of the synthetic and SPAN frames; the IISc frames enter
+the report as summary numbers only) and ``synth_montage.png``.
 
 Shape measures (mm), the same definitions for every source
 ----------------------------------------------------------
@@ -42,7 +43,7 @@ from skimage.measure import points_in_poly
 from vtract import labels as L
 from vtract.synth import GENERATOR_VERSION, sample
 from vtract.synth._labelmap import rasterise, tract_length_mm
-from vtract.synth._pose import Grid, Placement
+from vtract.synth._pose import Grid, Placement, random_warp
 from vtract.synth._sample import random_head
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -120,20 +121,45 @@ def synthetic_rows(n: int, seed: int = 0) -> list[dict]:
     rows = []
     for _ in range(n):
         anat, pose, info, geom, shapes, sc = random_head(rng)
-        sh = {name: pts * sc for name, pts, _, _ in shapes}
-        cv = {k: v * sc for k, v in geom.curves.items()}
+        # The generator's smooth deformation and neck bend (rotation and shift do not change shapes).
+        pl = Placement(sc, 0.0, (80.0, 100.0), float(rng.uniform(-12.0, 12.0)), random_warp(rng))
+        sh = {name: pl(pts) for name, pts, _, _ in shapes}
+        cv = {k: pl(v) for k, v in geom.curves.items()}
         velum = sh["velum"]
         a_curve = np.vstack([cv["palate_oral"], velum[:40]])
         r = shape_measures(a_curve, cv["wall_front"], [sh["tongue"]],
                            [sh["tongue"], sh["epiglottis"], sh["larynx"]], solids=[sh["tongue"]],
                            velum_tip=velum[39])
         r.update(_palate_shape(cv["palate_oral"]))
-        maps = rasterise(geom, shapes, Placement(sc, 0.0, (80.0, 100.0), 0.0), Grid(100, 2.0, 4))
+        maps = rasterise(geom, shapes, pl, Grid(100, 2.0, 4))
         r["airway_area_mm2"] = float((maps.labels == L.AIRWAY).sum() * 0.25)
         r["tract_length_mm"] = tract_length_mm(geom) * sc
         r["source"] = "synthetic"
         r["consonant"] = info["consonant"] or ""
         rows.append(r)
+    return rows
+
+
+def phantom_rows() -> list[dict]:
+    """Baseline: the demo phantom's 4 subjects at its 6 vowel targets (``vtract.phantom``)."""
+    from vtract.phantom import NEUTRAL, SUBJECTS, VOWELS, build_geometry  # noqa: PLC0415
+
+    rows = []
+    for subj in SUBJECTS.values():
+        for v, target in VOWELS.items():
+            g = build_geometry(subj, {**NEUTRAL, **target})
+            sh = {x.name: x.points for x in g.shapes}
+            cv = g.curves
+            r = shape_measures(np.vstack([cv["palate_oral"], sh["velum"][:40]]), cv["wall_front"],
+                               [sh["tongue"]], [sh["tongue"], sh["epiglottis"], sh["larynx"]],
+                               solids=[sh["tongue"]], velum_tip=sh["velum"][39])
+            r.update(_palate_shape(cv["palate_oral"]))
+            shapes = [(x.name, x.points, "airway" if x.name == "envelope" else x.tissue,
+                       L.BACKGROUND) for x in g.shapes]
+            maps = rasterise(g, shapes, Placement(1.0, 0.0, (80.0, 100.0), 0.0), Grid(100, 2.0, 4))
+            r["airway_area_mm2"] = float((maps.labels == L.AIRWAY).sum() * 0.25)
+            r.update(source="demo phantom", consonant="", frame=f"{subj.subject_id}:{v}")
+            rows.append(r)
     return rows
 
 
@@ -202,6 +228,43 @@ def speed(n: int, context: int, seed: int = 1) -> dict:
             "median_pixels": float(np.median(sizes)), "load_avg_1min": os.getloadavg()[0]}
 
 
+# ---------------------------------------------------------------------------------- image statistics
+IMAGE_STATS = ("snr", "sharpness_per_mm", "dark_fraction", "mean_rel")
+
+
+def image_rows(n: int, seed: int = 3) -> list[dict]:
+    """Per-frame image statistics (:mod:`vtract.phantom._realism`) of synthetic and real frames."""
+    from vtract.phantom._realism import image_stats, real_frame_sets  # noqa: PLC0415
+
+    rows = []
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        s = sample(rng)
+        r = image_stats(s.image[0], s.spacing_mm)
+        r.update(source="synthetic", mode=s.meta["appearance"]["mode"])
+        rows.append(r)
+    for name, (frames, sp) in real_frame_sets(REAL).items():
+        src = "SPAN" if name.startswith("SPAN") else "USC videos"
+        for f in frames[:: max(len(frames) // 60, 1)]:
+            rows.append({**image_stats(f, sp), "source": src, "mode": "real"})
+    return rows
+
+
+def _image_summary(df: pd.DataFrame) -> pd.DataFrame:
+    syn = df[df.source == "synthetic"]
+    out = []
+    for c in IMAGE_STATS:
+        row = {"statistic": c}
+        lo, hi = syn[c].quantile(0.05), syn[c].quantile(0.95)
+        for src in ("synthetic", "USC videos", "SPAN"):
+            v = df.loc[df.source == src, c].dropna()
+            row[src] = f"{v.median():.3g} [{v.quantile(0.05):.3g}-{v.quantile(0.95):.3g}]"
+            if src not in ("synthetic", "demo phantom"):
+                row[f"{src} inside synthetic p5-p95"] = f"{100 * ((v >= lo) & (v <= hi)).mean():.0f} %"
+        out.append(row)
+    return pd.DataFrame(out)
+
+
 # ---------------------------------------------------------------------------------- montage
 def _gray(a: np.ndarray, size: int) -> np.ndarray:
     """Frame scaled to [0, 255] (robust max), resized, as RGB."""
@@ -222,7 +285,7 @@ def _overlay(image: np.ndarray, labels: np.ndarray, size: int) -> np.ndarray:
     return out.astype(np.uint8)
 
 
-def montage(path: Path, seed: int = 2, size: int = 136) -> None:
+def montage(path: Path, seed: int = 2, size: int = 112) -> None:
     """Rows 1-2: real frames (two USC videos, SPAN); rows 3-6: synthetic frames, then with labels."""
     from vtract.io import read_sequence  # noqa: PLC0415
 
@@ -239,7 +302,7 @@ def montage(path: Path, seed: int = 2, size: int = 136) -> None:
     for i in (0, 5):
         rows.append(np.hstack([_gray(s.image[0], size) for s in syn[i:i + 5]]))
         rows.append(np.hstack([_overlay(s.image[0], s.labels, size) for s in syn[i:i + 5]]))
-    Image.fromarray(np.vstack(rows)).save(path)
+    Image.fromarray(np.vstack(rows)).save(path, optimize=True)
 
 
 # ---------------------------------------------------------------------------------- report
@@ -254,11 +317,11 @@ def _summary(df: pd.DataFrame, cols) -> pd.DataFrame:
     for c in cols:
         row = {"measure": c}
         lo, hi = syn[c].quantile(0.05), syn[c].quantile(0.95)
-        for src in ("synthetic", "SPAN", "IISc dev"):
+        for src in ("synthetic", "demo phantom", "SPAN", "IISc dev"):
             v = df.loc[df.source == src, c].dropna()
             row[src] = (f"{v.median():.1f} [{v.quantile(0.05):.1f}-{v.quantile(0.95):.1f}]"
                         if len(v) else "-")
-            if src != "synthetic":
+            if src not in ("synthetic", "demo phantom"):
                 row[f"{src} inside synthetic p5-p95"] = (f"{100 * ((v >= lo) & (v <= hi)).mean():.0f} %"
                                                          if len(v) else "-")
         out.append(row)
@@ -272,12 +335,15 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     RESULTS.mkdir(exist_ok=True)
-    rows = synthetic_rows(args.n, args.seed) + span_rows()
+    rows = synthetic_rows(args.n, args.seed) + phantom_rows() + span_rows()
     have_iisc = (REAL / "iisc_dev").is_dir() and ATB.is_dir()
     if have_iisc:
         rows += iisc_rows()
     df = pd.DataFrame(rows)
-    df.to_csv(RESULTS / "synth_anatomy.csv", index=False, float_format="%.3f")
+    # Per-frame rows of the synthetic and SPAN sources only: nothing derived from the IISc
+    # annotations (no licence) is stored beyond the summary numbers of the report.
+    df[df.source != "IISc dev"].to_csv(RESULTS / "synth_anatomy.csv", index=False, float_format="%.3f")
+    img = pd.DataFrame(image_rows(max(args.n // 2, 50)))
     spd = pd.DataFrame([speed(args.n_speed, 1), speed(max(args.n_speed // 2, 1), 3)])
     montage(RESULTS / "synth_montage.png")
     prof_a = df.groupby("source")[[f"A{i}" for i in range(N_A)]].median().T
@@ -291,7 +357,8 @@ def main() -> None:
 
 Generated by `python benchmarks/bench_synth.py --n {args.n} --n-speed {args.n_speed} --seed {args.seed}`
 (generator version {GENERATOR_VERSION}). Definitions of every measure: the module docstring of
-`benchmarks/bench_synth.py`. Sources: {len(syn)} synthetic anatomies/articulations (`vtract.synth`,
+`benchmarks/bench_synth.py`. Baseline: the demo phantom (`vtract.phantom`, 4 subjects x 6 vowel
+targets, rasterised by the same code). Sources: {len(syn)} synthetic anatomies/articulations (`vtract.synth`,
 {len(vowels)} of them vowels), the 3 hand-traced SPAN frames (one speaker, 2.4 mm pixels),
 {int((df.source == "IISc dev").sum())} annotated IISc dev frames (3 speakers, 2.9 mm pixels;
 **independent comparison only**: nothing in the generator is fitted to them).
@@ -310,6 +377,13 @@ Arc position from the alveolar ridge (0 %) to the velum tip (100 %).
 
 Vowel samples (no consonant gesture) with a tongue contact against palate or velum (distance < 0.5 mm
 anywhere on the upper profile): {100 * closed:.1f} %.
+
+## Image statistics per frame: median [p5-p95]
+Definitions: `vtract.phantom._realism` (SNR from the darkest 15 % of pixels, sharpness = 90th
+percentile of the gradient per mm over the signal, dark fraction = pixels below 15 % of the signal,
+mean / signal). Real: every ~10th frame of the two USC ROI-toolbox videos (2.9 mm), the 3 SPAN frames.
+
+{markdown_table(_image_summary(img))}
 
 ## Speed (one process; numpy/FFT/BLAS threads = 1)
 `cpu_ms_per_sample` is the process CPU time (what one core delivers; the shared machine's load

@@ -95,3 +95,28 @@ def test_airway_largest_component_spans_glottis_to_oral_cavity(samples):
         # Nearly all airway is in few big parts (closures split it), no speckle.
         assert sizes.max() >= 0.4 * sizes.sum()
         assert (sizes < 4).sum() <= 2
+
+
+def _head_frame(s: SynthSample, xy: np.ndarray) -> np.ndarray:
+    """(x, y) image mm -> head-aligned (forward, down) mm, undoing the random tilt."""
+    rot = np.deg2rad(s.meta["placement"]["rotation_deg"])
+    c, si = np.cos(rot), np.sin(rot)
+    return xy @ np.array([[c, -si], [si, c]])
+
+
+def test_airway_bounded_by_glottis_and_velopharyngeal_line(samples):
+    for s in samples:
+        yy, xx = np.nonzero(s.labels == L.AIRWAY)
+        pts = (np.column_stack([xx, yy]) + 0.5) * s.labels_spacing_mm
+        lm = {k: np.asarray(v) for k, v in s.meta["landmarks_mm"].items()}
+        h = _head_frame(s, pts)
+        g = _head_frame(s, lm["glottis"][None])[0]
+        # Nothing of the airway lies more than 2 mm below the glottis line ...
+        assert h[:, 1].max() <= g[1] + 2.0
+        # ... nor above the velopharyngeal line behind the velum tip (the nasopharynx is not airway).
+        tip, port = _head_frame(s, lm["velum_tip"][None])[0], _head_frame(s, lm["vp_port"][None])[0]
+        behind = h[:, 0] > tip[0] + 1.0
+        if behind.any():
+            t = np.clip((h[behind, 0] - tip[0]) / max(port[0] - tip[0], 1e-6), 0, 1)
+            line_y = tip[1] + t * (port[1] - tip[1])
+            assert (h[behind, 1] >= line_y - 2.5).all()

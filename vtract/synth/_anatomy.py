@@ -23,6 +23,7 @@ tongue_fill_mm         2-9               how much higher the tongue body sits th
                                          phantom (real oral cavities are nearly filled by the tongue)
 head_scale             0.9-1.12          cranium size relative to the face
 fat_mm                 2.5-9             subcutaneous fat layer under the skin outline
+nose_scale             0.7-1.3           nose size about its root
 =====================  ================  ===========================================================
 """
 
@@ -45,6 +46,7 @@ ANATOMY_RANGES: dict[str, tuple[float, float]] = {
     "tongue_fill_mm": (2.0, 9.0),
     "head_scale": (0.9, 1.12),
     "fat_mm": (2.5, 9.0),
+    "nose_scale": (0.7, 1.3),
 }
 
 
@@ -93,6 +95,8 @@ _NECK_MUSCLE = np.array([
 _SUBMENTAL = np.array([[44.0, 140.0], [50.0, 150.0], [62.0, 160.0], [74.0, 158.0], [84.0, 156.0],
                        [76.0, 148.0], [62.0, 150.0], [50.0, 138.0]])
 _CRANIUM_CENTRE = np.array([130.0, 10.0])
+_NOSE = slice(4, 8)  # outline vertices of the nose (tip at index 5)
+_NOSE_ROOT = np.array([30.0, 76.0])
 
 
 def _inset(poly: np.ndarray, d_mm: float, step: float = 2.0) -> np.ndarray:
@@ -135,6 +139,7 @@ def head_shapes(anat: dict[str, float]) -> list[tuple[str, np.ndarray, str]]:
         return p + w * (p - _CRANIUM_CENTRE) * (hs - 1.0)
 
     outline = cranial(_OUTLINE)
+    outline[_NOSE] = _NOSE_ROOT + (outline[_NOSE] - _NOSE_ROOT) * anat["nose_scale"]
     return [("head", outline, "fat"), ("head_inner", _inset(outline, anat["fat_mm"]), "soft"),
             ("skull", cranial(_SKULL), "bone"), ("brain", cranial(_BRAIN), "brain"),
             ("neck_muscle", _NECK_MUSCLE, "muscle"), ("submental", _SUBMENTAL, "soft")]

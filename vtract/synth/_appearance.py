@@ -22,6 +22,8 @@ Pipeline (one :class:`Appearance` per sample; drawn by :func:`random_appearance`
    (spiral-like incoherent aliasing) undersampling blended in.
 5. **Rician noise** at a random SNR (3-40, log-uniform): complex Gaussian noise, then the magnitude.
 6. **Gamma and contrast**: a random gamma (0.6-1.6) on the normalised image and a random gain.
+7. **Display**: in 40 % of samples the frame is stored like an 8-bit video (USC AVIs): scaled so a
+   random 97-100th percentile saturates, clipped and quantised to 256 levels.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ class Appearance:
     snr: float
     gamma: float
     gain: float
+    clip_pct: float
 
     def to_dict(self) -> dict:
         """JSON-able parameters (arrays as lists; per-class arrays keyed by tissue name)."""
@@ -148,6 +151,7 @@ def random_appearance(rng: np.random.Generator, spacing_mm: float) -> Appearance
         snr=float(np.exp(rng.uniform(np.log(3.0), np.log(40.0)))),
         gamma=float(np.exp(rng.uniform(np.log(0.6), np.log(1.6)))),
         gain=float(np.exp(rng.uniform(np.log(0.2), np.log(5.0)))),
+        clip_pct=float(rng.uniform(97.0, 100.0)) if rng.uniform() < 0.4 else 0.0,
     )
 
 
@@ -285,5 +289,9 @@ def render_image(tissue_fine: list[np.ndarray], factor: int, spacing_mm: float, 
     frames = [np.abs(z + sigma * (rng.standard_normal(shape) + 1j * rng.standard_normal(shape))) / ref
               for z in clean]
     x = np.stack(frames).astype(np.float32)
-    x = np.clip(x, 0, None) ** a.gamma * a.gain
+    x = np.clip(x, 0, None) ** a.gamma
+    if a.clip_pct > 0:  # 8-bit video: saturate the brightest pixels, 256 grey levels
+        top = float(np.percentile(x[len(x) // 2], a.clip_pct)) + 1e-6
+        x = np.round(np.clip(x / top, 0.0, 1.0) * 255.0) / 255.0
+    x = x * a.gain
     return x.astype(np.float32)

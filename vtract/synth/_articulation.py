@@ -11,6 +11,7 @@ mouthpiece between the lips in a few samples. :func:`perturb` moves a pose by a 
 from __future__ import annotations
 
 import numpy as np
+from skimage.measure import points_in_poly
 
 from ..phantom._articulation import CONSONANTS, NEUTRAL, PARAMS, VOWELS
 from ..phantom._geometry import INSTRUMENT_OBJECTS
@@ -111,9 +112,9 @@ def open_vowel_tract(pose: dict, geometry, rng: np.random.Generator, build) -> t
     """Open contacts the random vowel blend made between the tongue and the palate, velum or wall.
 
     Vowels never close the tract; a random blend with a raised tongue can. Where the narrowest
-    tongue-to-roof distance (tract grid lines behind the incisors) is below a random gap of
+    tongue-to-roof distance (tract grid lines whose floor is the tongue) is below a random gap of
     :data:`VOWEL_GAP_MM`, the tongue body is lowered (or its root advanced, for a pharyngeal contact)
-    and the velum raised a little, at most three times.
+    and the velum raised a little, at most five times.
 
     Parameters
     ----------
@@ -132,9 +133,12 @@ def open_vowel_tract(pose: dict, geometry, rng: np.random.Generator, build) -> t
         The adjusted pose and its geometry.
     """
     gap = float(rng.uniform(*VOWEL_GAP_MM))
-    for _ in range(3):
+    for _ in range(5):
         d = geometry.distance_mm
-        roof = geometry.outer_hit <= 3  # pharyngeal wall, velum, port, hard palate
+        # Lines whose roof is the pharyngeal wall, velum, port, hard palate or upper incisors and whose
+        # floor is the tongue (not the lower teeth or lip: a closed bite is not a tongue contact).
+        floor = geometry.grid_origin + geometry.grid_dir * (geometry.inner_mm - 0.5)[:, None]
+        roof = (geometry.outer_hit <= 4) & points_in_poly(floor, geometry.curves["tongue"])
         if not roof.any():
             break
         i = int(np.argmin(np.where(roof, d, np.inf)))
@@ -142,8 +146,14 @@ def open_vowel_tract(pose: dict, geometry, rng: np.random.Generator, build) -> t
         if short <= 0:
             break
         q = dict(pose)
-        if geometry.outer_hit[i] == 0 and geometry.region[i] != "polar":
+        hit = int(geometry.outer_hit[i])
+        if hit == 0 and geometry.region[i] != "polar":  # tongue root against the pharyngeal wall
             q["root_mm"] += 1.2 * short
+        elif hit in (1, 2):  # tongue back against a long or lowered velum: lower, advance, raise velum
+            q["dorsum_y_mm"] += 1.5 * short
+            q["dorsum_x_mm"] -= 1.0 * short
+            q["root_mm"] += 0.5 * short
+            q["velum"] -= 0.15 * short
         else:
             q["dorsum_y_mm"] += 1.2 * short
             q["tip_y_mm"] += 0.4 * short

@@ -65,29 +65,42 @@ def tract_length_mm(geom: FrameGeometry) -> float:
     return float(geom.section_lengths_mm().sum())
 
 
-def _densify(poly: np.ndarray, step: float = 3.0) -> np.ndarray:
-    """Return a closed polygon with extra vertices so that no edge is longer than ``step`` mm."""
-    a = np.asarray(poly, float)
-    b = np.roll(a, -1, axis=0)
+def _densify_all(polys: list[np.ndarray], step: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+    """Add vertices to closed polygons so that no edge is longer than ``step`` mm (all at once).
+
+    Returns
+    -------
+    points : ndarray, shape (n, 2)
+        The densified polygons, concatenated.
+    bounds : ndarray, shape (len(polys) + 1,)
+        Polygon ``j`` is ``points[bounds[j]:bounds[j + 1]]``.
+    """
+    a = np.vstack(polys).astype(float)
+    sizes = np.array([len(p) for p in polys])
+    first = np.cumsum(sizes) - sizes
+    nxt = np.arange(len(a)) + 1
+    nxt[first + sizes - 1] = first  # each polygon closes on its first vertex
+    b = a[nxt]
     n = np.maximum(np.ceil(np.linalg.norm(b - a, axis=1) / step).astype(int), 1)
-    if n.max() == 1:
-        return a
     i = np.repeat(np.arange(len(a)), n)
-    start = np.repeat(np.cumsum(n) - n, n)
-    t = (np.arange(i.size) - start) / n[i]
-    return a[i] + t[:, None] * (b[i] - a[i])
+    t = (np.arange(i.size) - np.repeat(np.cumsum(n) - n, n)) / n[i]
+    owner = np.repeat(np.arange(len(polys)), sizes)
+    counts = np.bincount(owner, weights=n, minlength=len(polys)).astype(int)
+    return a[i] + t[:, None] * (b[i] - a[i]), np.concatenate([[0], np.cumsum(counts)])
 
 
 def _thicken_velum(poly: np.ndarray, factor: float) -> np.ndarray:
-    """Scale the velum's thickness about its centreline (phantom layout: 40 lower, 6 tip, 40 upper)."""
+    """Scale the velum's thickness, keeping its oral surface (phantom layout: 40 oral, 6 tip, 40 nasal).
+
+    The oral surface stays where the phantom's tract grid saw it, so the vowel-gap check of
+    :func:`~._articulation.open_vowel_tract` still holds; the nasal surface moves.
+    """
     if len(poly) != 86 or factor == 1.0:
         return poly
     out = poly.copy()
     i = np.arange(40)
-    mid = 0.5 * (poly[i] + poly[85 - i])
-    out[i] = mid + factor * (poly[i] - mid)
-    out[85 - i] = mid + factor * (poly[85 - i] - mid)
-    out[40:46] = mid[-1] + factor * (poly[40:46] - mid[-1])
+    out[85 - i] = poly[i] + factor * (poly[85 - i] - poly[i])
+    out[40:46] = poly[39] + factor * (poly[40:46] - poly[39])
     return out
 
 
@@ -159,9 +172,11 @@ def rasterise(geom: FrameGeometry, shapes: list, placement: Placement, grid: Gri
     tis_lut = np.zeros(len(shapes) + 1, np.uint8)
     lab_lut = np.zeros(len(shapes) + 1, np.uint8)
     env = 0
-    for k, (name, pts, tissue, label) in enumerate(shapes, start=1):
-        w = placement(_densify(pts)) * f - 0.5  # PIL fills pixels whose centre (integer coords) is inside
-        draw.polygon(w.ravel().tolist(), fill=k)
+    # One densify + transform for all polygons (per-shape calls dominated the cost).
+    pts, bounds = _densify_all([sh[1] for sh in shapes])
+    w = placement(pts) * f - 0.5  # PIL fills pixels whose centre (integer coords) is inside
+    for k, (name, _, tissue, label) in enumerate(shapes, start=1):
+        draw.polygon(w[bounds[k - 1]:bounds[k]].ravel().tolist(), fill=k)
         tis_lut[k] = _CODE[tissue]
         lab_lut[k] = label
         if name == "envelope":

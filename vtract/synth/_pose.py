@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-__all__ = ["Grid", "Placement", "random_grid", "random_placement", "FOV_RANGE_MM", "PIXEL_RANGE_MM",
-           "MATRIX_RANGE", "ROTATION_RANGE_DEG", "FINE_PIXEL_MAX_MM"]
+__all__ = ["Grid", "Placement", "random_grid", "random_placement", "random_warp", "FOV_RANGE_MM",
+           "PIXEL_RANGE_MM", "MATRIX_RANGE", "ROTATION_RANGE_DEG", "FINE_PIXEL_MAX_MM"]
 
 #: Field of view (mm), pixel size (mm) and matrix ranges of the sampled grids (issue 12).
 FOV_RANGE_MM = (180.0, 300.0)
@@ -102,16 +102,25 @@ class Placement:
         Where the oral cavity lands in the field of view (x_mm, y_mm).
     neck_bend_deg : float
         Neck flexion (+, the neck leans backwards below the mandible) or extension (-).
+    warp : tuple of (ax_mm, ay_mm, kx, ky, phase)
+        Smooth random deformation applied first (template mm): the sum of plane waves
+        ``(ax, ay) * sin(kx * x + ky * y + phase)``, wavenumbers in rad/mm. It bends every structure
+        together (shape variety beyond the articulatory model, as SynthSeg's random deformations).
     """
 
     scale: float
     rotation_deg: float
     centre_mm: tuple[float, float]
     neck_bend_deg: float
+    warp: tuple = ()
 
     def __call__(self, pts: np.ndarray) -> np.ndarray:
         """Map template points (n, 2) in mm to field-of-view mm (n, 2)."""
         p = np.asarray(pts, float)
+        if self.warp:
+            w = np.asarray(self.warp)  # rows: ax_mm, ay_mm, kx, ky (rad/mm), phase
+            arg = np.sin(p[:, :1] * w[None, :, 2] + p[:, 1:2] * w[None, :, 3] + w[None, :, 4])
+            p = p + np.column_stack([arg @ w[:, 0], arg @ w[:, 1]])
         x = p[:, 0].copy()
         dy = np.maximum(p[:, 1] - NECK_TOP_Y, 0.0)
         # C1 ramp: quadratic over the first 40 mm, then linear (a smooth bend, not a kink).
@@ -131,11 +140,15 @@ class Placement:
 
     def to_dict(self) -> dict:
         """JSON-able parameters."""
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
+        d = asdict(self)
+        d["centre_mm"] = list(self.centre_mm)
+        d["warp"] = [list(w) for w in self.warp]
+        return d
 
 
-def random_placement(rng: np.random.Generator, grid: Grid, scale: float) -> Placement:
-    """Sample rotation, neck bend and the head position in the field of view.
+def random_placement(rng: np.random.Generator, grid: Grid, scale: float,
+                     keep_in: np.ndarray | None = None, margin_mm: float = 5.0) -> Placement:
+    """Sample rotation, neck bend, deformation and the head position in the field of view.
 
     Parameters
     ----------
@@ -145,16 +158,55 @@ def random_placement(rng: np.random.Generator, grid: Grid, scale: float) -> Plac
         The sampled grid (its field of view bounds the translation).
     scale : float
         Subject scale (from the anatomy: tract length).
+    keep_in : ndarray, shape (n, 2), optional
+        Template points (lips, glottis, ...) that must land inside the field of view, ``margin_mm``
+        from its edges: the position is redrawn up to 20 times (then the last draw is kept), as an
+        operator centres the vocal tract.
+    margin_mm : float
+        Margin for ``keep_in`` (mm).
 
     Returns
     -------
     Placement
         The oral cavity lands at 25-50 % of the width and 35-62 % of the height, as in midsagittal
-        rtMRI (face left, head up) with some margin for off-centre heads; parts may leave the field.
+        rtMRI (face left, head up) with some margin for off-centre heads.
     """
     fov = grid.fov_mm
     rot = float(rng.uniform(*ROTATION_RANGE_DEG))
-    cx = float(rng.uniform(0.25, 0.50) * fov)
-    cy = float(rng.uniform(0.35, 0.62) * fov)
     bend = float(rng.uniform(-12.0, 12.0))
-    return Placement(scale=float(scale), rotation_deg=rot, centre_mm=(cx, cy), neck_bend_deg=bend)
+    warp = random_warp(rng)
+    for _ in range(20):
+        cx = float(rng.uniform(0.25, 0.50) * fov)
+        cy = float(rng.uniform(0.35, 0.62) * fov)
+        pl = Placement(scale=float(scale), rotation_deg=rot, centre_mm=(cx, cy), neck_bend_deg=bend,
+                       warp=warp)
+        if keep_in is None:
+            break
+        q = pl(keep_in)
+        if (q.min() >= margin_mm) and (q.max() <= fov - margin_mm):
+            break
+    return pl
+
+
+#: Smooth deformation: number of plane waves, wavelength range (mm) and largest strain of each.
+WARP_WAVES = 6
+WARP_WAVELENGTH_MM = (50.0, 160.0)
+WARP_MAX_STRAIN = 0.05
+
+
+def random_warp(rng: np.random.Generator) -> tuple:
+    """Draw the plane waves of a smooth deformation (see :class:`Placement`).
+
+    Each wave's amplitude is at most ``WARP_MAX_STRAIN * wavelength / (2 pi)`` (about 1.3-4 mm), so
+    the summed strain stays below 0.3 and the map never folds.
+    """
+    waves = []
+    for _ in range(WARP_WAVES):
+        lam = rng.uniform(*WARP_WAVELENGTH_MM)
+        k = 2 * np.pi / lam
+        th = rng.uniform(0, 2 * np.pi)
+        amp = rng.uniform(0, WARP_MAX_STRAIN) / k
+        phi = rng.uniform(0, 2 * np.pi)
+        waves.append((float(amp * np.cos(phi)), float(amp * np.sin(phi)), float(k * np.cos(th)),
+                      float(k * np.sin(th)), float(rng.uniform(0, 2 * np.pi))))
+    return tuple(waves)

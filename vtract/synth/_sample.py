@@ -7,7 +7,7 @@ that covers exactly the same field of view.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -17,12 +17,15 @@ from ._anatomy import random_anatomy, subject_of
 from ._appearance import random_appearance, render_image
 from ._articulation import open_vowel_tract, perturb, random_articulation
 from ._labelmap import build_head, rasterise, tract_length_mm
-from ._pose import random_grid, random_placement
+from ._pose import Placement, random_grid, random_placement
 
 __all__ = ["SynthSample", "sample", "random_head", "GENERATOR_VERSION", "CROP_PROB"]
 
 #: Version of the generator; bump it whenever the distribution of samples changes (model cards cite it).
-GENERATOR_VERSION = "0.1.0"
+GENERATOR_VERSION = "0.5.0"
+#: Landmarks reported in ``meta["landmarks_mm"]`` (besides ``vp_port`` and ``glottis``).
+_LANDMARKS = ("upper_incisor_edge", "lower_incisor_edge", "ridge_front", "upper_lip_inner",
+              "lower_lip_inner", "velum_tip", "epiglottis_tip", "pns")
 #: Probability of a random crop of the field of view (0-15 % from each side).
 CROP_PROB = 0.3
 
@@ -45,7 +48,9 @@ class SynthSample:
     labels_spacing_mm : float
         Fine-grid pixel size (mm), 0.4-0.8.
     meta : dict
-        The random parameters (anatomy, articulation, grid, placement, appearance, crop), JSON-able.
+        The random parameters (anatomy, articulation, grid, placement, appearance, crop), JSON-able;
+        ``landmarks_mm`` gives landmarks of the centre frame as ``[x_mm, y_mm]`` in the returned field
+        of view (glottis, velum tip, velopharyngeal port on the wall, incisor edges, lips, PNS, ...).
     """
 
     image: np.ndarray
@@ -53,6 +58,13 @@ class SynthSample:
     labels: np.ndarray
     labels_spacing_mm: float
     meta: dict = field(default_factory=dict)
+
+
+def _nudge(p: Placement, rng: np.random.Generator) -> Placement:
+    """Small head motion between neighbouring frames (0.4 mm, 0.4 deg standard deviation)."""
+    d = rng.normal(0.0, 0.4, 3)
+    return replace(p, rotation_deg=p.rotation_deg + float(d[0]),
+                   centre_mm=(p.centre_mm[0] + float(d[1]), p.centre_mm[1] + float(d[2])))
 
 
 def _crop(rng: np.random.Generator, n: int) -> tuple[int, int, int, int]:
@@ -105,8 +117,8 @@ def sample(rng: np.random.Generator, *, context: int = 1) -> SynthSample:
     rng : numpy.random.Generator
         Source of randomness; the sample is a deterministic function of its state.
     context : {1, 3}
-        Number of frames: 1, or 3 (t-1, t, t+1 with small articulatory steps between them, same
-        anatomy, pose and appearance).
+        Number of frames: 1, or 3 (t-1, t, t+1 with small articulatory steps and a little head motion
+        between them; same anatomy and appearance, independent noise).
 
     Returns
     -------
@@ -125,17 +137,19 @@ def sample(rng: np.random.Generator, *, context: int = 1) -> SynthSample:
     anat, pose, art_info, geom0, shapes0, scale = random_head(rng)
     length0 = tract_length_mm(geom0)
     grid = random_grid(rng)
-    placement = random_placement(rng, grid, scale)
-    poses = [pose]
+    keep = np.vstack([geom0.landmarks["lip_front"], geom0.grid_origin[:1], geom0.landmarks["pns"]])
+    placement = random_placement(rng, grid, scale, keep_in=keep)
+    poses, places = [pose], [placement]
     if context == 3:
         poses = [perturb(pose, rng), pose, perturb(pose, rng)]
+        places = [_nudge(placement, rng), placement, _nudge(placement, rng)]
     maps = []
-    for p in poses:
+    for p, pl in zip(poses, places, strict=True):
         if p is pose:
             geom, shapes = geom0, shapes0
         else:
             geom, shapes = build_head(anat, p, art_info["instrument"])
-        maps.append(rasterise(geom, shapes, placement, grid))
+        maps.append(rasterise(geom, shapes, pl, grid))
     app = random_appearance(rng, grid.spacing_mm)
     image = render_image([m.tissue for m in maps], grid.factor, grid.spacing_mm, app,
                          placement.centre_mm, rng)
@@ -143,6 +157,14 @@ def sample(rng: np.random.Generator, *, context: int = 1) -> SynthSample:
     f = grid.factor
     image = np.ascontiguousarray(image[:, r0:r1, c0:c1])
     labels = np.ascontiguousarray(maps[len(maps) // 2].labels[r0 * f:r1 * f, c0 * f:c1 * f])
+    # Landmarks in the returned field of view (mm, edge origin, after the crop).
+    g = maps[len(maps) // 2].geometry
+    lm_t = {k: np.asarray(g.landmarks[k], float) for k in _LANDMARKS}
+    wf = g.curves["wall_front"]
+    lm_t["vp_port"] = wf[np.argmin(np.linalg.norm(wf - lm_t["velum_tip"], axis=1))]
+    lm_t["glottis"] = g.grid_origin[0] + g.grid_dir[0] * 0.5 * (g.inner_mm[0] + g.outer_mm[0])
+    off = np.array([c0, r0]) * grid.spacing_mm
+    landmarks = {k: [float(v) for v in placement(np.atleast_2d(p))[0] - off] for k, p in lm_t.items()}
     meta = {
         "generator_version": GENERATOR_VERSION,
         "anatomy": anat,
@@ -154,6 +176,7 @@ def sample(rng: np.random.Generator, *, context: int = 1) -> SynthSample:
         "placement": placement.to_dict(),
         "appearance": app.to_dict(),
         "crop_px": [r0, r1, c0, c1],
+        "landmarks_mm": landmarks,
         "context": context,
     }
     return SynthSample(image=image, spacing_mm=grid.spacing_mm, labels=labels,
