@@ -82,10 +82,13 @@ def test_batched_transfer_function_equals_single_and_padding_is_identity():
     np.testing.assert_allclose(hb[1], tube.transfer_function(a2, l2, freqs), rtol=1e-10)
 
 
-def test_area_from_distance_power_law():
+def test_area_from_distance_is_the_measures_law():
+    from vtract.measures import area_from_distance
+
+    assert tube.area_from_distance is area_from_distance
     d = np.array([-1.0, 0.0, 10.0, 20.0])
     np.testing.assert_allclose(tube.area_from_distance(d, alpha=1.5, beta=1.5),
-                               [0.0, 0.0, 1.5, 1.5 * 2 ** 1.5])
+                               [0.0, 0.0, 150.0, 150.0 * 2 ** 1.5])
 
 
 def test_bad_input_is_a_clear_error():

@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import DataValueError
+from .measures import area_from_distance  # the one definition (mm in, mm^2 out)
 
 __all__ = ["SPEED_OF_SOUND_CM_S", "AIR_DENSITY_G_CM3", "transfer_function", "formants_from_area",
            "formants_from_transfer",
@@ -319,27 +320,3 @@ def uniform_tube_formants(length_cm: float, n_formants: int = 4,
     """
     n = np.arange(1, n_formants + 1)
     return (2 * n - 1) * c / (4.0 * length_cm)
-
-
-def area_from_distance(distance_mm, *, alpha: float | np.ndarray = 1.6,
-                       beta: float | np.ndarray = 1.5) -> np.ndarray:
-    """Convert midsagittal distances to cross-sectional areas with ``A = alpha * d ** beta``.
-
-    The power law of Heinz & Stevens (1965) with ``d`` in cm and ``A`` in cm^2. Typical coefficients
-    (Sundberg et al. 1987; Baer et al. 1991): pharynx ``alpha ~ 1.5-2.0, beta ~ 1.2-1.5``; oral cavity
-    ``alpha ~ 1.4-1.6, beta ~ 1.5``; lips ``alpha ~ 1.5, beta ~ 1.3``.
-
-    Parameters
-    ----------
-    distance_mm : array_like
-        Midsagittal (sagittal) distances in mm; negative values are treated as 0 (closure).
-    alpha, beta : float or array_like
-        Coefficients (per section allowed), for ``d`` in cm and ``A`` in cm^2.
-
-    Returns
-    -------
-    ndarray
-        Areas in cm^2 (same shape as ``distance_mm``).
-    """
-    d_cm = np.maximum(np.asarray(distance_mm, dtype=float), 0.0) / 10.0
-    return np.asarray(alpha) * d_cm ** np.asarray(beta)

@@ -9,7 +9,7 @@ module              concept
 ``_articulation``   articulatory parameters, vowel/consonant targets, smooth trajectories
 ``_styles``         singing styles and wind instruments as scores (built-in group differences)
 ``_geometry``       pose -> polygons of every structure + the semi-polar tract grid
-``_measures``       ground-truth measures (the contract's per-frame columns) from the geometry
+``_measures``       ground truth: the exact geometry through vtract.measures' definitions
 ``_render``         MRI-like rendering: partial volume, PD intensities, coil, blur, streaks, Rician noise
 ``_audio``          glottal source, tube filtering, instrument tones, MRI gradient noise
 ``_session``        one session: simulate and write frames, labels, audio, tables
@@ -26,11 +26,12 @@ narrow epilarynx gives classical voices +5-8 dB more energy at 2-4 kHz, and the 
 Use :func:`vtract.datasets.load_demo` for the built demo sets.
 """
 
+from ..measures import MEASURE_COLUMNS
 from ._anatomy import SUBJECTS, Subject, get_subject
 from ._articulation import NEUTRAL, PARAMS, VOWELS
 from ._catalog import DEMO_VERSION, manifest_dict, manifest_yaml, session_specs
 from ._geometry import FrameGeometry, build_geometry
-from ._measures import MEASURE_COLUMNS, frame_measures
+from ._measures import frame_measures, tract_geometry
 from ._render import RenderSettings, degrade, rasterise
 from ._session import SESSION_FILES, SessionSpec, build_session, simulate_session
 from ._styles import INSTRUMENTS, SINGING_STYLES, STYLE_OFFSETS, VIBRATO, WIND
@@ -38,6 +39,7 @@ from ._styles import INSTRUMENTS, SINGING_STYLES, STYLE_OFFSETS, VIBRATO, WIND
 __all__ = ["SUBJECTS", "Subject", "get_subject", "NEUTRAL", "PARAMS", "VOWELS", "DEMO_VERSION",
            "manifest_dict", "manifest_yaml", "session_specs", "FrameGeometry", "build_geometry",
            "MEASURE_COLUMNS",
-           "frame_measures", "RenderSettings", "degrade", "rasterise", "SESSION_FILES", "SessionSpec",
+           "frame_measures", "tract_geometry", "RenderSettings", "degrade", "rasterise", "SESSION_FILES",
+           "SessionSpec",
            "build_session", "simulate_session", "INSTRUMENTS", "SINGING_STYLES", "STYLE_OFFSETS",
            "VIBRATO", "WIND"]

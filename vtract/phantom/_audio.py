@@ -32,7 +32,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import butter, sosfilt
 
-from ..tube import area_from_distance, transfer_function
+from ..measures import area_from_distance
+from ..tube import transfer_function
 from ._geometry import FrameGeometry
 
 __all__ = ["SAMPLE_RATE_HZ", "area_function", "nasal_area_function", "NASAL_AREAS_CM2",
@@ -70,7 +71,7 @@ def area_function(geom: FrameGeometry) -> tuple[np.ndarray, np.ndarray]:
     reg = np.where((reg == "oral") & (mid[:, 0] < lip_x + 15.0), "lips", reg)
     alpha = np.array([_COEF[r][0] for r in reg])
     beta = np.array([_COEF[r][1] for r in reg])
-    area = area_from_distance(d, alpha=alpha, beta=beta)
+    area = area_from_distance(d, alpha=alpha, beta=beta) / 100.0  # mm^2 -> cm^2
     return np.maximum(area, 1e-3), geom.section_lengths_mm() / 10.0
 
 

@@ -1,26 +1,20 @@
-"""Ground-truth articulatory measures from the phantom geometry (the contract's per-frame columns).
+"""Ground-truth measures of the phantom: its exact geometry through vtract's one set of definitions.
 
-Every value is computed from the model polygons in field-of-view mm (``x`` face -> back, ``y`` down), not
-from the rendered pixels, so it is exact for the model (grid lines every ~3 mm / 6 degrees).
-Definitions follow the shared measures contract (see ``vtract.measures``):
+:func:`tract_geometry` turns the model polygons and the semi-polar tract grid of one frame (field-of-
+view mm, ``x`` face -> back, ``y`` down) into a :class:`vtract.measures.TractGeometry`; the measures
+are then those of :func:`vtract.measures.measures_table`, exactly as for a segmentation (whose
+geometry comes from its label maps through :func:`vtract.measures.geometry_from_labels`). The
+landmarks are taken from the polygons by the same rules the label path applies to pixels:
 
-* ``lip_aperture_mm``: vertical gap between the upper- and lower-lip inner surfaces (0 when pressed;
-  with a clarinet mouthpiece between the lips it is the mouthpiece thickness at the lips).
-* ``lip_protrusion_mm``: ``x`` of the alveolar-ridge front minus ``x`` of the most anterior upper-lip point.
-* ``jaw_opening_mm``: ``y`` of the lower-incisor edge minus ``y`` of the upper-incisor edge (negative
-  with the teeth together because of the overbite).
-* Constriction degree/location (``*_cd_mm`` / ``*_cl_mm``): the minimum sagittal distance over the tract
-  grid lines whose outer wall is in the region (tip: upper incisors and the front 30 % of the hard palate;
-  dorsum: the rest of the hard palate, the velum; root: the posterior pharyngeal wall between the velum-tip
-  and epiglottis-tip levels), and the midline arc length from the glottis to that line.
-* ``velum_opening_mm``: minimum distance between the velum and the pharyngeal-wall polygons (0 on contact).
-* ``larynx_height_mm`` / ``tongue_dorsum_height_mm``: perpendicular distance below the palatal plane (a
-  line fitted to the hard palate's oral surface) of the glottis (midpoint of the lowest grid line) and of
-  the highest tongue point.
-* ``pharynx_width_oro_mm``: = root-region minimum; ``pharynx_width_hypo_mm``: the horizontal airway width
-  on the grid line closest to midway between the epiglottis tip and the glottis.
-* ``tract_length_mm``: midline length glottis -> lips; ``airway_area_mm2``: area of label 1 on the
-  supersampled grid.
+* walls: the grid lines' exact crossings with the outer (pharyngeal wall, velum, palate, upper
+  incisor, upper lip) and inner (tongue, epiglottis, larynx, lower incisor, lower lip) polygons;
+* glottis / lip opening: the ends of the grid midline; upper-lip front: the upper lip's most
+  anterior point within 12 mm above the upper wall's anterior end;
+* hard palate: the lower (oral) edge of the palate as painted (the incisors cover its front); the
+  ridge and the palatal plane from it by :func:`vtract.measures.palate_ridge` /
+  :func:`vtract.measures.palate_front` as for labels; PNS = the model's posterior nasal spine;
+* velum tip: the velum point farthest from the PNS; tongue surface: the tongue polygon;
+* velum opening: the smallest velum-to-pharyngeal-wall distance (0 on contact).
 """
 
 from __future__ import annotations
@@ -29,27 +23,13 @@ import numpy as np
 from matplotlib.path import Path as MplPath
 from scipy.spatial.distance import cdist
 
-from ._geometry import OUTER_NAMES, FrameGeometry
+from ..measures import MEASURE_COLUMNS, TractGeometry, measures_table, palatal_plane
+from ..measures._from_labels import LIP_WINDOW_MM
+from ..measures._geometry import palate_front, palate_ridge
+from ._geometry import FrameGeometry
 
-__all__ = ["MEASURE_COLUMNS", "frame_measures", "palatal_plane", "velum_opening"]
+__all__ = ["frame_measures", "tract_geometry", "velum_opening"]
 
-MEASURE_COLUMNS: tuple[str, ...] = (
-    "lip_aperture_mm", "lip_protrusion_mm", "jaw_opening_mm", "tongue_tip_cd_mm", "tongue_tip_cl_mm",
-    "tongue_dorsum_cd_mm", "tongue_dorsum_cl_mm", "tongue_root_cd_mm", "velum_opening_mm",
-    "larynx_height_mm", "pharynx_width_oro_mm", "pharynx_width_hypo_mm", "tongue_dorsum_height_mm",
-    "tract_length_mm", "airway_area_mm2")
-
-
-def palatal_plane(geom: FrameGeometry) -> tuple[np.ndarray, np.ndarray]:
-    """Point on and unit normal (pointing down/inferior) of the palatal plane (mm)."""
-    pts = geom.curves["palate_oral"]
-    c = pts.mean(axis=0)
-    _, _, vt = np.linalg.svd(pts - c)
-    d = vt[0]
-    n = np.array([-d[1], d[0]])
-    if n[1] < 0:
-        n = -n
-    return c, n
 
 
 def velum_opening(geom: FrameGeometry) -> float:
@@ -60,15 +40,96 @@ def velum_opening(geom: FrameGeometry) -> float:
     return float(cdist(vel, wall).min())
 
 
-def _min_cd(d: np.ndarray, cl: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
-    if not mask.any():
-        return np.nan, np.nan
-    i = np.flatnonzero(mask)[np.argmin(d[mask])]
-    return float(d[i]), float(cl[i])
+def _densify(poly: np.ndarray, step_mm: float = 0.1) -> np.ndarray:
+    """Points every ``step_mm`` along a closed polygon's edges."""
+    a = np.asarray(poly, float)
+    b = np.roll(a, -1, axis=0)
+    out = [a[i] + np.linspace(0, 1, max(2, int(np.ceil(np.hypot(*(b[i] - a[i])) / step_mm))),
+                              endpoint=False)[:, None] * (b[i] - a[i]) for i in range(len(a))]
+    return np.vstack(out)
+
+
+def _lip_front(upper_lip: np.ndarray, y_mouth: float) -> np.ndarray:
+    """Most anterior point of the upper lip within ``LIP_WINDOW_MM`` above the mouth (mm)."""
+    pts = _densify(upper_lip)
+    win = pts[(pts[:, 1] >= y_mouth - LIP_WINDOW_MM) & (pts[:, 1] <= y_mouth)]
+    if len(win) == 0:
+        return np.full(2, np.nan)
+    return win[np.argmin(win[:, 0])]
+
+
+def _visible_palate(palate: np.ndarray, covers: list[np.ndarray], step_mm: float = 0.1
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rasterise the palate as painted (the incisors and the upper lip cover its front) finely.
+
+    Returns the column boundaries (mm), the palate area per column (mm^2) and the oral (lower)
+    edge per column (mm): the continuous form of what :func:`vtract.measures.geometry_from_labels`
+    reads from a label map.
+    """
+    x0, y0 = np.floor(palate.min(axis=0)) - step_mm
+    x1, y1 = np.ceil(palate.max(axis=0)) + step_mm
+    xs = np.arange(x0, x1, step_mm) + step_mm / 2
+    ys = np.arange(y0, y1, step_mm) + step_mm / 2
+    xx, yy = np.meshgrid(xs, ys)
+    pts = np.column_stack([xx.ravel(), yy.ravel()])
+    inside = MplPath(palate).contains_points(pts)
+    for poly in covers:
+        inside &= ~MplPath(poly).contains_points(pts)
+    m = inside.reshape(xx.shape)
+    has = m.any(axis=0)
+    low = m.shape[0] - 1 - np.argmax(m[::-1], axis=0)
+    edge = np.column_stack([xs[has], ys[low[has]] + step_mm / 2])
+    first, last = np.flatnonzero(has)[[0, -1]]
+    area = m[:, first:last + 1].sum(axis=0) * step_mm ** 2
+    x_edges = np.append(xs[first:last + 1] - step_mm / 2, xs[last] + step_mm / 2)
+    return x_edges, area, edge
+
+
+def tract_geometry(geom: FrameGeometry, airway_area_mm2: float, time_s: float = 0.0) -> TractGeometry:
+    """One frame's exact geometry as a :class:`~vtract.measures.TractGeometry`.
+
+    Parameters
+    ----------
+    geom : FrameGeometry
+        The frame's polygons and tract grid (mm).
+    airway_area_mm2 : float
+        Airway area of the rasterised label map (mm^2).
+    time_s : float
+        Frame centre time (s).
+
+    Returns
+    -------
+    TractGeometry
+        A one-frame record.
+    """
+    shapes = {s.name: s.points for s in geom.shapes}
+    inner = geom.grid_origin + geom.grid_dir * geom.inner_mm[:, None]
+    outer = geom.grid_origin + geom.grid_dir * np.maximum(geom.outer_mm, geom.inner_mm)[:, None]
+    mid = geom.midline
+    x_edges, area, edge = _visible_palate(shapes["hard_palate"],
+                                          [shapes["upper_incisor"], shapes["upper_lip"]])
+    ridge = palate_ridge(x_edges, area, edge)
+    c, n = palatal_plane(palate_front(edge, ridge))
+    lm = geom.landmarks
+    tongue = geom.curves["tongue"]
+    velum = geom.curves["velum"]
+    velum_tip = velum[np.argmax(np.hypot(*(velum - lm["pns"]).T))]
+    landmarks = {"glottis": mid[0], "lip_opening": mid[-1],
+                 "lip_front": _lip_front(shapes["upper_lip"], float(outer[-1][1])),
+                 "ridge": ridge,
+                 "pns": lm["pns"], "velum_tip": velum_tip,
+                 "tongue_tip": tongue[np.argmin(tongue[:, 0])]}
+    return TractGeometry(
+        midline=mid[None], upper=outer[None], lower=inner[None], distance=geom.distance_mm[None],
+        landmarks={k: np.asarray(v, float)[None] for k, v in landmarks.items()},
+        plane_point=c[None], plane_normal=n[None], tongue_surface=(tongue,),
+        velum_opening_mm=np.array([velum_opening(geom)]),
+        airway_area_mm2=np.array([float(airway_area_mm2)]), times_s=np.array([float(time_s)]),
+        source="phantom")
 
 
 def frame_measures(geom: FrameGeometry, airway_area_mm2: float) -> dict:
-    """Measures of one frame.
+    """Ground-truth measures of one frame.
 
     Parameters
     ----------
@@ -80,51 +141,8 @@ def frame_measures(geom: FrameGeometry, airway_area_mm2: float) -> dict:
     Returns
     -------
     dict
-        One value per name in :data:`MEASURE_COLUMNS` (mm or mm^2; NaN where undefined).
+        One value per measure column (:data:`vtract.measures.MEASURE_COLUMNS` without ``frame``
+        and ``time_s``; mm or mm^2, NaN where undefined).
     """
-    lm = geom.landmarks
-    d = geom.distance_mm
-    mid = geom.midline
-    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(mid, axis=0), axis=1))])
-    out_pts = geom.grid_origin + geom.grid_dir * geom.outer_mm[:, None]
-    hit = np.array([OUTER_NAMES[h] if h >= 0 else "" for h in geom.outer_hit])
-    ridge_x = lm["ridge_front"][0]
-    pns_x = lm["pns"][0]
-    alveolar_lim = ridge_x + 0.3 * (pns_x - ridge_x)
-    tip_mask = ((hit == "upper_incisor") | ((hit == "hard_palate") & (out_pts[:, 0] <= alveolar_lim)))
-    dors_mask = (((hit == "hard_palate") & (out_pts[:, 0] > alveolar_lim)) | (hit == "velum")
-                 | (hit == "port"))
-    y_vt, y_ep = lm["velum_tip"][1], lm["epiglottis_tip"][1]
-    root_mask = (hit == "pharyngeal_wall") & (out_pts[:, 1] >= y_vt) & (out_pts[:, 1] <= y_ep)
-    tip_cd, tip_cl = _min_cd(d, arc, tip_mask)
-    dor_cd, dor_cl = _min_cd(d, arc, dors_mask)
-    root_cd, _ = _min_cd(d, arc, root_mask)
-
-    glottis = mid[0]
-    y_hypo = 0.5 * (y_ep + glottis[1])
-    ph = np.flatnonzero(np.isin(geom.region, ("epilarynx", "hypopharynx", "pharynx")))
-    hypo = float(d[ph[np.argmin(np.abs(mid[ph, 1] - y_hypo))]]) if ph.size else np.nan
-
-    c, n = palatal_plane(geom)
-    larynx_h = float((glottis - c) @ n)
-    tongue = geom.curves["tongue"]
-    tongue_h = float(np.min((tongue - c) @ n))
-
-    vel_open = velum_opening(geom)
-
-    ul, ll = lm["upper_lip_inner"], lm["lower_lip_inner"]
-    return {
-        "lip_aperture_mm": float(np.linalg.norm(ll - ul)),
-        "lip_protrusion_mm": float(ridge_x - lm["lip_front"][0]),
-        "jaw_opening_mm": float(lm["lower_incisor_edge"][1] - lm["upper_incisor_edge"][1]),
-        "tongue_tip_cd_mm": tip_cd, "tongue_tip_cl_mm": tip_cl,
-        "tongue_dorsum_cd_mm": dor_cd, "tongue_dorsum_cl_mm": dor_cl,
-        "tongue_root_cd_mm": root_cd,
-        "velum_opening_mm": vel_open,
-        "larynx_height_mm": larynx_h,
-        "pharynx_width_oro_mm": root_cd,
-        "pharynx_width_hypo_mm": hypo,
-        "tongue_dorsum_height_mm": tongue_h,
-        "tract_length_mm": float(arc[-1]),
-        "airway_area_mm2": float(airway_area_mm2),
-    }
+    row = measures_table(tract_geometry(geom, airway_area_mm2)).iloc[0]
+    return {k: float(row[k]) for k in MEASURE_COLUMNS[2:]}

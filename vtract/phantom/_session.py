@@ -33,12 +33,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..measures import MEASURE_COLUMNS
 from ..tube import formants_from_area, formants_from_transfer
 from . import _audio as A
 from ._anatomy import get_subject
 from ._articulation import PARAMS, trajectory
 from ._geometry import build_geometry
-from ._measures import MEASURE_COLUMNS, frame_measures, velum_opening
+from ._measures import frame_measures, velum_opening
 from ._render import RenderSettings, degrade, rasterise, tissue_texture
 from ._styles import INSTRUMENTS, SINGING_STYLES, add_vibrato, make_score
 
@@ -183,7 +184,7 @@ def simulate_session(spec: SessionSpec) -> dict:
                               coil_centre_mm=(float(rng.uniform(45, 75)), float(rng.uniform(100, 135))),
                               coil_width_mm=float(rng.uniform(50, 70)))
     frames = degrade(clean, settings, np.interp(tf, tt, vel), rng, signal_scale=subject.tissue_gain)
-    measures = pd.DataFrame(rows, columns=list(MEASURE_COLUMNS))
+    measures = pd.DataFrame(rows, columns=MEASURE_COLUMNS[2:])
     measures.insert(0, "time_s", tf)
     measures.insert(0, "frame", np.arange(n_frames))
     params = pd.DataFrame({p: pf[p] for p in PARAMS})

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["WallLandmarks", "find_landmarks"]
+__all__ = ["WallLandmarks", "find_landmarks", "find_palate"]
 
 
 @dataclass(frozen=True)
@@ -108,3 +108,79 @@ def find_landmarks(mid: np.ndarray, upper: np.ndarray, lower: np.ndarray, px_mm:
     return WallLandmarks(bend=int(bend), velum_tip=int(velum_tip), pns=int(min(pns, n - 2)),
                          alveolar=int(alveolar), epiglottis=int(max(epiglottis, 1)),
                          tongue_tip=int(tip))
+
+
+def find_palate(upper: np.ndarray, px_mm: float, *, rise_deg: float = 45.0, search_mm: float = 30.0,
+                palate_mm: float = 40.0, jump_mm: float = 4.0, desc_deg: float = 35.0,
+                step_mm: float = 1.0) -> tuple[int, int]:
+    """Find the hard palate's oral surface on the upper wall, from the front.
+
+    Walking back from the lips, the upper wall climbs steeply (the upper lip's inner surface and
+    the signal-free incisors) and turns at the **alveolar ridge** into the roof of the mouth: the
+    ridge is the top of the climb that gains the most height within ``search_mm`` of the lips. The
+    palate is followed back from there for at most ``palate_mm`` of arc (the front of the adult
+    hard palate; its posterior end is not reliably told from a raised velum, which continues the
+    same line), stopping earlier at a downward jump of the wall (> ``jump_mm`` between grid lines:
+    they leave the palate for the velum or the pharyngeal wall) or where it descends backwards by
+    more than ``desc_deg`` over 3 mm (a lowered velum). Angles are taken on the wall resampled
+    every ``step_mm`` so that nearly coincident grid-line points do not count as steps.
+
+    Parameters
+    ----------
+    upper : ndarray, shape (n, 2)
+        Upper wall ``(x, y)`` in pixels, glottis (index 0) -> lips.
+    px_mm : float
+        Pixel size in mm.
+    rise_deg, search_mm, palate_mm, jump_mm, desc_deg, step_mm : float
+        The rules above (degrees from the horizontal, mm).
+
+    Returns
+    -------
+    posterior, ridge : int
+        Indices into ``upper`` of the palate's posterior end and of the alveolar ridge
+        (``posterior < ridge``); ``(-1, -1)`` when no climb is found near the lips.
+    """
+    rev = np.asarray(upper, float)[::-1] * px_mm  # lips -> glottis, mm
+    n = len(rev)
+    if n < 4:
+        return -1, -1
+    arc = _arc(rev)
+    q = np.arange(0.0, arc[-1], step_mm)
+    res = np.column_stack([np.interp(q, arc, rev[:, 0]), np.interp(q, arc, rev[:, 1])])
+    d = np.diff(res, axis=0)
+    ang = np.degrees(np.arctan2(-d[:, 1], d[:, 0]))  # +90 up, 0 straight back, < 0 descending
+    # the climb lies within ``search_mm`` behind the front of the mouth (measured along x: the wall
+    # between wide-open lips wanders, its arc length says little)
+    steep = (ang > rise_deg) & (res[1:, 0] <= res[:, 0].min() + search_mm)
+    best, best_rise = -1, 0.0
+    j = 0
+    while j < len(steep):
+        if steep[j]:
+            k = j
+            while k < len(steep) and steep[k]:
+                k += 1
+            rise = float(res[j, 1] - res[k, 1])
+            if rise > best_rise:
+                best, best_rise = k, rise
+            j = k
+        else:
+            j += 1
+    if best < 0:
+        return -1, -1
+    ridge = int(np.argmin(np.abs(arc - q[best])))
+    end = ridge
+    span = max(1, int(round(3.0 / step_mm)))
+    while end + 1 < n:
+        st = rev[end + 1] - rev[end]
+        if (float(np.hypot(*st)) > jump_mm and st[1] > 0.5 * float(np.hypot(*st))) \
+                or arc[end + 1] - arc[ridge] > palate_mm:
+            break
+        i0 = int(np.searchsorted(q, arc[end]))
+        if i0 + span < len(res):
+            dd = res[i0 + span] - res[i0]
+            if np.degrees(np.arctan2(-dd[1], dd[0])) < -desc_deg:
+                break
+        end += 1
+    if end - ridge < 2:
+        return -1, -1
+    return n - 1 - end, n - 1 - ridge

@@ -40,7 +40,7 @@ from .. import labels as L
 from ..errors import SegmentationError
 from ..preprocess import bias_field, denoise, normalize, reference_image
 from ..sequence import Sequence
-from ._anatomy import find_landmarks
+from ._anatomy import find_landmarks, find_palate
 from ._result import Segmentation
 from ._tract import air_threshold, cast_walls, fit_midline, head_mask, resample_polyline, tract_path
 
@@ -189,10 +189,14 @@ class _Reference:
             if geo2 is not None:
                 self.thr, geo = refined, geo2
         self.mid_ref = geo[0]
-        lm = find_landmarks(geo[0], geo[1], geo[2], px_mm)
-        self.palate = geo[1][lm.pns:lm.alveolar + 1].astype(np.float32)
-        self.pns_xy = geo[1][lm.pns]
-        self.alv_xy = geo[1][lm.alveolar]
+        # hard palate: found from the front (alveolar ridge, then back along the roof), so that
+        # a raised velum continuing its line is not taken for it; the wall landmarks' PNS and
+        # alveolar indices are the fallback
+        post, ridge = find_palate(geo[1], px_mm)
+        if post < 0:
+            lm = find_landmarks(geo[0], geo[1], geo[2], px_mm)
+            post, ridge = lm.pns, lm.alveolar
+        self.palate = geo[1][post:ridge + 1].astype(np.float32)
         band_px = max(2, int(round(12.0 / px_mm)))
         line = np.zeros_like(self.H)
         pts = np.round(resample_polyline(geo[0], 4 * n_points)).astype(int)

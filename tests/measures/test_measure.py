@@ -1,4 +1,4 @@
-"""vtract.measure / tongue_pca on the synthetic tract with known geometry."""
+"""vtract.measure / tongue_pca on the synthetic tract with known geometry (classic segmenter)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 
 import vtract
+from tests.segmentation.synthetic import SPACING_MM, synthetic_sequence
 from vtract.errors import MissingMetadataError
-from vtract.measures import MEASURE_COLUMNS, area_from_distance, tongue_pca
-
-from .synthetic import SPACING_MM, synthetic_sequence
+from vtract.measures import MEASURE_COLUMNS, tongue_pca
 
 
 def test_columns_and_times(synthetic):
@@ -40,8 +39,8 @@ def test_pharynx_width_velum_and_area(synthetic):
     assert (m["velum_opening_mm"].fillna(0) < 1.0).all()
     true_area = truth.sum(axis=(1, 2)) * SPACING_MM**2
     assert np.abs(m["airway_area_mm2"] / true_area - 1).max() < 0.1
-    # the glottis (row 74) lies about 43 rows (107 mm) below the palate plane (row 30.5)
-    assert m["larynx_height_mm"].median() == pytest.approx(43.5 * SPACING_MM, abs=5)
+    # the glottis (bottom edge of row 74) lies 43.5 rows below the palate's oral surface (row 30.5)
+    assert m["larynx_height_mm"].median() == pytest.approx(44 * SPACING_MM, abs=5)
 
 
 def test_distance_function_and_area_function(synthetic):
@@ -49,8 +48,9 @@ def test_distance_function_and_area_function(synthetic):
     m = vtract.measure(seg, n_samples=8)
     df = m[[f"df_{i:03d}_mm" for i in range(8)]].to_numpy()
     af = m[[f"af_{i:03d}_mm2" for i in range(8)]].to_numpy()
-    np.testing.assert_allclose(af, 1.6 * df**1.5)
-    assert area_from_distance(np.array([0.0, 4.0]), 2.0, 2.0).tolist() == [0.0, 32.0]
+    np.testing.assert_allclose(af, 100 * 1.6 * (df / 10) ** 1.5)
+    # the pharynx (first samples) is 5 px = 12.5 mm wide
+    assert np.median(df[:, 1]) == pytest.approx(12.5, abs=2.0)
 
 
 def test_measure_needs_spacing():
@@ -68,17 +68,3 @@ def test_tongue_pca_first_mode_is_tongue_height(synthetic):
     height = truth[:, :, 20].sum(axis=1)
     assert abs(np.corrcoef(scores["tongue_pc1"], height)[0, 1]) > 0.8
     assert scores["tongue_pc1"].var() >= scores["tongue_pc2"].var()
-
-
-def test_partial_volume_width_resolves_sub_pixel_gaps():
-    from vtract.measures import _partial_volume_width_px
-
-    # a horizontal slit of air 1.5 px high (partial volume on its edges) in tissue of intensity 1
-    frame = np.ones((20, 20))
-    frame[9, :] = 0.0
-    frame[10, :] = 0.5
-    w = _partial_volume_width_px(frame, np.array([10.0, 9.5]), np.array([0.0, 1.0]), 4.0, 0.0, 1.0)
-    assert w == pytest.approx(1.5, abs=0.15)
-    # thresholding at half-way would report 1 px (or 2): the integral keeps the half pixel
-    closed = np.ones((20, 20))
-    assert _partial_volume_width_px(closed, np.array([10.0, 9.5]), np.array([0.0, 1.0]), 4.0, 0.0, 1.0) == 0.0

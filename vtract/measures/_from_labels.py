@@ -1,0 +1,302 @@
+"""Geometry from a label map: the one path from any segmenter's labels to the measures.
+
+:func:`geometry_from_labels` reads only the label values of :mod:`vtract.labels` (1 airway,
+2 tongue, 3 hard palate, 4 velum; 5 lips when present) and the pixel spacing, and optionally the
+image for two sub-pixel refinements (the lip gap by partial volume, the upper-lip front). The
+classic segmenter, the learned one and labels rasterised from the phantom's exact geometry all go
+through it, so they share one set of definitions.
+
+Per frame:
+
+* **walls and midline**: a minimum-cost path through the airway (cost falling with the distance to
+  its edge, so the path runs down the middle) from the glottis end (lowest airway pixel) to the
+  lip end (most anterior airway pixel below the palate), re-centred between the walls and cast
+  with grid lines normal to it (:func:`vtract.segmentation._tract.fit_midline`, as the classic
+  segmenter does on the image); walls are where a grid line leaves the airway label (half-way
+  between pixel centres, i.e. on the pixel edge);
+* **hard palate / palatal plane**: the oral (lower) edge of every column of the hard-palate label;
+  the ridge is where 10 mm^2 of palate lie in front of it (at the lowest edge within 5 mm behind
+  it: :func:`vtract.measures.palate_ridge`), the plane is fitted
+  to the edge within 40 mm of the ridge, the posterior nasal spine is its posterior end;
+* **velum tip**: the velum pixel farthest from the posterior nasal spine; **velum opening**: row
+  by row, the airway run directly behind the velum up to the next tissue (0 when the velum touches
+  tissue), the narrowest row;
+* **tongue**: the upper edge of every tongue column (surface), its most anterior pixel (tip);
+* **upper-lip front**: the most anterior lips-label pixel in the 12 mm above the upper wall's
+  anterior end (the upper lip's inner surface); without a lips label, the first tissue crossing
+  from the face side in the image in those rows; without an image, the anterior end of the airway.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from .. import labels as L
+from ..errors import DataValueError
+from ._geometry import TractGeometry, palatal_plane, palate_front, palate_ridge
+
+__all__ = ["geometry_from_labels", "LIP_WINDOW_MM", "WALL_SMOOTH_PX"]
+
+_TISSUE_COST = 50.0
+#: The upper-lip front is searched this far above the lip opening (mm).
+LIP_WINDOW_MM = 12.0
+#: Gaussian smoothing (pixels) of the airway mask before the walls are cast: the walls then follow
+#: the edge instead of its pixel staircase, and a one-pixel gap stays open (peak 0.68 > 0.5).
+WALL_SMOOTH_PX = 0.5
+
+
+def _edge_points_by_column(mask: np.ndarray, *, lower: bool) -> np.ndarray:
+    """Per column of ``mask``: the lower (or upper) edge of its lowest (highest) pixel, (x, y) px."""
+    cols = np.flatnonzero(mask.any(axis=0))
+    if cols.size == 0:
+        return np.zeros((0, 2))
+    if lower:
+        rows = mask.shape[0] - 1 - np.argmax(mask[::-1, cols], axis=0)
+        return np.column_stack([cols, rows + 0.5]).astype(float)
+    rows = np.argmax(mask[:, cols], axis=0)
+    return np.column_stack([cols, rows - 0.5]).astype(float)
+
+
+def _velum_gap_px(lab: np.ndarray, air: np.ndarray) -> float:
+    """Narrowest airway run (pixels) directly behind the velum, row by row."""
+    vel = lab == L.VELUM
+    rows = np.flatnonzero(vel.any(axis=1))
+    if rows.size == 0:
+        return np.nan
+    gaps = []
+    nx = lab.shape[1]
+    for r in rows:
+        c = int(np.flatnonzero(vel[r]).max()) + 1
+        run = 0
+        while c + run < nx and air[r, c + run]:
+            run += 1
+        if c + run < nx:  # ended at tissue (not at the image edge)
+            gaps.append(run)
+    return float(min(gaps)) if gaps else np.nan
+
+
+def _lip_front_from_image(img: np.ndarray, air: np.ndarray, y_mouth_px: float,
+                          row_mm: float) -> float:
+    """Column (px, sub-pixel) of the first air->tissue crossing from the face side above the mouth."""
+    ring = ndi.binary_dilation(air, iterations=2) & ~ndi.binary_dilation(air)
+    if air.sum() < 4 or not ring.any():
+        return np.nan
+    air_lv, tis_lv = float(np.median(img[air])), float(np.median(img[ring]))
+    if tis_lv <= air_lv:
+        return np.nan
+    thr = 0.5 * (air_lv + tis_lv)
+    r0 = max(0, int(np.floor(y_mouth_px - LIP_WINDOW_MM / row_mm)))
+    r1 = min(img.shape[0] - 1, int(np.ceil(y_mouth_px)))
+    best = np.inf
+    for r in range(r0, r1 + 1):
+        prof = img[r]
+        hit = np.flatnonzero(prof >= thr)
+        if hit.size == 0:
+            continue
+        j = int(hit[0])
+        if j == 0:
+            x = 0.0
+        else:
+            v0, v1 = prof[j - 1], prof[j]
+            x = j - 1 + float(np.clip((thr - v0) / max(v1 - v0, 1e-9), 0.0, 1.0))
+        best = min(best, x)
+    return float(best) if np.isfinite(best) else np.nan
+
+
+def _partial_volume_width_px(frame: np.ndarray, centre: np.ndarray, normal: np.ndarray,
+                             half_px: float, air: float, tissue: float) -> float:
+    """Airway width (px) across one profile, counting each sample by its air fraction.
+
+    Thresholded walls quantise a nearly closed opening (a 3 mm lip gap is ~1 px at 2.4 mm) to 0 or
+    2 px; integrating the partial-volume air fraction ``(tissue - I) / (tissue - air)`` along the
+    profile gives a sub-pixel width instead. Written by hand: no library measures this.
+    """
+    step = 0.25
+    t = np.arange(-half_px, half_px + step / 2, step)
+    pts = centre[None, :] + t[:, None] * normal[None, :]  # (x, y) in px
+    vals = ndi.map_coordinates(frame, [pts[:, 1], pts[:, 0]], order=1, mode="nearest")
+    frac = np.clip((tissue - vals) / max(tissue - air, 1e-6), 0.0, 1.0)
+    return float(frac.sum() * step)
+
+
+def _frame_geometry(lab: np.ndarray, img: np.ndarray | None, row_mm: float, col_mm: float,
+                    n_points: int, max_px: float) -> dict | None:
+    from ..segmentation._tract import fit_midline, tract_path
+
+    air = lab == L.AIRWAY
+    if air.sum() < 4:
+        return None
+    scale = np.array([col_mm, row_mm])
+    pal = lab == L.HARD_PALATE
+    palate_px = _edge_points_by_column(pal, lower=True)
+    # glottis end: the lowest airway row, its pixel nearest the row's mean column
+    rr, cc = np.nonzero(air)
+    r_g = int(rr.max())
+    c_row = cc[rr == r_g]
+    c_g = int(c_row[np.argmin(np.abs(c_row - c_row.mean()))])
+    # lip end: the most anterior airway pixel below the palate (the nasal cavity joins the airway
+    # through an open port and reaches the face above the palate)
+    below = rr > (palate_px[:, 1].max() if len(palate_px) else -1)
+    if not below.any():
+        below = np.ones_like(rr, bool)
+    c_l = int(cc[below].min())
+    r_cand = rr[below][cc[below] == c_l]
+    r_l = int(r_cand[len(r_cand) // 2])
+    edt = ndi.distance_transform_edt(air)
+    cost = np.where(air, 1.0 / (1.0 + edt), _TISSUE_COST)
+    path = tract_path(cost, (r_g, c_g), [(r_l, c_l)])
+    tissue = ndi.gaussian_filter((~air).astype(np.float32), WALL_SMOOTH_PX, mode="nearest")
+    mid, up, lo, width = fit_midline(tissue, 0.5, path[:, ::-1], n_points, max_px, smooth=1.5)
+    glottis = np.array([cc[rr == r_g].mean(), r_g + 0.5])
+    lip_open = np.array([c_l - 0.5, float(r_l)])
+    mid, up, lo = (np.asarray(a, float) for a in (mid, up, lo))
+    mid_mm, up_mm, lo_mm = mid * scale, up * scale, lo * scale
+    dist = np.hypot(*(up_mm - lo_mm).T)
+    dist[~np.isfinite(width)] = np.nan
+    # hard palate: ridge (anterior end) and PNS (posterior end) of its oral edge
+    edge = palate_px * scale
+    if len(palate_px):
+        cols = np.arange(int(palate_px[0, 0]), int(palate_px[-1, 0]) + 1)
+        area = pal[:, cols].sum(axis=0) * row_mm * col_mm
+        ridge = palate_ridge((np.append(cols, cols[-1] + 1) - 0.5) * col_mm, area, edge) / scale
+        pns = np.array([palate_px[-1, 0] + 0.5, palate_px[-1, 1]])
+    else:
+        ridge = pns = np.full(2, np.nan)
+    plane = palatal_plane(palate_front(edge, ridge * scale))
+    # velum tip: the velum pixel farthest from the PNS
+    vr, vc = np.nonzero(lab == L.VELUM)
+    if vr.size and np.all(np.isfinite(pns)):
+        vpts = np.column_stack([vc, vr]).astype(float) * scale
+        velum_tip = vpts[np.argmax(np.hypot(*(vpts - pns * scale).T))]
+    else:
+        velum_tip = np.full(2, np.nan)
+    # tongue: upper edge per column (surface); the tip = most anterior tongue pixel
+    tng = lab == L.TONGUE
+    surface = _edge_points_by_column(tng, lower=False) * scale
+    tr, tc = np.nonzero(tng)
+    if tr.size:
+        j = tc == tc.min()
+        tongue_tip = np.array([tc.min() - 0.5, tr[j].mean()]) * scale
+    else:
+        tongue_tip = np.full(2, np.nan)
+    # upper-lip front
+    lips = lab == L.LIPS
+    y_mouth = float(up[-1, 1])  # the upper lip's inner surface at the mouth
+    if lips.any():
+        rows = np.arange(lab.shape[0])[:, None]
+        lr, lc = np.nonzero(lips & (rows <= y_mouth) & (rows >= y_mouth - LIP_WINDOW_MM / row_mm))
+        lip_front_x = float(lc.min()) - 0.5 if lc.size else np.nan
+    elif img is not None:
+        lip_front_x = _lip_front_from_image(img, air, y_mouth, row_mm)
+    else:
+        lip_front_x = lip_open[0]
+    lip_front = np.array([lip_front_x, y_mouth]) * scale
+    # partial-volume lip gap: grid lines in front of the ridge, from the image
+    if img is not None and np.isfinite(ridge[0]):
+        ring = ndi.binary_dilation(air, iterations=2) & ~ndi.binary_dilation(air)
+        air_lv = float(np.median(img[air]))
+        tis_lv = float(np.median(img[ring])) if ring.any() else float(np.percentile(img, 80))
+        if tis_lv > air_lv:
+            tang = np.gradient(mid, axis=0)
+            for i in np.flatnonzero(mid[:, 0] < ridge[0]):
+                tv = tang[i] / (np.hypot(*tang[i]) + 1e-9)
+                nrm = np.array([-tv[1], tv[0]])
+                w = width[i] if np.isfinite(width[i]) else 0.0
+                pv = _partial_volume_width_px(img, mid[i], nrm, w / 2 + 1.5, air_lv, tis_lv)
+                # the walls move symmetrically about the midline to the partial-volume width
+                up_mm[i] = (mid[i] + 0.5 * pv * nrm) * scale
+                lo_mm[i] = (mid[i] - 0.5 * pv * nrm) * scale
+                dist[i] = float(np.hypot(*(up_mm[i] - lo_mm[i])))
+    port = _velum_gap_px(lab, air) * col_mm
+    # the tract's ends are the airway's own edges: the midline runs from the glottis edge to the
+    # lip opening's edge (the end lines have no walls)
+    nan2 = np.full((1, 2), np.nan)
+    mid_mm = np.vstack([glottis * scale, mid_mm, lip_open * scale])
+    up_mm, lo_mm = np.vstack([nan2, up_mm, nan2]), np.vstack([nan2, lo_mm, nan2])
+    dist = np.concatenate([[np.nan], dist, [np.nan]])
+    return dict(midline=mid_mm, upper=up_mm, lower=lo_mm, distance=dist,
+                landmarks={"glottis": glottis * scale, "lip_opening": lip_open * scale,
+                           "lip_front": lip_front, "ridge": ridge * scale, "pns": pns * scale,
+                           "velum_tip": velum_tip, "tongue_tip": tongue_tip},
+                plane=plane, surface=surface, port=port,
+                area=float(air.sum()) * row_mm * col_mm)
+
+
+def geometry_from_labels(labels: np.ndarray, spacing_mm: tuple[float, float], frames=None, *,
+                         n_points: int = 64, times_s: np.ndarray | None = None,
+                         max_wall_mm: float = 30.0) -> TractGeometry:
+    """Derive the vocal-tract geometry (mm) from label maps.
+
+    Parameters
+    ----------
+    labels : ndarray of uint8, shape (n_frames, ny, nx) or (ny, nx)
+        Label maps in the canonical view with the values of :mod:`vtract.labels` (1 airway,
+        2 tongue, 3 hard palate, 4 velum; 5 lips used when present).
+    spacing_mm : tuple of float
+        Pixel spacing ``(row_mm, col_mm)``.
+    frames : ndarray, shape like ``labels``, optional
+        The images: when given, the lip gap is measured by partial volume (sub-pixel) and the
+        upper-lip front is found in the image (labels without a lips label).
+    n_points : int
+        Grid lines along the midline.
+    times_s : ndarray, shape (n_frames,), optional
+        Frame centre times (s); default the frame index.
+    max_wall_mm : float
+        Longest search for a wall along a grid line (mm).
+
+    Returns
+    -------
+    TractGeometry
+        Frames where the airway has fewer than 4 pixels are NaN.
+
+    Raises
+    ------
+    vtract.errors.DataValueError
+        When the shapes of ``labels`` and ``frames`` differ or the spacing is not positive.
+
+    Examples
+    --------
+    >>> geom = geometry_from_labels(seg.labels, (2.4, 2.4), seg.sequence.frames)  # doctest: +SKIP
+    >>> vtract.measures.measures_table(geom)  # doctest: +SKIP
+    """
+    lab = np.asarray(labels)
+    if lab.ndim == 2:
+        lab = lab[None]
+    if lab.ndim != 3:
+        raise DataValueError(f"labels: expected shape (n_frames, ny, nx), got {lab.shape}")
+    img = None
+    if frames is not None:
+        img = np.asarray(frames, np.float32)
+        img = img[None] if img.ndim == 2 else img
+        if img.shape != lab.shape:
+            raise DataValueError(f"frames: shape {img.shape} does not match the labels' {lab.shape}; "
+                                 "pass the images the labels were made from")
+    row_mm, col_mm = (float(v) for v in spacing_mm)
+    if not (row_mm > 0 and col_mm > 0):
+        raise DataValueError(f"spacing_mm: expected two positive pixel sizes, got {spacing_mm}")
+    n = lab.shape[0]
+    max_px = max_wall_mm / min(row_mm, col_mm)
+    nan2 = np.full((n_points + 2, 2), np.nan)
+    per = []
+    for k in range(n):
+        g = _frame_geometry(lab[k], None if img is None else img[k], row_mm, col_mm, n_points,
+                            max_px)
+        per.append(g)
+    names = ("glottis", "lip_opening", "lip_front", "ridge", "pns", "velum_tip", "tongue_tip")
+
+    def get(key, default):
+        return np.stack([g[key] if g is not None else default for g in per])
+
+    return TractGeometry(
+        midline=get("midline", nan2), upper=get("upper", nan2), lower=get("lower", nan2),
+        distance=get("distance", np.full(n_points + 2, np.nan)),
+        landmarks={m: np.stack([g["landmarks"][m] if g is not None else np.full(2, np.nan)
+                                for g in per]) for m in names},
+        plane_point=np.stack([g["plane"][0] if g is not None else np.full(2, np.nan) for g in per]),
+        plane_normal=np.stack([g["plane"][1] if g is not None else np.full(2, np.nan) for g in per]),
+        tongue_surface=tuple(g["surface"] if g is not None else np.zeros((0, 2)) for g in per),
+        velum_opening_mm=np.array([g["port"] if g is not None else np.nan for g in per]),
+        airway_area_mm2=np.array([g["area"] if g is not None else 0.0 for g in per]),
+        times_s=np.arange(n, dtype=float) if times_s is None else np.asarray(times_s, float),
+        source="labels")

@@ -1,0 +1,232 @@
+"""The geometry record every measure is computed from: walls, midline, landmarks, palatal plane (mm).
+
+One record holds ``n`` frames. Producers: :func:`vtract.measures.geometry_from_labels` (any
+segmenter's label maps) and :func:`vtract.phantom.tract_geometry` (the phantom's exact polygons).
+The measure functions (:mod:`vtract.measures._definitions`) read nothing else, so a segmentation
+error and a definition error can no longer be confused.
+
+Coordinates follow ``DESIGN.md``: ``(x_mm, y_mm)``, x from the face backwards, y downwards, origin
+at the top-left pixel centre. Anatomical coordinates relative to the palatal plane (the line
+through the hard palate's oral surface): ``u`` along the plane, growing backwards (posterior), and
+``h`` along its normal, growing downwards (inferior); :meth:`TractGeometry.plane_coords`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["TractGeometry", "LANDMARKS", "palatal_plane", "palate_ridge", "palate_front",
+           "RIDGE_WINDOW_MM", "RIDGE_AREA_MM2", "PALATE_PLANE_MM"]
+
+#: The ridge is where this much palate area lies in front of it (mm^2) ...
+RIDGE_AREA_MM2 = 10.0
+#: ... at the lowest oral-edge point within this distance behind that (mm).
+RIDGE_WINDOW_MM = 5.0
+#: The palatal plane is fitted to the palate's oral surface within this distance of the ridge (mm):
+#: the front of the adult hard palate, which every segmentation sees (its posterior end is not told
+#: reliably from a raised velum that continues its line).
+PALATE_PLANE_MM = 40.0
+
+
+def palate_ridge(x_edges_mm: np.ndarray, column_area_mm2: np.ndarray, edge_mm: np.ndarray) -> np.ndarray:
+    """Alveolar ridge: where the hard palate's front begins, by area, and its oral edge there.
+
+    The palate's front is a thin wedge behind the incisors; its very tip appears or vanishes with
+    the pixel grid (a pixel is labelled palate only when mostly palate). The ridge's ``x`` is
+    therefore where the palate's area counted from the front reaches :data:`RIDGE_AREA_MM2`
+    (area is kept by a majority-vote raster on average), its ``y`` the lowest oral-edge point
+    within :data:`RIDGE_WINDOW_MM` behind that.
+
+    Parameters
+    ----------
+    x_edges_mm : ndarray, shape (k + 1,)
+        Column boundaries (mm, increasing: face -> back).
+    column_area_mm2 : ndarray, shape (k,)
+        Palate area in each column (mm^2).
+    edge_mm : ndarray, shape (m, 2)
+        Oral (lower) edge points of the palate ``(x_mm, y_mm)``.
+
+    Returns
+    -------
+    ndarray, shape (2,)
+        The ridge ``(x_mm, y_mm)``; NaN when the palate is smaller than RIDGE_AREA_MM2.
+    """
+    cum = np.concatenate([[0.0], np.cumsum(np.asarray(column_area_mm2, float))])
+    e = np.asarray(edge_mm, float).reshape(-1, 2)
+    if cum[-1] < RIDGE_AREA_MM2 or len(e) == 0:
+        return np.full(2, np.nan)
+    x = float(np.interp(RIDGE_AREA_MM2, cum, np.asarray(x_edges_mm, float)))
+    win = e[(e[:, 0] >= x - 1e-9) & (e[:, 0] <= x + RIDGE_WINDOW_MM)]
+    y = float(win[:, 1].max()) if len(win) else float(e[np.argmin(np.abs(e[:, 0] - x)), 1])
+    return np.array([x, y])
+
+
+def palate_front(edge_mm: np.ndarray, ridge_mm: np.ndarray) -> np.ndarray:
+    """Oral-edge points within :data:`PALATE_PLANE_MM` of the ridge (those the plane is fitted to)."""
+    e = np.asarray(edge_mm, float).reshape(-1, 2)
+    return e[np.hypot(*(e - np.asarray(ridge_mm, float)).T) <= PALATE_PLANE_MM]
+
+#: Landmarks of a :class:`TractGeometry` (each ``(n_frames, 2)`` in mm, NaN when not found).
+LANDMARKS: dict[str, str] = {
+    "glottis": "lower end of the airway (centre of its lowest edge): the tract's glottis end",
+    "lip_opening": "anterior end of the airway midline (between the lips)",
+    "lip_front": "most anterior point of the upper lip (lips label, else the image, else "
+                 "the airway's anterior end)",
+    "ridge": "alveolar ridge: front of the hard palate (10 mm^2 of it in front), on its oral edge",
+    "pns": "posterior nasal spine: posterior end of the hard palate's oral surface",
+    "velum_tip": "point of the velum farthest from the posterior nasal spine",
+    "tongue_tip": "most anterior point of the tongue below the palatal plane",
+}
+
+
+def palatal_plane(palate_oral_mm: np.ndarray, *, max_tilt_deg: float = 25.0
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Palatal plane: a line fitted to the hard palate's oral surface, from the palate alone.
+
+    Total least squares (principal axis) through the oral-surface points. The palate of a
+    head-first midsagittal scan lies within ~20 degrees of the image horizontal; a steeper fit
+    (a few points only, or a surface that caught the incisors) is clipped to ``max_tilt_deg``.
+
+    Parameters
+    ----------
+    palate_oral_mm : ndarray, shape (k, 2)
+        Oral-surface points ``(x_mm, y_mm)`` of the hard palate (k >= 2).
+    max_tilt_deg : float
+        Largest tilt from the image horizontal, degrees.
+
+    Returns
+    -------
+    point : ndarray, shape (2,)
+        Centroid of the points (mm).
+    normal : ndarray, shape (2,)
+        Unit normal pointing down (inferior); the plane's direction ``(normal[1], -normal[0])``
+        points backwards (posterior).
+    """
+    pts = np.asarray(palate_oral_mm, float)
+    pts = pts[np.all(np.isfinite(pts), axis=1)]
+    if len(pts) < 2:
+        return np.full(2, np.nan), np.full(2, np.nan)
+    c = pts.mean(axis=0)
+    _, _, vt = np.linalg.svd(pts - c)
+    t = vt[0]
+    ang = (np.arctan2(t[1], t[0]) + np.pi / 2) % np.pi - np.pi / 2
+    ang = float(np.clip(ang, -np.radians(max_tilt_deg), np.radians(max_tilt_deg)))
+    # direction (cos, sin) points posterior (+x); the normal (-sin, cos) then points down (+y)
+    return c, np.array([-np.sin(ang), np.cos(ang)])
+
+
+@dataclass(frozen=True, eq=False)
+class TractGeometry:
+    """Vocal-tract geometry of ``n`` frames in mm: the one input of every measure.
+
+    Attributes
+    ----------
+    midline : ndarray, shape (n, m, 2)
+        Tract midline ``(x_mm, y_mm)`` from the glottis (index 0) to the lips; NaN rows pad.
+    upper, lower : ndarray, shape (n, m, 2)
+        Wall points on each grid line: upper/posterior wall (pharyngeal wall, velum, palate,
+        upper lip) and lower/anterior wall (larynx, epiglottis, tongue, lower lip).
+    distance : ndarray, shape (n, m)
+        Cross distance between the walls along each grid line (mm; 0 at a closure, NaN where
+        undefined).
+    landmarks : dict of str to ndarray, shape (n, 2)
+        The points of :data:`LANDMARKS` (mm; NaN when not found).
+    plane_point, plane_normal : ndarray, shape (n, 2)
+        Palatal plane per frame (:func:`palatal_plane`).
+    tongue_surface : tuple of ndarray, shape (k, 2)
+        Per frame, the tongue's air-facing surface points (mm).
+    velum_opening_mm : ndarray, shape (n,)
+        Narrowest velopharyngeal gap (mm; 0 when closed, NaN when no velum was found).
+    airway_area_mm2 : ndarray, shape (n,)
+        Area of the airway (mm^2).
+    times_s : ndarray, shape (n,)
+        Frame centre times (s).
+    source : str
+        Who produced the geometry (``"labels"``, ``"phantom"``).
+    """
+
+    midline: np.ndarray
+    upper: np.ndarray
+    lower: np.ndarray
+    distance: np.ndarray
+    landmarks: dict[str, np.ndarray]
+    plane_point: np.ndarray
+    plane_normal: np.ndarray
+    tongue_surface: tuple[np.ndarray, ...]
+    velum_opening_mm: np.ndarray
+    airway_area_mm2: np.ndarray
+    times_s: np.ndarray
+    source: str = "labels"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n_frames(self) -> int:
+        """Number of frames."""
+        return int(self.midline.shape[0])
+
+    @property
+    def arc(self) -> np.ndarray:
+        """Arc length along the midline from the glottis, shape (n, m), mm."""
+        seg = np.hypot(*np.diff(self.midline, axis=1).transpose(2, 0, 1))
+        seg = np.where(np.isfinite(seg), seg, 0.0)
+        return np.concatenate([np.zeros((self.n_frames, 1)), np.cumsum(seg, axis=1)], axis=1)
+
+    def plane_coords(self, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Points in palatal-plane coordinates.
+
+        Parameters
+        ----------
+        pts : ndarray, shape (n, ..., 2)
+            Points in mm, leading axis = frame.
+
+        Returns
+        -------
+        u, h : ndarray, shape (n, ...)
+            ``u`` along the plane (mm, posterior +) and ``h`` below it (mm, inferior +), both from
+            the plane's point.
+        """
+        pts = np.asarray(pts, float)
+        extra = (1,) * (pts.ndim - 2)
+        c = self.plane_point.reshape(self.n_frames, *extra, 2)
+        nrm = self.plane_normal.reshape(self.n_frames, *extra, 2)
+        rel = pts - c
+        h = (rel * nrm).sum(-1)
+        u = rel[..., 0] * nrm[..., 1] - rel[..., 1] * nrm[..., 0]
+        return u, h
+
+    def frame(self, k: int) -> TractGeometry:
+        """Return the one-frame record of frame ``k``."""
+        sl = slice(k, k + 1)
+        return TractGeometry(
+            midline=self.midline[sl], upper=self.upper[sl], lower=self.lower[sl],
+            distance=self.distance[sl], landmarks={n: v[sl] for n, v in self.landmarks.items()},
+            plane_point=self.plane_point[sl], plane_normal=self.plane_normal[sl],
+            tongue_surface=self.tongue_surface[sl], velum_opening_mm=self.velum_opening_mm[sl],
+            airway_area_mm2=self.airway_area_mm2[sl], times_s=self.times_s[sl], source=self.source,
+            extra=dict(self.extra))
+
+    @staticmethod
+    def stack(frames: list[TractGeometry]) -> TractGeometry:
+        """Concatenate records along the frame axis (grid lines padded with NaN to the longest)."""
+        m = max(f.midline.shape[1] for f in frames)
+
+        def pad(a: np.ndarray) -> np.ndarray:
+            w = [(0, 0)] * a.ndim
+            w[1] = (0, m - a.shape[1])
+            return np.pad(a.astype(float), w, constant_values=np.nan)
+
+        names = frames[0].landmarks.keys()
+        return TractGeometry(
+            midline=np.concatenate([pad(f.midline) for f in frames]),
+            upper=np.concatenate([pad(f.upper) for f in frames]),
+            lower=np.concatenate([pad(f.lower) for f in frames]),
+            distance=np.concatenate([pad(f.distance) for f in frames]),
+            landmarks={n: np.concatenate([f.landmarks[n] for f in frames]) for n in names},
+            plane_point=np.concatenate([f.plane_point for f in frames]),
+            plane_normal=np.concatenate([f.plane_normal for f in frames]),
+            tongue_surface=tuple(s for f in frames for s in f.tongue_surface),
+            velum_opening_mm=np.concatenate([f.velum_opening_mm for f in frames]),
+            airway_area_mm2=np.concatenate([f.airway_area_mm2 for f in frames]),
+            times_s=np.concatenate([f.times_s for f in frames]), source=frames[0].source)
