@@ -99,7 +99,10 @@ def test_robust_to_flip_pad_and_shift(net_case, tmp_path):
     data = np.transpose(fr, (2, 1, 0))[::-1, :, None, :]  # (x: posterior->anterior, y: down, 1, t)
     aff = np.zeros((4, 4))
     aff[1, 0], aff[2, 1], aff[0, 2], aff[3, 3] = mm, -mm, 1.0, 1.0
-    nib.save(nib.Nifti1Image(np.ascontiguousarray(data), aff), tmp_path / "flip.nii.gz")
+    img = nib.Nifti1Image(np.ascontiguousarray(data), aff)
+    img.header.set_xyzt_units("mm", "sec")
+    img.header["pixdim"][4] = 1.0 / seq.fps
+    nib.save(img, tmp_path / "flip.nii.gz")
     s_f = vtract.read_sequence(tmp_path / "flip.nii.gz", fps=seq.fps)
     np.testing.assert_allclose(s_f.frames, fr)
     assert np.array_equal(segment_net(s_f).labels, seg.labels)

@@ -1,46 +1,20 @@
-"""Tract midline, walls and landmarks of one frame from its airway probability / label map.
+"""Segmentation wall fields and the hard palate's surface from the learned segmenter's labels.
 
-The learned segmenter gives per-pixel class probabilities; everything :mod:`vtract.measures` needs is
-derived from them with the grid-line machinery of the classic tracker (:mod:`._tract`) applied to the
-clean image ``1 - p(airway)`` (air 0, everything else 1, threshold 0.5), so walls sit sub-pixel where the
-airway probability crosses 0.5:
-
-* the **glottis end** is the lowest airway pixel; the **mouth end** the most anterior airway pixel
-  below the hard palate (above it only the nasal cavity, through an open port, can be airway);
-* a minimum-cost path through the airway joins them; :func:`fit_midline` re-centres it between the
-  walls and casts the grid lines; :func:`find_landmarks` places the wall landmarks;
-* the **hard palate's oral surface** is where the palate probability falls through 0.5 going down
-  each column (on the sequence's mean palate probability: the palate is rigid);
-* the **velopharyngeal port** is the narrowest airway run behind the velum, row by row;
-* the **upper-lip front** is the most anterior lip (label 5) pixel, else the mouth end.
+* **midline, walls, widths, velopharyngeal port, upper-lip front**: from
+  :func:`vtract.measures.geometry_from_labels` (the one labels -> geometry path shared with the
+  measures), in pixels; the wall-landmark indices from :func:`find_landmarks` on those walls;
+* **hard palate's oral surface**: per column, where the sequence's mean palate probability falls
+  through 0.5 going down (the palate is rigid).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy import ndimage as ndi
-from skimage.graph import MCP_Geometric
 
 from ._anatomy import find_landmarks
-from ._tract import fit_midline
 
-__all__ = ["FrameWalls", "frame_walls", "palate_surface"]
-
-
-@dataclass(frozen=True)
-class FrameWalls:
-    """Midline/walls (pixels, x = col, y = row, glottis -> lips) and measures of one frame."""
-
-    midline: np.ndarray
-    upper: np.ndarray
-    lower: np.ndarray
-    width: np.ndarray
-    landmarks: tuple[int, int, int, int, int, int]
-    closed_frac: float
-    port_px: float
-    lip_front_px: float
+__all__ = ["walls_from_labels", "palate_surface"]
 
 
 def palate_surface(p_palate: np.ndarray) -> np.ndarray:
@@ -74,69 +48,60 @@ def palate_surface(p_palate: np.ndarray) -> np.ndarray:
     return np.asarray(pts, np.float32)
 
 
-def _ends(air: np.ndarray, palate_row: float | None) -> tuple[tuple[int, int], tuple[int, int]]:
-    rr, cc = np.nonzero(air)
-    g = int(np.argmax(rr + 1e-3 * cc))  # lowest (then most posterior) pixel
-    sel = rr > palate_row if palate_row is not None and np.any(rr > palate_row) else np.ones_like(rr, bool)
-    m = int(np.argmin(np.where(sel, cc, np.iinfo(np.int64).max)))
-    return (int(rr[g]), int(cc[g])), (int(rr[m]), int(cc[m]))
+def walls_from_labels(labels: np.ndarray, frames: np.ndarray, spacing_mm: tuple[float, float], *,
+                      n_points: int = 64, max_wall_mm: float = 30.0) -> dict[str, np.ndarray]:
+    """Return the :class:`Segmentation` wall fields of a block of frames, from their labels.
 
-
-def frame_walls(p_air: np.ndarray, air: np.ndarray, *, px_mm: float, n_points: int = 64,
-                max_wall_mm: float = 30.0, palate_row: float | None = None,
-                velum: np.ndarray | None = None, lips: np.ndarray | None = None) -> FrameWalls | None:
-    """Midline, walls, widths and landmarks of one frame.
+    The geometry comes from :func:`vtract.measures.geometry_from_labels` (the one path from labels
+    to walls and landmarks that every segmenter shares), converted to pixels; the wall-landmark
+    indices used by :meth:`Segmentation.contours_px` come from :func:`find_landmarks` on those walls.
 
     Parameters
     ----------
-    p_air : ndarray (ny, nx)
-        Airway probability.
-    air : ndarray bool (ny, nx)
-        Post-processed airway label (one connected component).
-    px_mm : float
-        Pixel size (mm), for the anatomical distances of the landmarks.
+    labels : ndarray uint8, shape (n, ny, nx)
+    frames : ndarray, shape (n, ny, nx)
+        The images (sub-pixel lip gap and upper-lip front).
+    spacing_mm : tuple of float
+        ``(row_mm, col_mm)``.
     n_points : int
-        Grid lines along the midline.
+        Points of the midline and walls (glottis -> lips).
     max_wall_mm : float
         Longest search for a wall along a grid line (mm).
-    palate_row : float, optional
-        Mean row of the hard palate's oral surface (the mouth end is sought below it).
-    velum, lips : ndarray bool (ny, nx), optional
-        Velum and lip labels (velopharyngeal port, upper-lip front).
 
     Returns
     -------
-    FrameWalls or None
-        None when the airway has fewer than 4 pixels.
+    dict
+        ``midline``, ``upper``, ``lower`` (n, n_points, 2) px; ``width`` (n, n_points) px;
+        ``landmarks`` (n, 6) int16; ``port`` (n,) px; ``lip_front`` (n,) px (column);
+        ``closed`` (n,) fraction of grid lines closed (1 where no geometry).
     """
-    if np.count_nonzero(air) < 4:
-        return None
-    img = np.where(air, np.minimum(1.0 - p_air, 0.49), np.maximum(1.0 - p_air, 0.5)).astype(np.float32)
-    glottis, mouth = _ends(air, palate_row)
-    cost = np.where(air, 0.05 + img, 50.0)
-    mcp = MCP_Geometric(cost, fully_connected=True)
-    mcp.find_costs([glottis], [mouth], find_all_ends=False)
-    path = np.asarray(mcp.traceback(mouth), float)
-    if len(path) < 2:
-        path = np.array([glottis, mouth], float)
-    max_px = max_wall_mm / px_mm
-    mid, up, lo, width = fit_midline(img, 0.5, path[:, ::-1], n_points, max_px, smooth=1.5)
-    lm = find_landmarks(mid, up, lo, px_mm)
-    closed = float(np.mean(~np.isnan(width) & (width <= 0.0)))
-    port = np.nan
-    if velum is not None and velum.any():
-        gaps = []
-        for r in np.unique(np.nonzero(velum)[0]):
-            c0 = int(np.nonzero(velum[r])[0].max())
-            run = air[r, c0 + 1:]
-            k = int(np.argmin(run)) if run.size and not run.all() else run.size
-            gaps.append(float(k))
-        port = float(min(gaps)) if gaps else np.nan
-    if lips is not None and lips.any():
-        front = float(np.nonzero(lips.any(0))[0].min())
-    else:
-        front = float(mouth[1])
-    return FrameWalls(mid.astype(np.float32), up.astype(np.float32), lo.astype(np.float32),
-                      width.astype(np.float32),
-                      (lm.bend, lm.velum_tip, lm.pns, lm.alveolar, lm.epiglottis, lm.tongue_tip),
-                      closed, port, front)
+    from ..measures import geometry_from_labels
+
+    row_mm, col_mm = spacing_mm
+    g = geometry_from_labels(labels, spacing_mm, frames, n_points=n_points - 2, max_wall_mm=max_wall_mm)
+    scale = np.array([col_mm, row_mm])
+    mid, up, lo = g.midline / scale, g.upper / scale, g.lower / scale
+    width = g.distance / float(np.mean(spacing_mm))
+    n = len(labels)
+    lms = np.zeros((n, 6), np.int16)
+    closed = np.ones(n, np.float32)
+    px_mm = float(np.mean(spacing_mm))
+    for k in range(n):
+        ok = np.all(np.isfinite(mid[k]), axis=1) & np.all(np.isfinite(up[k]), axis=1) & \
+            np.all(np.isfinite(lo[k]), axis=1)
+        if ok.sum() < 8:
+            continue
+        if not ok.all():  # fill undefined grid lines from their neighbours (contours stay drawable)
+            idx = np.arange(len(ok))
+            for arr in (mid[k], up[k], lo[k]):
+                for d in range(2):
+                    arr[:, d] = np.interp(idx, idx[ok], arr[ok, d])
+        lm = find_landmarks(mid[k], up[k], lo[k], px_mm)
+        lms[k] = (lm.bend, lm.velum_tip, lm.pns, lm.alveolar, lm.epiglottis, lm.tongue_tip)
+        w = width[k]
+        closed[k] = float(np.mean(np.isfinite(w) & (w <= 0.0)))
+    return {"midline": mid.astype(np.float32), "upper": up.astype(np.float32),
+            "lower": lo.astype(np.float32), "width": width.astype(np.float32), "landmarks": lms,
+            "port": (g.velum_opening_mm / col_mm).astype(np.float32),
+            "lip_front": (g.landmarks["lip_front"][:, 0] / col_mm).astype(np.float32),
+            "closed": closed}

@@ -14,9 +14,9 @@ Method:
    as their largest connected component (stray islands go to background). A frame with no airway or
    no tongue pixel gets the largest component of the pixels where that class is at least half as
    probable as its maximum in the frame, so no frame is left without them.
-5. **Geometry** (:mod:`._labelgeom`): midline, walls, landmarks, velopharyngeal port and upper-lip
-   front from the airway probability and labels; the hard palate's oral surface from the sequence's
-   mean palate probability.
+5. **Geometry** (:mod:`._labelgeom`): midline, walls, velopharyngeal port and upper-lip front from
+   the labels by :func:`vtract.measures.geometry_from_labels` (the path the measures use too); the
+   hard palate's oral surface from the sequence's mean palate probability.
 6. **QC**: confidence = mean winning probability over the airway and its 1-pixel rim (how sure the
    network is about the boundary) times the share of the tract that is open; flags from
    :func:`vtract.qc.frame_flags`.
@@ -40,7 +40,7 @@ from scipy import ndimage as ndi
 from .. import labels as L
 from ..errors import SegmentationError
 from ..sequence import Sequence
-from ._labelgeom import frame_walls, palate_surface
+from ._labelgeom import palate_surface, walls_from_labels
 from ._netgrid import NetGrid, normalize_intensity
 from ._result import Segmentation
 
@@ -229,7 +229,12 @@ def segment_net(sequence: Sequence, *, model: str | Path | None = None, n_points
     labels = np.zeros((n, ny, nx), np.uint8)
     p_pal_sum = np.zeros((ny, nx), np.float64)
     conf_net = np.zeros(n, np.float32)
-    walls: list = [None] * n
+    fields = {"midline": np.full((n, n_points, 2), np.nan, np.float32),
+              "upper": np.full((n, n_points, 2), np.nan, np.float32),
+              "lower": np.full((n, n_points, 2), np.nan, np.float32),
+              "width": np.full((n, n_points), np.nan, np.float32),
+              "landmarks": np.zeros((n, 6), np.int16), "port": np.full(n, np.nan, np.float32),
+              "lip_front": np.full(n, np.nan, np.float32), "closed": np.ones(n, np.float32)}
     prev_p: np.ndarray | None = None
     for c0 in range(0, n, chunk_size):
         c1 = min(n, c0 + chunk_size)
@@ -251,56 +256,41 @@ def segment_net(sequence: Sequence, *, model: str | Path | None = None, n_points
             air = labels[k] == L.AIRWAY
             rim = ndi.binary_dilation(air) if air.any() else air
             conf_net[k] = float(p.max(axis=0)[rim].mean()) if rim.any() else 0.0
-        # the mouth end is sought below the palate: its row from the frames seen so far (rigid)
-        pal = palate_surface(p_pal_sum / c1) if L.HARD_PALATE in ci else np.zeros((0, 2))
-        palate_row = float(np.mean(pal[:, 1])) if len(pal) else None
-        for j, p in enumerate(chunk_p):
-            k = c0 + j
-            lab = labels[k]
-            walls[k] = frame_walls(p[ci[L.AIRWAY]], lab == L.AIRWAY, px_mm=px_mm, n_points=n_points,
-                                   max_wall_mm=max_wall_mm, palate_row=palate_row,
-                                   velum=lab == L.VELUM, lips=(lab == L.LIPS) if L.LIPS in ci else None)
+        w = walls_from_labels(labels[c0:c1], frames[c0:c1], spacing, n_points=n_points,
+                              max_wall_mm=max_wall_mm)
+        for key, arr in w.items():
+            fields[key][c0:c1] = arr
         del big, chunk_p
     palate = palate_surface(p_pal_sum / max(n, 1)) if L.HARD_PALATE in ci else np.zeros((0, 2))
-    return _assemble(sequence, labels, walls, palate, conf_net, px_mm, n_points,
+    return _assemble(sequence, labels, fields, palate, conf_net, px_mm,
                      settings=dict(method="net", model=str(net.path), net_spacing_mm=net.spacing_mm,
                                    classes=list(classes), context=ctx, n_points=n_points,
                                    temporal=temporal, chunk_size=chunk_size,
                                    max_wall_mm=max_wall_mm, pixel_mm_used=px_mm))
 
 
-def _assemble(sequence: Sequence, labels: np.ndarray, walls: list, palate: np.ndarray,
-              conf_net: np.ndarray, px_mm: float, n_points: int, settings: dict[str, Any]) -> Segmentation:
+def _assemble(sequence: Sequence, labels: np.ndarray, f: dict[str, np.ndarray], palate: np.ndarray,
+              conf_net: np.ndarray, px_mm: float, settings: dict[str, Any]) -> Segmentation:
     from ..qc import frame_flags
 
-    n = len(labels)
-    mids = np.full((n, n_points, 2), np.nan, np.float32)
-    ups, los = mids.copy(), mids.copy()
-    widths = np.full((n, n_points), np.nan, np.float32)
-    lms = np.zeros((n, 6), np.int16)
-    ports = np.full(n, np.nan, np.float32)
-    front = np.full(n, np.nan, np.float32)
-    closed = np.ones(n, np.float32)
-    last = next((w for w in walls if w is not None), None)
-    for k, w in enumerate(walls):
-        w = w if w is not None else last  # a frame without airway keeps the previous geometry
-        if w is None:
-            continue
-        last = w
-        mids[k], ups[k], los[k], widths[k] = w.midline, w.upper, w.lower, w.width
-        lms[k] = w.landmarks
-        ports[k], front[k] = w.port_px, w.lip_front_px
-        closed[k] = w.closed_frac if walls[k] is not None else 1.0
-    if last is None:
-        raise SegmentationError(f"the learned segmenter found no airway in any frame of "
+    ok = np.all(np.isfinite(f["midline"]), axis=(1, 2))
+    if not ok.any():
+        raise SegmentationError(f"the learned segmenter found no vocal tract in any frame of "
                                 f"{sequence.source or 'the sequence'}; is it a midsagittal rtMRI "
                                 "sequence in the canonical view (face left, head up)?")
+    # a frame without a traceable tract keeps the nearest earlier (else later) frame's walls, flagged
+    idx = np.where(ok, np.arange(len(ok)), -1)
+    idx = np.maximum.accumulate(idx)
+    idx[idx < 0] = int(np.argmax(ok))
+    for key in ("midline", "upper", "lower", "landmarks"):
+        f[key] = f[key][idx]
     areas = (labels == L.AIRWAY).sum(axis=(1, 2)).astype(np.float32)
     frame_mean = sequence.frames.mean(axis=(1, 2), dtype=np.float64)
     # frame_flags' confidence is contrast / 0.4: pass the network's certainty on that scale
-    flags, confidence = frame_flags(areas, np.nan_to_num(mids), closed, 0.4 * conf_net, px_mm,
-                                    frame_mean=frame_mean)
-    return Segmentation(labels=labels, sequence=sequence, midline=mids, upper=ups, lower=los,
-                        width_px=widths, landmarks=lms, palate_px=np.asarray(palate, np.float32),
-                        velum_port_px=ports, upper_lip_front_px=front, confidence=confidence,
+    flags, confidence = frame_flags(areas, f["midline"], np.where(ok, f["closed"], 1.0), 0.4 * conf_net,
+                                    px_mm, frame_mean=frame_mean)
+    return Segmentation(labels=labels, sequence=sequence, midline=f["midline"], upper=f["upper"],
+                        lower=f["lower"], width_px=f["width"], landmarks=f["landmarks"],
+                        palate_px=np.asarray(palate, np.float32), velum_port_px=f["port"],
+                        upper_lip_front_px=f["lip_front"], confidence=confidence,
                         flags=pd.DataFrame(flags), settings=settings)
