@@ -115,15 +115,12 @@ class NetGrid:
         x = x.reshape(-1, *x.shape[-2:])
         zoom = (self.net_spacing_mm / self.spacing_mm[0], self.net_spacing_mm / self.spacing_mm[1])
         sig = [0.42 * np.sqrt(max(z * z - 1.0, 0.0)) for z in zoom]  # Gaussian PSF of the wider pixel
+        if max(sig) > 0:
+            x = ndi.gaussian_filter(x, [0.0, *sig], mode="nearest")
         r, c = self._net_coords()
-        rr, cc = np.meshgrid(r, c, indexing="ij")
         hn, wn = self.net_shape
         out = np.zeros((x.shape[0], hn, wn), np.float32)
-        for i, f in enumerate(x):
-            if max(sig) > 0:
-                f = ndi.gaussian_filter(f, sig, mode="nearest")
-            out[i, : rr.shape[0], : rr.shape[1]] = ndi.map_coordinates(f, [rr, cc], order=1,
-                                                                         mode="nearest")
+        out[:, : len(r), : len(c)] = _interp_matrix(r, x.shape[1]) @ x @ _interp_matrix(c, x.shape[2]).T
         return out.reshape(*lead, hn, wn)
 
     def from_net(self, maps: np.ndarray) -> np.ndarray:
@@ -145,12 +142,27 @@ class NetGrid:
         s = self.net_spacing_mm
         r = (np.arange(self.shape[0]) + 0.5) * self.spacing_mm[0] / s - 0.5
         c = (np.arange(self.shape[1]) + 0.5) * self.spacing_mm[1] / s - 0.5
-        rr, cc = np.meshgrid(r, c, indexing="ij")
         hn, wn = self.content_shape
-        out = np.empty((m.shape[0], *self.shape), np.float32)
-        for i, f in enumerate(m):
-            out[i] = ndi.map_coordinates(f[:hn, :wn], [rr, cc], order=1, mode="nearest")
-        return out.reshape(*lead, *self.shape)
+        out = _interp_matrix(r, hn) @ m[:, :hn, :wn] @ _interp_matrix(c, wn).T
+        return out.astype(np.float32).reshape(*lead, *self.shape)
+
+
+def _interp_matrix(coords: np.ndarray, n: int) -> np.ndarray:
+    """Linear-interpolation weights ``(len(coords), n)`` at fractional indices (edges clamped).
+
+    Resampling a frame on a separable grid is then two small matrix products for all frames and
+    channels at once (equal to ``scipy.ndimage.map_coordinates(order=1, mode="nearest")``, and an
+    order of magnitude faster for a batch).
+    """
+    cc = np.clip(np.asarray(coords, float), 0.0, n - 1)
+    i0 = np.floor(cc).astype(int)
+    i1 = np.minimum(i0 + 1, n - 1)
+    w = (cc - i0).astype(np.float32)
+    mat = np.zeros((len(cc), n), np.float32)
+    rows = np.arange(len(cc))
+    np.add.at(mat, (rows, i0), 1.0 - w)
+    np.add.at(mat, (rows, i1), w)
+    return mat
 
 
 def labels_to_net(labels: np.ndarray, labels_spacing_mm: float, grid: NetGrid,
