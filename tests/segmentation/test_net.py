@@ -88,10 +88,23 @@ def _sym(a, b):
     return 0.5 * (cKDTree(b).query(a)[0].mean() + cKDTree(a).query(b)[0].mean())
 
 
-def test_robust_to_flip_pad_and_shift(net_case, tmp_path):
+@pytest.fixture(scope="module")
+def synth_case():
+    """Two frames of a domain-randomised synthetic head (vtract.synth) on its native grid."""
+    from vtract.synth import sample
+
+    rng = np.random.default_rng(3)
+    s = sample(rng)
+    img = np.asarray(s.image[0], np.float32)
+    frames = np.stack([img, img])
+    seq = vtract.Sequence(frames, fps=20.0, pixel_spacing_mm=(s.spacing_mm, s.spacing_mm))
+    return seq, segment_net(seq)
+
+
+def test_robust_to_flip_pad_and_shift(synth_case, tmp_path):
     import nibabel as nib
 
-    seq, _, seg = net_case
+    seq, seg = synth_case
     fr = np.asarray(seq.frames)
     mm = seq.pixel_spacing_mm[0]
     # stored on disk with rows and columns swapped and the face at the high index: reading it back
@@ -106,16 +119,15 @@ def test_robust_to_flip_pad_and_shift(net_case, tmp_path):
     s_f = vtract.read_sequence(tmp_path / "flip.nii.gz", fps=seq.fps)
     np.testing.assert_allclose(s_f.frames, fr)
     assert np.array_equal(segment_net(s_f).labels, seg.labels)
-    # padding with air and shifting by whole pixels move the boundary by well under a pixel
+    # padding with air and shifting by whole pixels move the airway boundary by well under a pixel
     pad = 8
     s_p = vtract.Sequence(np.pad(fr, ((0, 0), (pad, pad), (pad, pad))), fps=seq.fps,
                           pixel_spacing_mm=seq.pixel_spacing_mm)
     lab_p = segment_net(s_p).labels[:, pad:-pad, pad:-pad]
     sh = np.zeros_like(fr)
     sh[:, 2:, :-3] = fr[:, :-2, 3:]
-    s_s = vtract.Sequence(sh, fps=seq.fps, pixel_spacing_mm=seq.pixel_spacing_mm)
-    lab_s = segment_net(s_s).labels
-    for k in range(len(fr)):
-        b0 = _airway_boundary(seg.labels[k])
-        assert _sym(b0, _airway_boundary(lab_p[k])) < 0.5
-        assert _sym(b0, _airway_boundary(lab_s[k]) + np.array([3.0, -2.0])) < 0.5
+    lab_s = segment_net(vtract.Sequence(sh, fps=seq.fps, pixel_spacing_mm=seq.pixel_spacing_mm)).labels
+    b0 = _airway_boundary(seg.labels[0])
+    assert len(b0) > 20
+    assert _sym(b0, _airway_boundary(lab_p[0])) < 0.5
+    assert _sym(b0, _airway_boundary(lab_s[0]) + np.array([3.0, -2.0])) < 0.5
