@@ -131,3 +131,14 @@ def test_robust_to_flip_pad_and_shift(synth_case, tmp_path):
     assert len(b0) > 20
     assert _sym(b0, _airway_boundary(lab_p[0])) < 0.5
     assert _sym(b0, _airway_boundary(lab_s[0]) + np.array([3.0, -2.0])) < 0.5
+
+
+def test_dropout_frame_takes_its_neighbour_and_is_flagged(synth_case):
+    seq, seg = synth_case
+    img = np.asarray(seq.frames[0])
+    frames = np.stack([img, np.zeros_like(img), img])
+    s = vtract.Sequence(frames, fps=seq.fps, pixel_spacing_mm=seq.pixel_spacing_mm)
+    out = segment_net(s)
+    assert np.array_equal(out.labels[1], out.labels[0])
+    assert out.flags["dropout"].tolist() == [False, True, False]
+    assert (out.labels == L.AIRWAY).any(axis=(1, 2)).all()

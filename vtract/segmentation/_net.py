@@ -12,7 +12,9 @@ Method:
    onnxruntime (no torch needed). Its class probabilities are resampled back to the input grid
    (bilinear), so label boundaries sit sub-pixel on any matrix and pixel size.
 3. **Temporal smoothing**: probabilities averaged over frames ``t-1, t, t+1`` with weights 1/4, 1/2,
-   1/4 (``temporal=0`` switches it off).
+   1/4 (``temporal=0`` switches it off). A dropout frame (blank, or darker than half the session's
+   median, the rule of :func:`vtract.qc.frame_flags`) carries no image: it is segmented as its nearest
+   earlier valid frame, and flagged.
 4. **Labels**: per-pixel most probable class; then airway, tongue, hard palate and velum are each kept
    as their largest connected component (stray islands go to background). A frame with no airway or
    no tongue pixel gets the largest component of the pixels where that class is at least half as
@@ -220,13 +222,22 @@ def segment_net(sequence: Sequence, *, model: str | Path | None = None, n_points
     ctx = net.context
     ci = {v: classes.index(v) for v in classes}
 
+    # dropout frames (blank, or darker than half the session's median: see vtract.qc.frame_flags)
+    # carry no image: they take the nearest earlier (else later) valid frame's input, and QC flags them
+    fmean = frames.mean(axis=(1, 2), dtype=np.float64)
+    valid = (fmean >= 0.5 * float(np.median(fmean))) & (np.ptp(frames.reshape(n, -1), axis=1) > 0)
+    src = np.where(valid, np.arange(n), -1)
+    src = np.maximum.accumulate(src)
+    first_valid = int(np.argmax(valid)) if valid.any() else 0
+    src[src < 0] = first_valid
+
     def probs(k0: int, k1: int) -> np.ndarray:
-        idx = np.arange(k0, k1)
+        idx = src[np.arange(k0, k1)]
         if ctx == 1:
             x = normalize_intensity(frames[idx])[:, None]
         else:
             h = ctx // 2
-            nb = np.clip(idx[:, None] + np.arange(-h, h + 1)[None, :], 0, n - 1)
+            nb = src[np.clip(idx[:, None] + np.arange(-h, h + 1)[None, :], 0, n - 1)]
             x = normalize_intensity(frames[nb])
         p = net.predict(grid.to_net(x))
         return grid.from_net(p)
@@ -261,7 +272,7 @@ def segment_net(sequence: Sequence, *, model: str | Path | None = None, n_points
             air = labels[k] == L.AIRWAY
             rim = ndi.binary_dilation(air) if air.any() else air
             conf_net[k] = float(p.max(axis=0)[rim].mean()) if rim.any() else 0.0
-        w = walls_from_labels(labels[c0:c1], frames[c0:c1], spacing, n_points=n_points,
+        w = walls_from_labels(labels[c0:c1], frames[src[c0:c1]], spacing, n_points=n_points,
                               max_wall_mm=max_wall_mm)
         for key, arr in w.items():
             fields[key][c0:c1] = arr
