@@ -15,8 +15,10 @@ Method:
    1/4 (``temporal=0`` switches it off). A dropout frame (blank, or darker than half the session's
    median, the rule of :func:`vtract.qc.frame_flags`) carries no image: it is segmented as its nearest
    earlier valid frame, and flagged.
-4. **Labels**: per-pixel most probable class; then airway, tongue, hard palate and velum are each kept
-   as their largest connected component (stray islands go to background). A frame with no airway or
+4. **Labels**: per-pixel most probable class; then tongue, hard palate and velum are each kept as
+   their largest connected component (stray islands go to background); the airway keeps its
+   largest component plus the pieces a closure splits off (>= ``AIR_PIECE_MM2`` within
+   ``AIR_GAP_MM`` of it). A frame with no airway or
    no tongue pixel gets the largest component of the pixels where that class is at least half as
    probable as its maximum in the frame, so no frame is left without them.
 5. **Geometry** (:mod:`._labelgeom`): midline, walls, velopharyngeal port and upper-lip front from
@@ -52,6 +54,10 @@ from ._result import Segmentation
 __all__ = ["segment_net", "default_model_path", "NetModel", "load_model"]
 
 _LOCK = threading.Lock()
+#: Airway pieces split off by a closure are kept when at least this large (mm^2) ...
+AIR_PIECE_MM2 = 10.0
+#: ... and within this distance of the largest piece (mm): a closure is a few mm of tissue.
+AIR_GAP_MM = 10.0
 
 
 def default_model_path() -> Path:
@@ -145,10 +151,11 @@ def _largest(mask: np.ndarray) -> np.ndarray:
     return lab == (np.argmax(np.bincount(lab.ravel())[1:]) + 1)
 
 
-def _post_labels(prob: np.ndarray, classes: tuple[int, ...]) -> np.ndarray:
+def _post_labels(prob: np.ndarray, classes: tuple[int, ...], spacing_mm: tuple[float, float]) -> np.ndarray:
     """Labels of one frame from its probabilities ``(C, ny, nx)`` (see the module docstring, step 4)."""
     win = np.argmax(prob, axis=0)
     lab = np.asarray(classes, np.uint8)[win]
+    px_area = spacing_mm[0] * spacing_mm[1]
     for v in (L.AIRWAY, L.TONGUE, L.HARD_PALATE, L.VELUM):
         if v not in classes:
             continue
@@ -159,6 +166,17 @@ def _post_labels(prob: np.ndarray, classes: tuple[int, ...]) -> np.ndarray:
             if not m.any():
                 continue
         keep = _largest(m)
+        if v == L.AIRWAY:
+            # a closure (lips, tongue tip or dorsum against the palate, velum against the wall)
+            # splits the airway: pieces of >= AIR_PIECE_MM2 within AIR_GAP_MM of the largest stay
+            comp, nc = ndi.label(m & ~keep)
+            if nc:
+                near = ndi.distance_transform_edt(~keep, sampling=spacing_mm) <= AIR_GAP_MM
+                sizes = np.bincount(comp.ravel(), minlength=nc + 1) * px_area
+                touch = np.bincount(comp[near].ravel(), minlength=nc + 1) > 0
+                ok = (sizes >= AIR_PIECE_MM2) & touch
+                ok[0] = False
+                keep = keep | ok[comp]
         lab[m & ~keep] = L.BACKGROUND
         lab[keep] = v
     return lab
@@ -266,7 +284,7 @@ def segment_net(sequence: Sequence, *, model: str | Path | None = None, n_points
         prev_p = big[c1 - c0 - 1]
         for j, p in enumerate(chunk_p):
             k = c0 + j
-            labels[k] = _post_labels(p, classes)
+            labels[k] = _post_labels(p, classes, spacing)
             if L.HARD_PALATE in ci:
                 p_pal_sum += p[ci[L.HARD_PALATE]]
             air = labels[k] == L.AIRWAY
