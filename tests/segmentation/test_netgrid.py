@@ -37,11 +37,11 @@ def test_labels_to_net_fractions_conserve_area():
 
 def test_normalisation_is_scale_free_and_stable_under_air_padding():
     rng = np.random.default_rng(1)
-    img = rng.normal(0.02, 0.01, (60, 60)).clip(0)
+    img = np.abs(rng.normal(0.02, 0.01, (60, 60))) + 1e-3  # magnitude noise: never exactly 0
     img[10:50, 10:50] = rng.normal(1.0, 0.1, (40, 40))
     a = normalize_intensity(img)
     b = normalize_intensity(7.0 * img + 3.0)
     np.testing.assert_allclose(a, b, atol=1e-4)
     padded = np.pad(img, 20, constant_values=0.0)
     c = normalize_intensity(padded)[20:-20, 20:-20]
-    assert np.abs(c - a)[10:50, 10:50].max() < 0.03
+    np.testing.assert_allclose(c, a, atol=1e-5)  # zero padding is left out of the statistics

@@ -4,9 +4,9 @@ Method:
 
 1. **Input**: each frame normalised on its own (:func:`normalize_intensity`) and resampled to the
    network's mm grid (:class:`NetGrid`), the same functions the training used on synthetic samples;
-   the grid is anchored to the head (:func:`head_origin`: the tissue centroid at a fixed phase of
-   the U-Net's pooling period), so shifting or padding the input does not change what the network
-   sees.
+   the grid is a fixed 307 mm canvas anchored to the head (:func:`head_origin`: the tissue
+   centroid at its centre, at a fixed phase of the U-Net's pooling period), so shifting or padding
+   the input does not change what the network sees.
 2. **Network** (:mod:`vtract.segmentation.train`; weights ``vtract/data/segmenter/model.onnx``, model card
    ``MODEL.md``): a small 2D U-Net trained on domain-randomised synthetic frames only, run with
    onnxruntime (no torch needed). Its class probabilities are resampled back to the input grid
@@ -48,7 +48,7 @@ from .. import labels as L
 from ..errors import SegmentationError
 from ..sequence import Sequence
 from ._labelgeom import palate_surface, walls_from_labels
-from ._netgrid import NetGrid, head_origin, normalize_intensity
+from ._netgrid import NET_CANVAS_PX, NetGrid, head_origin, normalize_intensity
 from ._result import Segmentation
 
 __all__ = ["segment_net", "default_model_path", "NetModel", "load_model"]
@@ -235,7 +235,7 @@ def segment_net(sequence: Sequence, *, model: str | Path | None = None, n_points
     px_mm = float(np.mean(spacing))
     sub = frames[:: max(1, n // 50)]  # at most ~50 frames locate the head
     grid = NetGrid((ny, nx), spacing, net.spacing_mm,
-                   origin_mm=head_origin(sub, spacing, net.spacing_mm))
+                   origin_mm=head_origin(sub, spacing, net.spacing_mm), canvas_px=NET_CANVAS_PX)
     classes = net.classes
     ctx = net.context
     ci = {v: classes.index(v) for v in classes}

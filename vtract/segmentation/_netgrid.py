@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
-__all__ = ["NET_CLASSES", "NET_SPACING_MM", "NET_MULTIPLE", "NetGrid", "normalize_intensity", "labels_to_net",
-           "head_origin"]
+__all__ = ["NET_CLASSES", "NET_SPACING_MM", "NET_MULTIPLE", "NET_CANVAS_PX", "NetGrid",
+           "normalize_intensity", "labels_to_net", "head_origin"]
 
 #: Pixel size of the network's grid (mm). 2.4 mm resolves the airway of the 2.9 mm USC-TIMIT protocol
 #: and of finer protocols (boundaries are placed sub-pixel from the interpolated probabilities) while
@@ -30,6 +30,9 @@ NET_SPACING_MM = 2.4
 NET_CLASSES: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 7, 8, 10)
 #: Net-grid sizes are padded to a multiple of this (2**4 for a 4-level U-Net).
 NET_MULTIPLE = 16
+#: Inference canvas (net pixels, 128 x 2.4 = 307 mm, more than any rtMRI field of view of the head
+#: and neck), centred on the head: every input is seen on the same extent.
+NET_CANVAS_PX = 128
 
 
 def normalize_intensity(frames: np.ndarray) -> np.ndarray:
@@ -38,7 +41,9 @@ def normalize_intensity(frames: np.ndarray) -> np.ndarray:
     Each frame is normalised on its own: ``lo`` is its 1st percentile (air / noise floor), and the
     scale is the median of the pixels brighter than ``lo + 0.2 * (p99.5 - lo)`` (the tissue). The
     median of the tissue hardly moves when the field of view is padded with air or cropped, unlike a
-    high percentile of all pixels.
+    high percentile of all pixels. Pixels exactly 0 (zero padding; magnitude noise is never exactly
+    0) are left out of the percentiles when at least 10 % of the frame is non-zero, so padding a
+    frame with zeros does not change its scale.
 
     Parameters
     ----------
@@ -53,8 +58,10 @@ def normalize_intensity(frames: np.ndarray) -> np.ndarray:
     flat = x.reshape(-1, x.shape[-2] * x.shape[-1])
     out = np.empty_like(flat)
     for i, f in enumerate(flat):
-        lo, top = np.percentile(f, [1.0, 99.5])
-        tissue = f[f > lo + 0.2 * (top - lo)]
+        nz = f[f != 0]
+        ref = nz if nz.size >= 0.1 * f.size else f
+        lo, top = np.percentile(ref, [1.0, 99.5])
+        tissue = ref[ref > lo + 0.2 * (top - lo)]
         hi = float(np.median(tissue)) if tissue.size else float(top)
         out[i] = (f - lo) / max(hi - lo, 1e-6)
     return out.reshape(x.shape)
@@ -73,19 +80,27 @@ class NetGrid:
     net_spacing_mm : float
         Network pixel size (mm).
     origin_mm : tuple of float
-        Position (mm, <= 0) of the net grid's top-left edge relative to the input's top-left edge;
+        Position (mm) of the net grid's top-left edge relative to the input's top-left edge;
         :func:`head_origin` ties it to the head so that shifting or padding the input leaves the
         net's view of the head unchanged. ``(0, 0)`` (training) starts both grids together.
+    canvas_px : int, optional
+        Fixed net-grid size (inference: :data:`NET_CANVAS_PX`, with the head at its centre), so
+        the network's input has the same extent whatever the input's field of view (a deep U-Net's
+        output depends on where its zero-padded border lies). Without it the grid just covers the
+        field of view. Input pixels outside the canvas are labelled background.
     """
 
     shape: tuple[int, int]
     spacing_mm: tuple[float, float]
     net_spacing_mm: float = NET_SPACING_MM
     origin_mm: tuple[float, float] = (0.0, 0.0)
+    canvas_px: int | None = None
 
     @property
     def content_shape(self) -> tuple[int, int]:
-        """Net-grid rows and columns covered by the input's field of view."""
+        """Net-grid rows and columns: the canvas, or those covering the input's field of view."""
+        if self.canvas_px is not None:
+            return self.canvas_px, self.canvas_px
         s = self.net_spacing_mm
         return (int(np.ceil((self.shape[0] * self.spacing_mm[0] - self.origin_mm[0]) / s - 1e-6)),
                 int(np.ceil((self.shape[1] * self.spacing_mm[1] - self.origin_mm[1]) / s - 1e-6)))
@@ -150,7 +165,8 @@ class NetGrid:
         r = ((np.arange(self.shape[0]) + 0.5) * self.spacing_mm[0] - self.origin_mm[0]) / s - 0.5
         c = ((np.arange(self.shape[1]) + 0.5) * self.spacing_mm[1] - self.origin_mm[1]) / s - 0.5
         hn, wn = self.content_shape
-        out = _interp_matrix(r, hn) @ m[:, :hn, :wn] @ _interp_matrix(c, wn).T
+        out = (_interp_matrix(r, hn, outside_zero=True) @ m[:, :hn, :wn]
+               @ _interp_matrix(c, wn, outside_zero=True).T)
         return out.astype(np.float32).reshape(*lead, *self.shape)
 
 
@@ -160,11 +176,13 @@ def head_origin(frames: np.ndarray, spacing_mm: tuple[float, float],
 
     The centre is the centroid of the mean frame, smoothed (Gaussian, sigma 4 mm) and weighted by
     its excess over 40 % of its 99th percentile (a soft threshold: background noise gets no
-    weight, and no mask topology can make the centre jump). The origin is that centre minus a
-    whole number of ``NET_MULTIPLE`` net pixels (the U-Net's pooling period), the largest such
-    value <= 0. Shifting the input, or padding it with air, moves the centre with the head, so the
-    network sees the head on nearly the same grid (same pooling phase, sub-pixel phase within a
-    fraction of a mm on synthetic heads).
+    weight, and no mask topology can make the centre jump; exact zeros, i.e. padding, are left out
+    of the percentile). The origin is that centre minus a
+    whole number of ``NET_MULTIPLE`` net pixels (the U-Net's pooling period), half the canvas
+    (:data:`NET_CANVAS_PX`), so the head sits at the canvas centre. Shifting the input, or
+    padding it with air, moves the centre with the head, so the network sees the head on nearly
+    the same grid (same pooling phase, sub-pixel phase within a fraction of a mm on synthetic
+    heads).
 
     Parameters
     ----------
@@ -182,7 +200,9 @@ def head_origin(frames: np.ndarray, spacing_mm: tuple[float, float],
     """
     mean = np.asarray(frames, np.float32).mean(axis=0)
     xs = ndi.gaussian_filter(mean, [4.0 / spacing_mm[0], 4.0 / spacing_mm[1]], mode="constant")
-    w = np.clip(xs - 0.4 * np.percentile(xs, 99), 0.0, None)
+    inside = mean != 0  # zero padding does not count (as in normalize_intensity)
+    ref = xs[inside] if inside.sum() >= 0.1 * inside.size else xs
+    w = np.clip(xs - 0.4 * np.percentile(ref, 99), 0.0, None)
     if w.sum() <= 0:
         return 0.0, 0.0
     period = NET_MULTIPLE * net_spacing_mm
@@ -190,7 +210,7 @@ def head_origin(frames: np.ndarray, spacing_mm: tuple[float, float],
     for axis, d in ((0, spacing_mm[0]), (1, spacing_mm[1])):
         prof = w.sum(axis=1 - axis)
         c = float((prof * (np.arange(len(prof)) + 0.5)).sum() / prof.sum()) * d
-        out.append(c - period * np.ceil(c / period - 1e-9))
+        out.append(c - period * round(NET_CANVAS_PX / 2 / NET_MULTIPLE))
     return out[0], out[1]
 
 
