@@ -257,6 +257,9 @@ def main() -> None:
     lines += ["## (c) Real USC videos: QC montages (pixel size 2.9 mm)", "",
               "| video | frames | frames ok | mean confidence | montage |", "|---|---|---|---|---|",
               *vq, ""]
+    from _seg_real import real_tables  # learned vs classic on real data (iisc_dev, SPAN, robustness)
+
+    lines += real_tables()
     (OUT / "segmentation_accuracy.md").write_text("\n".join(lines))
     print("\n".join(lines))
 

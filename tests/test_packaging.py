@@ -8,7 +8,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 # PyPI name -> conda-forge name(s), where they differ
-PYPI_TO_CONDA = {"simpleitk": ["simpleitk"], "soundfile": ["pysoundfile"],
+PYPI_TO_CONDA = {"simpleitk": ["simpleitk"], "soundfile": ["pysoundfile"], "torch": ["pytorch"],
                  "dask": ["dask", "distributed"]}
 
 

@@ -13,7 +13,7 @@ def synthetic():
     import vtract
 
     seq, truth = synthetic_sequence()
-    return seq, truth, vtract.segment(seq)
+    return seq, truth, vtract.segment(seq, method="classic")
 
 
 @pytest.fixture()

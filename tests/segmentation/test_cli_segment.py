@@ -17,7 +17,8 @@ def test_nifti_in_labels_out_same_grid(synthetic, tmp_path, capsys):
     src = vtract.write_sequence(seq, tmp_path / "seq.nii.gz")
     out = tmp_path / "labels.nii.gz"
     code = main(["segment", str(src), "-o", str(out), "--measures", str(tmp_path / "m.csv"),
-                 "--contours", str(tmp_path / "c.csv"), "--qc", str(tmp_path / "qc.png")])
+                 "--contours", str(tmp_path / "c.csv"), "--qc", str(tmp_path / "qc.png"),
+                 "--method", "classic"])
     assert code == 0, capsys.readouterr().err
     a, b = nib.load(src), nib.load(out)
     assert b.shape == a.shape and np.allclose(a.affine, b.affine)

@@ -21,7 +21,7 @@ def test_corrupted_frame_is_flagged(synthetic):
     frames = np.array(seq.frames)
     rng = np.random.default_rng(1)
     frames[6] = rng.uniform(0, 0.7, frames[6].shape)  # a frame of pure noise
-    seg = vtract.segment(seq.replace(frames=frames), temporal=0)
+    seg = vtract.segment(seq.replace(frames=frames), method="classic", temporal=0)
     assert not seg.flags["ok"].iloc[6]
     assert seg.confidence[6] < np.median(seg.confidence)
     assert seg.flags["ok"].drop(index=[6, 7]).all()
@@ -41,7 +41,7 @@ def test_blank_frame_is_a_dropout(synthetic):
     seq, _, _ = synthetic
     frames = np.array(seq.frames)
     frames[4] = 0.0  # a missing frame (the real USC video has one)
-    seg = vtract.segment(seq.replace(frames=frames))
+    seg = vtract.segment(seq.replace(frames=frames), method="classic")
     assert seg.flags["dropout"].tolist() == [k == 4 for k in range(seq.n_frames)]
     assert seg.confidence[4] == 0.0 and not seg.flags["ok"].iloc[4]
     assert qc.summary(seg)["n_dropout"] == 1

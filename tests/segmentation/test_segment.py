@@ -53,7 +53,7 @@ def test_contours_in_mm_and_table(synthetic):
 def test_single_frame_and_nifti_roundtrip(synthetic, tmp_path):
     seq, truth, _ = synthetic
     one = seq.replace(frames=seq.frames[:1])
-    seg = vtract.segment(one, temporal=0)
+    seg = vtract.segment(one, method="classic", temporal=0)
     assert _dice(seg.labels[0] == L.AIRWAY, truth[0]) > 0.95
     p = seg.to_nifti(tmp_path / "labels.nii.gz")
     back = vtract.read_sequence(p, fps=1.0)
@@ -86,7 +86,7 @@ def test_real_span_frames_boundary_error(real_dir):
         tpl = t.template
         seq = vtract.Sequence(np.asarray(tpl.MRI, np.float32)[None], fps=1.0,
                               pixel_spacing_mm=(2.4, 2.4))
-        seg = vtract.segment(seq, temporal=0)
+        seg = vtract.segment(seq, method="classic", temporal=0)
         c = seg.contours_px(0)
         for curve in (2, 11):  # tongue, hard palate
             pts = np.atleast_2d(tpl.curves[curve - 1].position) + 41.5
@@ -105,7 +105,7 @@ def test_phantom_quick_airway_dice(demo_quick_manifest):
     sess = load_session(man, entry.id)
     gt = vtract.read_sequence(man.resolved(entry)["ground_truth"]["labels"],
                               fps=sess.sequence.fps).frames.astype(np.uint8)
-    seg = vtract.segment(sess.sequence)
+    seg = vtract.segment(sess.sequence, method="classic")
     dice = np.mean([_dice(seg.labels[k] == L.AIRWAY, gt[k] == L.AIRWAY)
                     for k in range(len(gt))])
     assert dice > 0.8
@@ -118,7 +118,7 @@ def test_dark_column_behind_the_pharynx_is_not_the_tract(synthetic):
     frames = np.array(seq.frames)
     frames[:, 10:83, 66:70] = 0.05   # dark column behind the spine, longer than the pharynx
     frames[:, 70:75, 49:70] = 0.05   # joined to the pharynx's lower end
-    seg = vtract.segment(seq.replace(frames=frames))
+    seg = vtract.segment(seq.replace(frames=frames), method="classic")
     mid = seg.midline[0]
     # the midline's lower (glottis) end and its whole pharyngeal part lie in the pharynx columns
     assert 42 <= mid[0, 0] <= 51

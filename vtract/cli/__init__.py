@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "run": "vtract.cli._run:run",
     "video": "vtract.cli._video:video",
     "report": "vtract.cli._report:report",
+    "train-segmenter": "vtract.cli._train:train_segmenter",
 }
 
 

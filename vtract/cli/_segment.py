@@ -19,10 +19,15 @@ from ._options import sequence_options, sequence_overrides
               help="Write the contours as a long CSV (frame, structure, point, x_mm, y_mm).")
 @click.option("--qc", "qc_png", type=click.Path(path_type=Path), default=None,
               help="Write a QC overlay montage (PNG).")
+@click.option("--method", type=click.Choice(["net", "classic"]), default=None,
+              help="Segmenter: the learned network (net) or the grid-line tracker (classic); "
+                   "default: vtract.segment's default.")
+@click.option("--model", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="ONNX model for --method net (default: the one shipped with vtract).")
 @sequence_options
 def segment(input_path: Path, output: Path, measures: Path | None, contours: Path | None,
-            qc_png: Path | None, fps: float | None, pixel_spacing: str | None,
-         allow_truncated: bool = False) -> None:
+            qc_png: Path | None, method: str | None, model: Path | None, fps: float | None,
+            pixel_spacing: str | None, allow_truncated: bool = False) -> None:
     """Segment airway, tongue, hard palate and velum in every frame of INPUT."""
     from .. import qc
     from ..io import read_sequence, write_table
@@ -33,7 +38,10 @@ def segment(input_path: Path, output: Path, measures: Path | None, contours: Pat
     seq = read_sequence(input_path, **{k: v for k, v in ov.items() if v is not None})
     if (measures is not None or contours is not None):
         seq.require_spacing()
-    seg = run_segment(seq)
+    opts: dict = {} if method is None else {"method": method}
+    if model is not None:
+        opts["model"] = str(model)
+    seg = run_segment(seq, **opts)
     seg.to_nifti(output)
     settings = {"input": str(input_path), **seg.settings}
     if measures is not None:

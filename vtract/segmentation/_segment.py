@@ -30,6 +30,7 @@ Method (no training data, no manual input):
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -47,7 +48,7 @@ from ._anatomy import find_landmarks, find_palate
 from ._result import Segmentation
 from ._tract import air_threshold, cast_walls, fit_midline, head_mask, resample_polyline, tract_path
 
-__all__ = ["segment"]
+__all__ = ["segment", "METHODS", "DEFAULT_METHOD"]
 
 _FORBIDDEN = 1e3
 
@@ -534,7 +535,14 @@ def _labels_one(img, thr, ref: _Reference, mid, up, lo, lm, band, lip_front=np.n
     return out, port
 
 
-def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = True,
+#: Segmentation methods of :func:`segment`.
+METHODS = ("net", "classic")
+#: The default method (the better one on the real validation clips; README, "Segmentation").
+DEFAULT_METHOD = "net"
+
+
+def segment(sequence: Sequence, *, method: str | None = None, model: str | None = None,
+            n_points: int = 64, bias_correction: bool = True,
             sigma_px: float = 0.7, temporal: int = 1, chunk_size: int = 256,
             max_wall_mm: float = 30.0, percentile: float = 10.0,
             threshold: str = "auto") -> Segmentation:
@@ -545,6 +553,12 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
     sequence : Sequence
         Frames in the canonical view (face on the left, head up). Pixel spacing is used when
         present (otherwise a ~220 mm field of view is assumed for the anatomical distances).
+    method : {"net", "classic"}
+        ``"net"``: the learned segmenter (:mod:`._net`; needs the pixel spacing; of the options
+        below it uses ``model``, ``n_points``, ``temporal``, ``chunk_size`` and ``max_wall_mm``);
+        ``"classic"``: the grid-line tract tracker described above.
+    model : str, optional
+        ONNX model for ``method="net"`` (default: the shipped one).
     n_points : int
         Number of grid lines along the tract midline.
     bias_correction : bool
@@ -575,6 +589,20 @@ def segment(sequence: Sequence, *, n_points: int = 64, bias_correction: bool = T
     SegmentationError
         When no head or no vocal tract can be found in the reference image.
     """
+    if method is None:
+        method = DEFAULT_METHOD
+        if method == "net" and sequence.pixel_spacing_mm is None:
+            logging.getLogger(__name__).info(
+                "%s has no pixel spacing: using the classic segmenter (the learned one works in mm; "
+                "give the spacing to use it)", sequence.source or "the sequence")
+            method = "classic"
+    if method == "net":
+        from ._net import segment_net
+
+        return segment_net(sequence, model=model, n_points=n_points, temporal=min(temporal, 1),
+                           chunk_size=min(chunk_size, 64), max_wall_mm=max_wall_mm)
+    if method != "classic":
+        raise SegmentationError(f"unknown segmentation method {method!r}; use one of {METHODS}")
     frames = sequence.frames
     n, ny, nx = frames.shape
     px_mm = _pixel_mm(sequence)

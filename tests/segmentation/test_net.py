@@ -1,0 +1,149 @@
+import numpy as np
+import pytest
+from scipy import ndimage as ndi
+
+import vtract
+from vtract import labels as L
+from vtract.errors import SegmentationError
+from vtract.segmentation._net import default_model_path, load_model, segment_net
+from vtract.segmentation._netgrid import NET_CLASSES
+
+from .synthetic import synthetic_sequence
+
+
+@pytest.fixture(scope="module")
+def net_case():
+    seq, truth = synthetic_sequence(n_frames=4, size=84)
+    return seq, truth, segment_net(seq)
+
+
+def test_shipped_model_exists_is_small_and_loads():
+    path = default_model_path()
+    assert path.is_file()
+    assert path.stat().st_size <= 10 * 2**20
+    assert (path.parent / "MODEL.md").is_file()
+    m = load_model()
+    assert m.classes == NET_CLASSES
+    assert 1.0 <= m.spacing_mm <= 3.5
+    x = np.zeros((2, m.context, 32, 48), np.float32)
+    p = m.predict(x)
+    assert p.shape == (2, len(NET_CLASSES), 32, 48)
+    np.testing.assert_allclose(p.sum(1), 1.0, atol=1e-4)
+
+
+def test_segmentation_object_is_complete(net_case):
+    seq, truth, seg = net_case
+    n, ny, nx = seq.frames.shape
+    assert seg.labels.shape == (n, ny, nx) and seg.labels.dtype == np.uint8
+    assert set(np.unique(seg.labels)) <= set(NET_CLASSES)
+    assert seg.midline.shape == (n, 64, 2) and np.isfinite(seg.midline).all()
+    assert seg.landmarks.shape == (n, 6) and len(seg.flags) == n
+    assert seg.settings["method"] == "net"
+    for k in range(n):  # post-processing: every airway piece comes within 10 mm of the largest
+        lab, nc = ndi.label(seg.labels[k] == L.AIRWAY)
+        assert nc >= 1
+        big = lab == np.argmax(np.bincount(lab.ravel())[1:]) + 1
+        dist = ndi.distance_transform_edt(~big, sampling=seq.pixel_spacing_mm)
+        for i in range(1, nc + 1):
+            assert dist[lab == i].min() <= 10.0 + 1e-6
+    # the measures run on it
+    from vtract.measures import measure
+
+    df = measure(seg)
+    assert len(df) == n and np.isfinite(df["tract_length_mm"]).all()
+
+
+@pytest.mark.parametrize(("size", "mm"), [(68, 2.9), (84, 2.4), (128, 1.6)])
+def test_labels_on_the_input_grid_for_any_matrix(size, mm):
+    # the same synthetic anatomy at three matrices: resample the 84 x 84, 2.5 mm tract
+    seq, truth = synthetic_sequence(n_frames=2, size=84)
+    z = 84 * 2.5 / (size * mm)
+    frames = np.stack([ndi.zoom(f, size / 84, order=1) for f in seq.frames]).astype(np.float32)
+    s = vtract.Sequence(frames, fps=seq.fps, pixel_spacing_mm=(mm * z, mm * z))
+    seg = segment_net(s)
+    assert seg.labels.shape == (2, size, size)
+    assert (seg.labels == L.AIRWAY).any(axis=(1, 2)).all()
+
+
+def test_dispatch_and_errors():
+    seq, _ = synthetic_sequence(n_frames=2, size=84)
+    assert vtract.segment(seq, method="net").settings["method"] == "net"
+    with pytest.raises(SegmentationError, match="unknown segmentation method"):
+        vtract.segment(seq, method="magic")
+    nospace = vtract.Sequence(seq.frames, fps=seq.fps)
+    with pytest.raises(SegmentationError, match="pixel spacing"):
+        segment_net(nospace)
+    with pytest.raises(SegmentationError, match="not found"):
+        segment_net(seq, model="/nonexistent/model.onnx")
+    blank = vtract.Sequence(np.zeros((2, 40, 40), np.float32), fps=10.0, pixel_spacing_mm=(2.4, 2.4))
+    with pytest.raises(SegmentationError, match="no head"):
+        segment_net(blank)
+
+
+def _airway_boundary(lab):
+    from skimage.measure import find_contours
+
+    c = find_contours(np.pad((lab == L.AIRWAY).astype(float), 1), 0.5)
+    return np.vstack(c)[:, ::-1] - 1.0 if c else np.zeros((0, 2))
+
+
+def _sym(a, b):
+    from scipy.spatial import cKDTree
+
+    return 0.5 * (cKDTree(b).query(a)[0].mean() + cKDTree(a).query(b)[0].mean())
+
+
+@pytest.fixture(scope="module")
+def synth_case():
+    """Two frames of a domain-randomised synthetic head (vtract.synth) on its native grid."""
+    from vtract.synth import sample
+
+    rng = np.random.default_rng(3)
+    s = sample(rng)
+    img = np.asarray(s.image[0], np.float32)
+    frames = np.stack([img, img])
+    seq = vtract.Sequence(frames, fps=20.0, pixel_spacing_mm=(s.spacing_mm, s.spacing_mm))
+    return seq, segment_net(seq)
+
+
+def test_robust_to_flip_pad_and_shift(synth_case, tmp_path):
+    import nibabel as nib
+
+    seq, seg = synth_case
+    fr = np.asarray(seq.frames)
+    mm = seq.pixel_spacing_mm[0]
+    # stored on disk with rows and columns swapped and the face at the high index: reading it back
+    # gives the same canonical frames, hence identical labels
+    data = np.transpose(fr, (2, 1, 0))[::-1, :, None, :]  # (x: posterior->anterior, y: down, 1, t)
+    aff = np.zeros((4, 4))
+    aff[1, 0], aff[2, 1], aff[0, 2], aff[3, 3] = mm, -mm, 1.0, 1.0
+    img = nib.Nifti1Image(np.ascontiguousarray(data), aff)
+    img.header.set_xyzt_units("mm", "sec")
+    img.header["pixdim"][4] = 1.0 / seq.fps
+    nib.save(img, tmp_path / "flip.nii.gz")
+    s_f = vtract.read_sequence(tmp_path / "flip.nii.gz", fps=seq.fps)
+    np.testing.assert_allclose(s_f.frames, fr)
+    assert np.array_equal(segment_net(s_f).labels, seg.labels)
+    # padding with air and shifting by whole pixels move the airway boundary by well under a pixel
+    pad = 8
+    s_p = vtract.Sequence(np.pad(fr, ((0, 0), (pad, pad), (pad, pad))), fps=seq.fps,
+                          pixel_spacing_mm=seq.pixel_spacing_mm)
+    lab_p = segment_net(s_p).labels[:, pad:-pad, pad:-pad]
+    sh = np.zeros_like(fr)
+    sh[:, 2:, :-3] = fr[:, :-2, 3:]
+    lab_s = segment_net(vtract.Sequence(sh, fps=seq.fps, pixel_spacing_mm=seq.pixel_spacing_mm)).labels
+    b0 = _airway_boundary(seg.labels[0])
+    assert len(b0) > 20
+    assert _sym(b0, _airway_boundary(lab_p[0])) < 0.5
+    assert _sym(b0, _airway_boundary(lab_s[0]) + np.array([3.0, -2.0])) < 0.5
+
+
+def test_dropout_frame_takes_its_neighbour_and_is_flagged(synth_case):
+    seq, seg = synth_case
+    img = np.asarray(seq.frames[0])
+    frames = np.stack([img, np.zeros_like(img), img])
+    s = vtract.Sequence(frames, fps=seq.fps, pixel_spacing_mm=seq.pixel_spacing_mm)
+    out = segment_net(s)
+    assert np.array_equal(out.labels[1], out.labels[0])
+    assert out.flags["dropout"].tolist() == [False, True, False]
+    assert (out.labels == L.AIRWAY).any(axis=(1, 2)).all()

@@ -1,0 +1,107 @@
+"""Segmentation wall fields and the hard palate's surface from the learned segmenter's labels.
+
+* **midline, walls, widths, velopharyngeal port, upper-lip front**: from
+  :func:`vtract.measures.geometry_from_labels` (the one labels -> geometry path shared with the
+  measures), in pixels; the wall-landmark indices from :func:`find_landmarks` on those walls;
+* **hard palate's oral surface**: per column, where the sequence's mean palate probability falls
+  through 0.5 going down (the palate is rigid).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from ._anatomy import find_landmarks
+
+__all__ = ["walls_from_labels", "palate_surface"]
+
+
+def palate_surface(p_palate: np.ndarray) -> np.ndarray:
+    """Oral surface of the hard palate: per column, where ``p_palate`` falls through 0.5 downwards.
+
+    Parameters
+    ----------
+    p_palate : ndarray (ny, nx)
+        Hard-palate probability (or a 0/1 mask).
+
+    Returns
+    -------
+    ndarray float32, shape (k, 2)
+        Points ``(x, y)`` in pixels, front to back (increasing x); empty when no palate.
+    """
+    mask = p_palate >= 0.5
+    if not mask.any():
+        return np.zeros((0, 2), np.float32)
+    lab, n = ndi.label(mask)
+    keep = np.argmax(np.bincount(lab.ravel())[1:]) + 1
+    mask = lab == keep
+    pts = []
+    for c in np.nonzero(mask.any(0))[0]:
+        r = int(np.nonzero(mask[:, c])[0].max())
+        if r + 1 < mask.shape[0]:
+            v0, v1 = float(p_palate[r, c]), float(p_palate[r + 1, c])
+            f = np.clip((v0 - 0.5) / max(v0 - v1, 1e-6), 0.0, 1.0)
+        else:
+            f = 0.5
+        pts.append((float(c), r + f))
+    return np.asarray(pts, np.float32)
+
+
+def walls_from_labels(labels: np.ndarray, frames: np.ndarray, spacing_mm: tuple[float, float], *,
+                      n_points: int = 64, max_wall_mm: float = 30.0) -> dict[str, np.ndarray]:
+    """Return the :class:`Segmentation` wall fields of a block of frames, from their labels.
+
+    The geometry comes from :func:`vtract.measures.geometry_from_labels` (the one path from labels
+    to walls and landmarks that every segmenter shares), converted to pixels; the wall-landmark
+    indices used by :meth:`Segmentation.contours_px` come from :func:`find_landmarks` on those walls.
+
+    Parameters
+    ----------
+    labels : ndarray uint8, shape (n, ny, nx)
+    frames : ndarray, shape (n, ny, nx)
+        The images (sub-pixel lip gap and upper-lip front).
+    spacing_mm : tuple of float
+        ``(row_mm, col_mm)``.
+    n_points : int
+        Points of the midline and walls (glottis -> lips).
+    max_wall_mm : float
+        Longest search for a wall along a grid line (mm).
+
+    Returns
+    -------
+    dict
+        ``midline``, ``upper``, ``lower`` (n, n_points, 2) px; ``width`` (n, n_points) px;
+        ``landmarks`` (n, 6) int16; ``port`` (n,) px; ``lip_front`` (n,) px (column);
+        ``closed`` (n,) fraction of grid lines closed (1 where no geometry).
+    """
+    from ..measures import geometry_from_labels
+
+    row_mm, col_mm = spacing_mm
+    g = geometry_from_labels(labels, spacing_mm, frames, n_points=n_points - 2, max_wall_mm=max_wall_mm)
+    scale = np.array([col_mm, row_mm])
+    mid, up, lo = g.midline / scale, g.upper / scale, g.lower / scale
+    width = g.distance / float(np.mean(spacing_mm))
+    n = len(labels)
+    lms = np.zeros((n, 6), np.int16)
+    closed = np.ones(n, np.float32)
+    px_mm = float(np.mean(spacing_mm))
+    for k in range(n):
+        ok = np.all(np.isfinite(mid[k]), axis=1) & np.all(np.isfinite(up[k]), axis=1) & \
+            np.all(np.isfinite(lo[k]), axis=1)
+        if ok.sum() < 8:
+            continue
+        if not ok.all():  # fill undefined grid lines from their neighbours (contours stay drawable)
+            idx = np.arange(len(ok))
+            for arr in (mid[k], up[k], lo[k]):
+                for d in range(2):
+                    arr[:, d] = np.interp(idx, idx[ok], arr[ok, d])
+        lm = find_landmarks(mid[k], up[k], lo[k], px_mm)
+        lms[k] = (lm.bend, lm.velum_tip, lm.pns, lm.alveolar, lm.epiglottis, lm.tongue_tip)
+        w = width[k]
+        closed[k] = float(np.mean(np.isfinite(w) & (w <= 0.0)))
+    return {"midline": mid.astype(np.float32), "upper": up.astype(np.float32),
+            "lower": lo.astype(np.float32), "width": width.astype(np.float32), "landmarks": lms,
+            "port": (g.velum_opening_mm / col_mm).astype(np.float32),
+            "lip_front": (g.landmarks["lip_front"][:, 0] / col_mm).astype(np.float32),
+            "closed": closed}
