@@ -15,10 +15,3 @@ def synthetic():
     seq, truth = synthetic_sequence()
     return seq, truth, vtract.segment(seq, method="classic")
 
-
-@pytest.fixture(scope="session")
-def real_data() -> Path:
-    """The shared real-data folder; skips when absent."""
-    if not REAL.is_dir():
-        pytest.skip(f"real data folder {REAL} is absent (it ships only beside the dev repo)")
-    return REAL
