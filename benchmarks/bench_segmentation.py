@@ -215,6 +215,14 @@ def video_qc() -> list[str]:
 
 
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reuse", nargs="*", default=[], metavar="METHOD",
+                    help="iisc_dev methods (net, classic, baseline) read from an earlier run's CSV")
+    ap.add_argument("--phantom-per-matrix", type=int, default=None,
+                    help="sessions per matrix in the learned-segmenter phantom table (default: all)")
+    args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     lines = ["# Segmentation accuracy", "",
              "Regenerate: `python benchmarks/bench_segmentation.py` "
@@ -245,7 +253,8 @@ def main() -> None:
                   markdown_table(ph.groupby("matrix")[num].mean().round(3), index=True), "",
                   "Per session:", "", markdown_table(ph.round(3)), ""]
         if len(errs):
-            lines += ["Measure errors vs ground truth (mean over sessions), classic segmenter. "
+            lines += ["Measure errors vs ground truth (mean over sessions), default segmenter "
+                      f"(`{vtract.segmentation.DEFAULT_METHOD}`). "
                       "`before`: vtract 0.1 (ad-hoc definitions, different in the phantom and in "
                       "`vtract.measure`; from `segmentation_accuracy_measures_before.csv`); `after`: "
                       "one set of definitions (`vtract.measures.MEASURE_TABLE`) applied to the "
@@ -259,7 +268,7 @@ def main() -> None:
               *vq, ""]
     from _seg_real import real_tables  # learned vs classic on real data (iisc_dev, SPAN, robustness)
 
-    lines += real_tables()
+    lines += real_tables(tuple(args.reuse), args.phantom_per_matrix)
     (OUT / "segmentation_accuracy.md").write_text("\n".join(lines))
     print("\n".join(lines))
 

@@ -309,10 +309,10 @@ def synchronize(session: Session, measures: pd.DataFrame | None = None, *,
     details["chosen"] = method
     details["why"] = why
     result = SyncResult(float(est), method, float(conf), drift, fps, n, dur, warn, details)
-    end_audio = result.audio_offset_s + n * result.frame_period_audio_s
+    start, stop = result.clock.frame_spans_audio_s(n)
+    end_audio = float(stop[-1]) if n else result.audio_offset_s
     if result.audio_offset_s < 0 or end_audio > dur:
-        missing = int(np.sum((result.frame_start_audio_s() < 0)
-                             | (result.frame_start_audio_s() + result.frame_period_audio_s > dur)))
+        missing = int(np.sum((start < 0) | (stop > dur)))
         result.warnings.append(
             f"the audio ({dur:.3f} s) does not cover all {n} frames (they span "
             f"{result.audio_offset_s:.3f}..{end_audio:.3f} s of audio time); {missing} frames "

@@ -35,6 +35,7 @@ import numpy as np
 from scipy import signal
 
 from ..audio import Audio
+from ..clock import Clock
 from ..errors import DataValueError
 
 __all__ = ["scanner_noise", "scanner_recording"]
@@ -115,9 +116,9 @@ def scanner_noise(n_samples: int, sample_rate_hz: float, *, fps: float, trs_per_
     sr = float(sample_rate_hz)
     tr = 1.0 / (fps * trs_per_frame)
     c, a, b = (_tr_waveform(rng, tr, sr) for _ in range(3))
-    rate = 1 + drift_ppm * 1e-6
+    clock = Clock(audio_offset_s=audio_offset_s, fps=fps, drift_ppm=drift_ppm)
     t = np.arange(n_samples) / sr
-    tau = (t - audio_offset_s) / rate  # scanner time from frame 0
+    tau = clock.audio_to_frame_time(t)  # scanner time from the start of frame 0
     j = np.floor(tau / tr).astype(np.int64)
     ph = tau / tr - j
     j0 = -dummy_scans * trs_per_frame
@@ -194,9 +195,9 @@ def scanner_recording(voice: Audio, *, fps: float, trs_per_frame: int, n_frames:
                       audio_offset_s=audio_offset_s, readout=readout, dummy_scans=dummy_scans,
                       gain_jitter=gain_jitter, gain_drift_db=gain_drift_db, frame_am=frame_am,
                       drift_ppm=drift_ppm, seed=seed)
-    rate = 1 + drift_ppm * 1e-6
-    onset = audio_offset_s - dummy_scans / fps * rate
-    end = audio_offset_s + n_frames / fps * rate
+    clock = Clock(audio_offset_s=audio_offset_s, fps=fps, drift_ppm=drift_ppm)
+    onset = float(clock.frame_to_audio_time(-dummy_scans / fps))
+    end = float(clock.frame_to_audio_time(n_frames / fps))
     y = x + g * rms * 10 ** (-snr_db / 20)
     t = np.arange(n) / sr
     truth: dict[str, Any] = dict(fps=fps, trs_per_frame=trs_per_frame, n_frames=n_frames,

@@ -352,7 +352,18 @@ def export_checkpoint(checkpoint: str | Path, path: str | Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point (``python -m vtract.segmentation.train``)."""
+    """Command-line entry point (``python -m vtract.segmentation.train``).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``); ``--help`` lists them.
+
+    Returns
+    -------
+    int
+        Exit status (0 on success).
+    """
     ap = argparse.ArgumentParser(prog="python -m vtract.segmentation.train",
                                  description=__doc__.split("\n")[0])
     ap.add_argument("out", help="output folder")
