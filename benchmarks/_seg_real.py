@@ -315,6 +315,7 @@ def real_tables(reuse: tuple[str, ...] = (), phantom_per_matrix: int | None = No
         s = span_table()
         s.to_csv(OUT / "segmentation_real_span.csv", index=False)
         agg = s.groupby(["structure", "method"])[["mean_px", "mean_mm"]].mean().unstack("method")
+        agg.columns = [f"{value}_{method}" for value, method in agg.columns]  # flat markdown headers
         lines += ["### SPAN frames: traced structure -> same predicted structure (target <= 1.5 px)", "",
                   markdown_table(agg.round(2), index=True), "",
                   f"Per frame: `{(OUT / 'segmentation_real_span.csv').name}`.", ""]
