@@ -40,6 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+from _distances import point_to_polyline  # noqa: E402
 from _markdown import markdown_table  # noqa: E402
 
 import vtract  # noqa: E402
@@ -113,17 +114,6 @@ def iisc_table(methods=(*METHODS, "baseline"), reuse: tuple[str, ...] = ()) -> p
 
 
 # ------------------------------------------------------------------------------- (b) SPAN
-def _point_to_polyline(points: np.ndarray, line: np.ndarray) -> np.ndarray:
-    if len(line) == 1:
-        return np.hypot(*(points - line[0]).T)
-    a, b = line[:-1], line[1:]
-    ab = b - a
-    t = np.einsum("pkd,kd->pk", points[:, None, :] - a[None], ab) / np.maximum(
-        np.einsum("kd,kd->k", ab, ab), 1e-12)
-    proj = a[None] + np.clip(t, 0, 1)[..., None] * ab[None]
-    return np.hypot(*(points[:, None, :] - proj).transpose(2, 0, 1)).min(axis=1)
-
-
 def _label_boundary_xy(mask: np.ndarray) -> list[np.ndarray]:
     """Boundary polylines (x, y) of a label mask (find_contours at 0.5 on the padded mask)."""
     m = np.pad(mask.astype(float), 1)
@@ -164,7 +154,7 @@ def span_table(methods=METHODS) -> pd.DataFrame:
                     pts = pts[(pts[:, 1] >= allp[:, 1].min()) & (pts[:, 1] <= allp[:, 1].max())]
                     if len(pts) == 0:
                         continue
-                d = np.min([_point_to_polyline(pts, ln) for ln in lines], axis=0)
+                d = np.min([point_to_polyline(pts, ln) for ln in lines], axis=0)
                 rows.append({"method": method, "frame": i, "structure": name, "n_points": len(pts),
                              "mean_px": float(d.mean()), "mean_mm": float(d.mean() * SPAN_SPACING_MM),
                              "source": source})

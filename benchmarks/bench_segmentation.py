@@ -32,6 +32,7 @@ from scipy import ndimage as ndi
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from _distances import point_to_polyline  # noqa: E402
 from _markdown import markdown_table  # noqa: E402
 
 import vtract  # noqa: E402
@@ -43,19 +44,6 @@ REAL = REPO.parent / "shared" / "data" / "real"
 OUT = REPO / "benchmarks" / "results"
 SPAN_SPACING_MM = 2.4  # USC 2015 session, about 2.4 mm pixels (README)
 SPAN_CURVES = {"tongue": 2, "hard_palate": 11, "velum": 12, "pharyngeal_wall": 7}
-
-
-def _point_to_polyline(points: np.ndarray, line: np.ndarray) -> np.ndarray:
-    """Distance from each point to a polyline (pixels in, pixels out)."""
-    if len(line) == 1:
-        return np.hypot(*(points - line[0]).T)
-    a, b = line[:-1], line[1:]
-    ab = b - a
-    t = np.einsum("pkd,kd->pk", points[:, None, :] - a[None], ab) / np.maximum(
-        np.einsum("kd,kd->k", ab, ab), 1e-12)
-    t = np.clip(t, 0, 1)
-    proj = a[None] + t[..., None] * ab[None]
-    return np.hypot(*(points[:, None, :] - proj).transpose(2, 0, 1)).min(axis=1)
 
 
 def span_accuracy() -> pd.DataFrame:
@@ -81,8 +69,8 @@ def span_accuracy() -> pd.DataFrame:
                 pts = pts[(pts[:, 1] >= y0) & (pts[:, 1] <= y1)]
             if len(pts) == 0 or len(ours) < 1:
                 continue
-            d_struct = _point_to_polyline(pts, ours)
-            d_bound = np.minimum(*[_point_to_polyline(pts, b) for b in boundary])
+            d_struct = point_to_polyline(pts, ours)
+            d_bound = np.minimum(*[point_to_polyline(pts, b) for b in boundary])
             rows.append({"frame": i, "structure": name, "n_points": len(pts),
                          "mean_px": d_struct.mean(), "mean_mm": d_struct.mean() * SPAN_SPACING_MM,
                          "boundary_mean_px": d_bound.mean(),

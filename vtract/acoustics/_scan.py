@@ -38,6 +38,8 @@ from typing import Any
 import numpy as np
 from scipy import ndimage, signal
 
+from ._gradient import _parabolic
+
 __all__ = ["ScanNoise", "find_scan_noise"]
 
 _ENV_RATE_HZ = 8000.0  # envelope rate for the TR search (0.125 ms resolution)
@@ -213,15 +215,6 @@ def _free_candidates(e: np.ndarray, fe: float, lo_s: float, hi_s: float,
             p = _parabolic(ac, j) / fe / n
         out.append(p)
     return out
-
-
-def _parabolic(v: np.ndarray, k: int) -> float:
-    if 0 < k < v.size - 1:
-        y0, y1, y2 = v[k - 1], v[k], v[k + 1]
-        den = y0 - 2 * y1 + y2
-        if den != 0:
-            return k + float(np.clip(0.5 * (y0 - y2) / den, -1, 1))
-    return float(k)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
