@@ -53,6 +53,29 @@ def test_segmentation_object_is_complete(net_case):
     assert len(df) == n and np.isfinite(df["tract_length_mm"]).all()
 
 
+def test_measure_reuses_the_segmenters_geometry_with_the_same_numbers(net_case):
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from vtract.measures import measure
+
+    seq, _, seg = net_case
+    assert seg.geometry_cache is not None and seg.geometry_cache.kept.all()
+    cached = measure(seg)
+    fresh = measure(replace(seg, geometry_cache=None))
+    pd.testing.assert_frame_equal(cached, fresh)
+    # labels edited after segmentation: the cache no longer applies
+    lab = seg.labels.copy()
+    cols = np.nonzero((lab[0] == L.AIRWAY).any(axis=0))[0]
+    front = lab[0][:, : cols[len(cols) // 3]]
+    front[front == L.AIRWAY] = L.BACKGROUND  # the front third of the tract is gone
+    edited = measure(replace(seg, labels=lab))
+    pd.testing.assert_frame_equal(edited, measure(replace(seg, labels=lab, geometry_cache=None)))
+    assert not np.allclose(edited.iloc[0].to_numpy(float), cached.iloc[0].to_numpy(float),
+                           equal_nan=True)
+
+
 @pytest.mark.parametrize(("size", "mm"), [(68, 2.9), (84, 2.4), (128, 1.6)])
 def test_labels_on_the_input_grid_for_any_matrix(size, mm):
     # the same synthetic anatomy at three matrices: resample the 84 x 84, 2.5 mm tract

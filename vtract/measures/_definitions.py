@@ -80,15 +80,15 @@ def _dense_wall(pts: np.ndarray, sel: np.ndarray, max_gap_mm: float = 5.0,
     idx = np.flatnonzero(sel & np.all(np.isfinite(pts), axis=1))
     if idx.size == 0:
         return np.zeros((0, 2))
-    out = [pts[idx[:1]]]
-    for a, b in zip(idx[:-1], idx[1:], strict=True):
-        gap = float(np.hypot(*(pts[b] - pts[a])))
-        if b == a + 1 and 0 < gap < max_gap_mm:
-            t = np.linspace(0, 1, int(np.ceil(gap * per_mm)) + 1)[1:]
-            out.append(pts[a] + t[:, None] * (pts[b] - pts[a]))
-        else:
-            out.append(pts[b][None])
-    return np.vstack(out)
+    p = pts[idx]
+    a, b = p[:-1], p[1:]
+    gap = np.hypot(*(b - a).T)
+    join = (np.diff(idx) == 1) & (gap > 0) & (gap < max_gap_mm)
+    # a joined pair gets ceil(gap * per_mm) points ending at b (t = 1/m ... 1), any other pair just b
+    m = np.where(join, np.ceil(gap * per_mm), 1).astype(int)
+    seg = np.repeat(np.arange(len(a)), m)
+    t = (np.arange(seg.size) - np.repeat(np.cumsum(m) - m, m) + 1) / m[seg]
+    return np.vstack([p[:1], a[seg] + t[:, None] * (b[seg] - a[seg])])
 
 
 def _closest(geom: TractGeometry, up_mask: np.ndarray,

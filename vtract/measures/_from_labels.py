@@ -32,6 +32,9 @@ Per frame:
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import ndimage as ndi
 
@@ -255,9 +258,89 @@ def _fill_rigid(per: list[dict | None]) -> None:
                 g["landmarks"]["velum_tip"] = med.copy()
 
 
+#: Grid lines between the glottis and the lip ends (the midline then has ``GRID_POINTS + 2`` points,
+#: the 64 of a :class:`~vtract.segmentation.Segmentation`'s walls).
+GRID_POINTS = 62
+
+
+def labels_digest(labels: np.ndarray) -> str:
+    """Fingerprint of a label stack (shape and values), to tell whether cached geometry still applies."""
+    lab = np.ascontiguousarray(labels)
+    h = hashlib.blake2b(lab.view(np.uint8).data, digest_size=16)
+    h.update(repr((lab.shape, lab.dtype.str)).encode())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class FrameGeometryCache:
+    """Per-frame geometry a segmenter derived from its labels, kept for :func:`geometry_from_labels`.
+
+    The learned segmenter needs the walls of every frame anyway; keeping the per-frame results lets
+    :func:`vtract.measure` skip the second pass (the same function on the same labels and images
+    gives the same numbers). The cache is used only while the labels are unchanged.
+
+    Attributes
+    ----------
+    digest : str
+        :func:`labels_digest` of the labels the geometry came from.
+    spacing_mm : tuple of float
+        Pixel spacing used (mm).
+    n_points : int
+        Grid lines used.
+    max_wall_mm : float
+        Wall search length used (mm).
+    frames : tuple
+        Per frame: the raw per-frame result, or ``None`` where it was not kept (e.g. a dropout frame
+        segmented from a neighbour's image, whose own image must be used by the measures).
+    kept : ndarray of bool, shape (n,)
+        Which entries of ``frames`` are valid.
+    """
+
+    digest: str
+    spacing_mm: tuple[float, float]
+    n_points: int
+    max_wall_mm: float
+    frames: tuple
+    kept: np.ndarray
+
+    def matches(self, labels: np.ndarray, spacing_mm: tuple[float, float], n_points: int,
+                max_wall_mm: float) -> bool:
+        """Whether the cache was made for these labels and settings."""
+        return (len(self.frames) == len(labels) and int(n_points) == self.n_points
+                and float(max_wall_mm) == self.max_wall_mm
+                and tuple(float(v) for v in spacing_mm) == self.spacing_mm
+                and labels_digest(labels) == self.digest)
+
+
+def frame_geometries(labels: np.ndarray, spacing_mm: tuple[float, float], frames=None, *,
+                     n_points: int = GRID_POINTS, max_wall_mm: float = 30.0) -> list:
+    """Per-frame raw geometry of a label stack (no session-level filling), for caching.
+
+    Parameters
+    ----------
+    labels, spacing_mm, frames, n_points, max_wall_mm
+        As :func:`geometry_from_labels` (``labels`` and ``frames`` 3-D).
+
+    Returns
+    -------
+    list of dict or None
+        One entry per frame (None where the frame has no usable airway).
+    """
+    row_mm, col_mm = (float(v) for v in spacing_mm)
+    max_px = max_wall_mm / min(row_mm, col_mm)
+    return [_frame_geometry(labels[k], None if frames is None else np.asarray(frames[k], np.float32),
+                            row_mm, col_mm, n_points, max_px) for k in range(len(labels))]
+
+
+def _copy_frame(g: dict | None) -> dict | None:
+    """Copy what :func:`_fill_rigid` replaces, so a cached entry is never changed."""
+    return None if g is None else {**g, "landmarks": dict(g["landmarks"])}
+
+
 def geometry_from_labels(labels: np.ndarray, spacing_mm: tuple[float, float], frames=None, *,
-                         n_points: int = 64, times_s: np.ndarray | None = None,
-                         max_wall_mm: float = 30.0) -> TractGeometry:
+                         n_points: int = GRID_POINTS, times_s: np.ndarray | None = None,
+                         max_wall_mm: float = 30.0,
+                         cache: FrameGeometryCache | None = None) -> TractGeometry:
     """Derive the vocal-tract geometry (mm) from label maps.
 
     Parameters
@@ -271,11 +354,14 @@ def geometry_from_labels(labels: np.ndarray, spacing_mm: tuple[float, float], fr
         The images: when given, the lip gap is measured by partial volume (sub-pixel) and the
         upper-lip front is found in the image (labels without a lips label).
     n_points : int
-        Grid lines along the midline.
+        Grid lines along the midline between its glottis and lip ends.
     times_s : ndarray, shape (n_frames,), optional
         Frame centre times (s); default the frame index.
     max_wall_mm : float
         Longest search for a wall along a grid line (mm).
+    cache : FrameGeometryCache, optional
+        Per-frame results already computed from these labels (a segmentation's
+        ``geometry_cache``); used only when it matches the labels and settings.
 
     Returns
     -------
@@ -310,11 +396,14 @@ def geometry_from_labels(labels: np.ndarray, spacing_mm: tuple[float, float], fr
     n = lab.shape[0]
     max_px = max_wall_mm / min(row_mm, col_mm)
     nan2 = np.full((n_points + 2, 2), np.nan)
+    use = cache is not None and cache.matches(lab, (row_mm, col_mm), n_points, max_wall_mm)
     per = []
     for k in range(n):
-        g = _frame_geometry(lab[k], None if img is None else img[k], row_mm, col_mm, n_points,
-                            max_px)
-        per.append(g)
+        if use and cache.kept[k]:
+            per.append(_copy_frame(cache.frames[k]))
+            continue
+        per.append(_frame_geometry(lab[k], None if img is None else img[k], row_mm, col_mm,
+                                   n_points, max_px))
     names = ("glottis", "lip_opening", "lip_front", "ridge", "pns", "velum_tip", "tongue_tip")
     _fill_rigid(per)
 

@@ -48,7 +48,8 @@ def measure(seg: Segmentation, *, n_samples: int = 32, alpha: float = 1.6,
     """Per-frame articulatory measures of a segmentation.
 
     The geometry is derived from the segmentation's label maps (and its images for the sub-pixel
-    lip gap) by :func:`geometry_from_labels`, then measured by the definitions of
+    lip gap) by :func:`geometry_from_labels` (reusing the per-frame results the segmenter kept,
+    ``seg.geometry_cache``, while its labels are unchanged), then measured by the definitions of
     :data:`MEASURE_TABLE`: the same path for every segmenter.
 
     Parameters
@@ -72,8 +73,8 @@ def measure(seg: Segmentation, *, n_samples: int = 32, alpha: float = 1.6,
         When the sequence has no pixel spacing.
     """
     spacing = seg.sequence.require_spacing()
-    geom = geometry_from_labels(seg.labels, spacing, seg.sequence.frames,
-                                times_s=seg.times)
+    geom = geometry_from_labels(seg.labels, spacing, seg.sequence.frames, times_s=seg.times,
+                                cache=getattr(seg, "geometry_cache", None))
     out = measures_table(geom)
     dfs = distance_function(geom, n_samples)
     df_cols = {f"df_{i:03d}_mm": dfs[:, i] for i in range(n_samples)}

@@ -49,7 +49,8 @@ def palate_surface(p_palate: np.ndarray) -> np.ndarray:
 
 
 def walls_from_labels(labels: np.ndarray, frames: np.ndarray, spacing_mm: tuple[float, float], *,
-                      n_points: int = 64, max_wall_mm: float = 30.0) -> dict[str, np.ndarray]:
+                      n_points: int = 64, max_wall_mm: float = 30.0,
+                      per_frame: list | None = None) -> dict[str, np.ndarray]:
     """Return the :class:`Segmentation` wall fields of a block of frames, from their labels.
 
     The geometry comes from :func:`vtract.measures.geometry_from_labels` (the one path from labels
@@ -67,6 +68,9 @@ def walls_from_labels(labels: np.ndarray, frames: np.ndarray, spacing_mm: tuple[
         Points of the midline and walls (glottis -> lips).
     max_wall_mm : float
         Longest search for a wall along a grid line (mm).
+    per_frame : list, optional
+        :func:`vtract.measures._from_labels.frame_geometries` of these labels and images (with
+        ``n_points - 2`` grid lines), when already computed.
 
     Returns
     -------
@@ -75,10 +79,15 @@ def walls_from_labels(labels: np.ndarray, frames: np.ndarray, spacing_mm: tuple[
         ``landmarks`` (n, 6) int16; ``port`` (n,) px; ``lip_front`` (n,) px (column);
         ``closed`` (n,) fraction of grid lines closed (1 where no geometry).
     """
-    from ..measures import geometry_from_labels
+    from ..measures._from_labels import FrameGeometryCache, geometry_from_labels, labels_digest
 
     row_mm, col_mm = spacing_mm
-    g = geometry_from_labels(labels, spacing_mm, frames, n_points=n_points - 2, max_wall_mm=max_wall_mm)
+    cache = None
+    if per_frame is not None:
+        cache = FrameGeometryCache(labels_digest(labels), (float(row_mm), float(col_mm)), n_points - 2,
+                                   float(max_wall_mm), tuple(per_frame), np.ones(len(labels), bool))
+    g = geometry_from_labels(labels, spacing_mm, frames, n_points=n_points - 2, max_wall_mm=max_wall_mm,
+                             cache=cache)
     scale = np.array([col_mm, row_mm])
     mid, up, lo = g.midline / scale, g.upper / scale, g.lower / scale
     width = g.distance / float(np.mean(spacing_mm))

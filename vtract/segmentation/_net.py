@@ -46,6 +46,7 @@ from scipy import ndimage as ndi
 
 from .. import labels as L
 from ..errors import SegmentationError
+from ..measures._from_labels import FrameGeometryCache, frame_geometries, labels_digest
 from ..sequence import Sequence
 from ._labelgeom import palate_surface, walls_from_labels
 from ._netgrid import NET_CANVAS_PX, NetGrid, head_origin, normalize_intensity
@@ -282,6 +283,7 @@ def segment_net(sequence: Sequence, *, model: str | Path | None = None, n_points
               "landmarks": np.zeros((n, 6), np.int16), "port": np.full(n, np.nan, np.float32),
               "lip_front": np.full(n, np.nan, np.float32), "closed": np.ones(n, np.float32)}
     prev_p: np.ndarray | None = None
+    per_frame: list = []  # per-frame label geometry, kept for vtract.measure (no second pass)
     for c0 in range(0, n, chunk_size):
         c1 = min(n, c0 + chunk_size)
         big = probs(c0, min(n, c1 + 1))  # one frame of look-ahead for the temporal smoothing
@@ -302,13 +304,19 @@ def segment_net(sequence: Sequence, *, model: str | Path | None = None, n_points
             air = labels[k] == L.AIRWAY
             rim = ndi.binary_dilation(air) if air.any() else air
             conf_net[k] = float(p.max(axis=0)[rim].mean()) if rim.any() else 0.0
+        per = frame_geometries(labels[c0:c1], spacing, frames[src[c0:c1]], n_points=n_points - 2,
+                               max_wall_mm=max_wall_mm)
         w = walls_from_labels(labels[c0:c1], frames[src[c0:c1]], spacing, n_points=n_points,
-                              max_wall_mm=max_wall_mm)
+                              max_wall_mm=max_wall_mm, per_frame=per)
+        per_frame += per
         for key, arr in w.items():
             fields[key][c0:c1] = arr
         del big, chunk_p
     palate = palate_surface(p_pal_sum / max(n, 1)) if L.HARD_PALATE in ci else np.zeros((0, 2))
-    return _assemble(sequence, labels, fields, palate, conf_net, px_mm,
+    # entries of dropout frames came from a neighbour's image: the measures recompute those
+    cache = FrameGeometryCache(labels_digest(labels), spacing, n_points - 2, float(max_wall_mm),
+                               tuple(per_frame), src == np.arange(n))
+    return _assemble(sequence, labels, fields, palate, conf_net, px_mm, cache=cache,
                      settings=dict(method="net", model=str(net.path), net_spacing_mm=net.spacing_mm,
                                    classes=list(classes), context=ctx, n_points=n_points,
                                    temporal=temporal, chunk_size=chunk_size,
@@ -316,7 +324,8 @@ def segment_net(sequence: Sequence, *, model: str | Path | None = None, n_points
 
 
 def _assemble(sequence: Sequence, labels: np.ndarray, f: dict[str, np.ndarray], palate: np.ndarray,
-              conf_net: np.ndarray, px_mm: float, settings: dict[str, Any]) -> Segmentation:
+              conf_net: np.ndarray, px_mm: float, settings: dict[str, Any],
+              cache: FrameGeometryCache | None = None) -> Segmentation:
     from ..qc import frame_flags
 
     ok = np.all(np.isfinite(f["midline"]), axis=(1, 2))
@@ -339,4 +348,4 @@ def _assemble(sequence: Sequence, labels: np.ndarray, f: dict[str, np.ndarray], 
                         lower=f["lower"], width_px=f["width"], landmarks=f["landmarks"],
                         palate_px=np.asarray(palate, np.float32), velum_port_px=f["port"],
                         upper_lip_front_px=f["lip_front"], confidence=confidence,
-                        flags=pd.DataFrame(flags), settings=settings)
+                        flags=pd.DataFrame(flags), settings=settings, geometry_cache=cache)

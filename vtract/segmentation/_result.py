@@ -52,6 +52,9 @@ class Segmentation:
         ``dropout`` (bool), ``ok`` and ``airway_area_px`` (see :func:`vtract.qc.frame_flags`).
     settings : dict
         Settings used (for sidecars).
+    geometry_cache : vtract.measures._from_labels.FrameGeometryCache or None
+        Per-frame label geometry the segmenter already derived (the learned segmenter keeps it),
+        reused by :func:`vtract.measure` while the labels are unchanged; not saved to disk.
     """
 
     labels: np.ndarray
@@ -67,6 +70,7 @@ class Segmentation:
     confidence: np.ndarray
     flags: pd.DataFrame
     settings: Mapping[str, Any] = field(default_factory=dict)
+    geometry_cache: Any = field(default=None, repr=False)
 
     LANDMARK_NAMES = ("bend", "velum_tip", "pns", "alveolar", "epiglottis", "tongue_tip")
 
