@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["BACKGROUND", "AIRWAY", "TONGUE", "HARD_PALATE", "VELUM", "LABELS", "LABEL_COLORS",
-           "MR_INVISIBLE_IN_AIRWAY", "label_name"]
+           "AIRWAY_INCLUDES", "label_name"]
 
 BACKGROUND = 0
 AIRWAY = 1
@@ -24,12 +24,13 @@ LARYNX = 9
 TEETH = 10
 MOUTHPIECE = 11
 
-#: Structures with no MR signal that count as airway where they touch the tract air. Teeth are as dark as
-#: air in rtMRI, so the air-tissue boundary that rtMRI analyses trace (the USC-TIMIT, SPAN and IISc
-#: annotation convention) runs along the soft tissue behind the incisors: the lower-incisor "pocket"
-#: between the lower lip and the tongue tip and the upper incisors under the upper lip are on the air
-#: side. Ground truth (phantom, synthetic training data) and segmenters all follow this one rule.
-MR_INVISIBLE_IN_AIRWAY: tuple[int, ...] = (TEETH,)
+#: Structures (shape names of the phantom / synthetic anatomy) that count as airway where they touch the
+#: tract air. The lower incisors give no MR signal and sit between the lower lip and the tongue tip, so
+#: the air-tissue boundary traced in rtMRI (the "lower-incisor pocket" of the USC-TIMIT / IISc
+#: annotation convention) runs along the lower lip and the tongue behind them: the pocket is airway.
+#: The upper incisors lie against the upper lip and the alveolar process and belong to the upper wall
+#: (label :data:`TEETH`). Ground truth (phantom, synthetic training data) follows this one rule.
+AIRWAY_INCLUDES: tuple[str, ...] = ("lower_incisor",)
 
 #: value -> structure name (the one table of label values in vtract).
 LABELS: dict[int, str] = {

@@ -96,24 +96,23 @@ def test_label_map_area_matches_the_geometry(matrix, spacing):
     g = build_geometry(SUBJECTS["sub02"], pose(**VOWELS["a"]))
     pd, lab, area = rasterise(g, matrix, spacing)
     assert lab.shape == (matrix, matrix) and lab.dtype == np.uint8
-    assert set(np.unique(lab)) >= {0, L.AIRWAY, L.TONGUE, L.HARD_PALATE, L.VELUM}
+    assert set(np.unique(lab)) >= {0, L.AIRWAY, L.TONGUE, L.HARD_PALATE, L.VELUM, L.TEETH}
     coarse_area = (lab == L.AIRWAY).sum() * spacing ** 2
     assert coarse_area == pytest.approx(area, rel=0.15)
     # air and teeth are dark, tissue bright
-    assert pd[lab == L.TONGUE].mean() > 0.7
+    assert pd[lab == L.TEETH].mean() < 0.3 and pd[lab == L.TONGUE].mean() > 0.7
     assert pd[lab == L.AIRWAY].mean() < 0.35
 
 
-def test_incisors_touching_the_tract_air_are_airway():
-    """Teeth give no MR signal: the airway label runs to the soft tissue behind the incisors."""
+def test_the_lower_incisor_pocket_is_airway_and_the_upper_incisors_are_teeth():
+    """labels.AIRWAY_INCLUDES: the dark lower incisors between lip and tongue count as airway."""
     g = build_geometry(SUBJECTS["sub02"], pose(**VOWELS["a"]))
     pd, lab, _ = rasterise(g, 128, 1.6)
-    assert L.TEETH in L.MR_INVISIBLE_IN_AIRWAY
-    assert not (lab == L.TEETH).any()
-    for name in ("upper_incisor", "lower_incisor"):
+    assert L.AIRWAY_INCLUDES == ("lower_incisor",)
+    for name, value in (("lower_incisor", L.AIRWAY), ("upper_incisor", L.TEETH)):
         (inc,) = [s.points for s in g.shapes if s.name == name]
         c, r = inc.mean(axis=0) / 1.6  # a pixel in the middle of the tooth
-        assert lab[int(r), int(c)] == L.AIRWAY, name
+        assert lab[int(r), int(c)] == value, name
         assert pd[int(r), int(c)] < 0.3
 
 

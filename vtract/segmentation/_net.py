@@ -93,19 +93,13 @@ class NetModel:
                                             providers=["CPUExecutionProvider"])
         meta = self.session.get_modelmeta().custom_metadata_map
         try:
-            raw = tuple(int(v) for v in json.loads(meta["vtract_classes"]))
+            self.classes = tuple(int(v) for v in json.loads(meta["vtract_classes"]))
             self.spacing_mm = float(meta["vtract_net_spacing_mm"])
             self.context = int(meta.get("vtract_context", "1"))
         except KeyError as exc:
             raise SegmentationError(f"{self.path} lacks the vtract metadata {exc}; export it with "
                                     "vtract.segmentation.train.export_onnx") from None
         self.input_name = self.session.get_inputs()[0].name
-        # Channels of MR-invisible structures (teeth) that a model predicts on their own are summed into
-        # the airway's (vtract.labels.MR_INVISIBLE_IN_AIRWAY), so every model follows the one label rule.
-        self.raw_classes = raw
-        self.classes = tuple(v for v in raw if v not in L.MR_INVISIBLE_IN_AIRWAY or L.AIRWAY not in raw)
-        self._merge = [raw.index(v) for v in raw if v not in self.classes]
-        self._keep = [raw.index(v) for v in self.classes]
 
     def predict(self, x: np.ndarray, batch: int = 16) -> np.ndarray:
         """Class probabilities on the net grid.
@@ -120,17 +114,11 @@ class NetModel:
         Returns
         -------
         ndarray float32, shape (n, n_classes, Hn, Wn)
-            Probabilities of :attr:`classes` (MR-invisible classes already summed into the airway).
         """
         out = []
         for i in range(0, len(x), batch):
-            p = self.session.run(None, {self.input_name: np.ascontiguousarray(x[i:i + batch],
-                                                                              np.float32)})[0]
-            if self._merge:
-                air = self.raw_classes.index(L.AIRWAY)
-                p[:, air] += p[:, self._merge].sum(axis=1)
-                p = p[:, self._keep]
-            out.append(p)
+            out.append(self.session.run(None, {self.input_name: np.ascontiguousarray(
+                x[i:i + batch], np.float32)})[0])
         return np.concatenate(out) if out else np.zeros((0, len(self.classes), *x.shape[2:]), np.float32)
 
 

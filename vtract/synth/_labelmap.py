@@ -9,13 +9,13 @@ Two maps come out, on the same fine grid:
 
 * the **tissue map** (:data:`TISSUES` codes), one code per tissue class, so the appearance model can
   give each its own intensity distribution;
-* the **target labels** (:mod:`vtract.labels` values 0-5, 7, 8), with the airway defined as in
+* the **target labels** (:mod:`vtract.labels` values 0-5, 7, 8, 10), with the airway defined as in
   ``shared/tools/real_atb/atb_gt.py``: vocal-tract air from the lip line to the glottis line, closed at
   the top by the velopharyngeal line (velum tip to the pharyngeal wall), so the nasopharynx and nasal
   cavity are never airway; air of the tract envelope that is cut off from the tract midline (pockets left
-  between tissue polygons) becomes tissue. The incisors that touch the tract air are airway
-  (:data:`vtract.labels.MR_INVISIBLE_IN_AIRWAY`: teeth give no MR signal, so the air-tissue boundary of
-  rtMRI runs along the soft tissue behind them); their tissue code stays ``teeth`` for the appearance.
+  between tissue polygons) becomes tissue. The lower incisors are airway where they touch the tract air
+  (:data:`vtract.labels.AIRWAY_INCLUDES`, the "lower-incisor pocket"); their tissue code stays
+  ``teeth`` for the appearance.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ TISSUES: tuple[str, ...] = ("outside", "airway", "air", "fat", "soft", "muscle",
 _CODE = {t: i for i, t in enumerate(TISSUES)}
 #: Label values the target map may contain.
 TARGET_LABELS: tuple[int, ...] = (L.BACKGROUND, L.AIRWAY, L.TONGUE, L.HARD_PALATE, L.VELUM, L.LIPS,
-                                  L.EPIGLOTTIS, L.PHARYNGEAL_WALL)
+                                  L.EPIGLOTTIS, L.PHARYNGEAL_WALL, L.TEETH)
 _PHANTOM_SKIP = {"face", "brain"}  # replaced by the whole-head shapes of ._anatomy
 
 
@@ -145,9 +145,7 @@ def build_head(anat: dict, pose: dict, instrument: str | None,
         if sh.name == "envelope":
             tissue = "airway"
         label = sh.label if sh.label in TARGET_LABELS and sh.label != L.AIRWAY else L.BACKGROUND
-        if sh.label in L.MR_INVISIBLE_IN_AIRWAY:
-            label = sh.label  # resolved by rasterise(): airway where it touches the tract air
-        shapes.append((sh.name, pts, tissue, label))
+        shapes.append((sh.name, pts, tissue, label))  # AIRWAY_INCLUDES: resolved by rasterise()
     return geom, shapes
 
 
@@ -175,7 +173,7 @@ def rasterise(geom: FrameGeometry, shapes: list, placement: Placement, grid: Gri
     draw = ImageDraw.Draw(canvas)
     tis_lut = np.zeros(len(shapes) + 1, np.uint8)
     lab_lut = np.zeros(len(shapes) + 1, np.uint8)
-    dark_lut = np.zeros(len(shapes) + 1, bool)  # MR-invisible structures counted with the airway
+    dark_lut = np.zeros(len(shapes) + 1, bool)  # structures counted with the airway (AIRWAY_INCLUDES)
     env = 0
     # One densify + transform for all polygons (per-shape calls dominated the cost).
     pts, bounds = _densify_all([sh[1] for sh in shapes])
@@ -184,7 +182,7 @@ def rasterise(geom: FrameGeometry, shapes: list, placement: Placement, grid: Gri
         draw.polygon(w[bounds[k - 1]:bounds[k]].ravel().tolist(), fill=k)
         tis_lut[k] = _CODE[tissue]
         lab_lut[k] = label
-        dark_lut[k] = label in L.MR_INVISIBLE_IN_AIRWAY
+        dark_lut[k] = name in L.AIRWAY_INCLUDES
         if name == "envelope":
             env = k
     idx = np.asarray(canvas)
