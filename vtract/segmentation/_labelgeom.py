@@ -4,17 +4,86 @@
   :func:`vtract.measures.geometry_from_labels` (the one labels -> geometry path shared with the
   measures), in pixels; the wall-landmark indices from :func:`find_landmarks` on those walls;
 * **hard palate's oral surface**: per column, where the sequence's mean palate probability falls
-  through 0.5 going down (the palate is rigid).
+  through 0.5 going down (the palate is rigid);
+* **air-facing surface of a labelled structure** (:func:`air_facing_contour`): the part of the
+  structure's sub-pixel outline that borders the airway, for the named contours of
+  :meth:`~vtract.segmentation.Segmentation.contours`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage as ndi
+from scipy.spatial import cKDTree
+from skimage.measure import find_contours
 
+from .. import labels as L
 from ._anatomy import find_landmarks
 
-__all__ = ["walls_from_labels", "palate_surface"]
+__all__ = ["walls_from_labels", "palate_surface", "air_facing_contour"]
+
+#: A structure's outline point borders the airway when an airway pixel centre lies within this
+#: distance (px): 0.5 px for an edge shared with an airway pixel, up to ~1.1 px at a corner.
+TOUCH_PX = 1.2
+
+
+def air_facing_contour(labels: np.ndarray, value: int, *, facing: tuple[int, ...] = (L.AIRWAY,),
+                       min_points: int = 3) -> np.ndarray:
+    """Return the part of a labelled structure's outline that faces the tract, as one polyline.
+
+    The outline is the 0.5 iso-line of the structure's mask (:func:`skimage.measure.find_contours`,
+    on pixel edges between a structure pixel and its neighbour); of its points, those within
+    :data:`TOUCH_PX` of a pixel centre labelled ``facing`` (the airway, and the articulators a
+    surface may touch in a closure) face the tract. The longest run of consecutive such points
+    along one closed outline is returned (a structure lines the tract along one surface).
+
+    Parameters
+    ----------
+    labels : ndarray, shape (ny, nx)
+        One frame's label map (:mod:`vtract.labels` values).
+    value : int
+        The structure's label value.
+    facing : tuple of int
+        Label values the surface borders; the airway must be among them and present.
+    min_points : int
+        Fewer facing points than this give an empty result.
+
+    Returns
+    -------
+    ndarray float, shape (k, 2)
+        ``(x, y) = (col, row)`` pixel coordinates along the surface; ``(0, 2)`` when the structure
+        is absent or does not touch the airway.
+    """
+    lab = np.asarray(labels)
+    mask = lab == value
+    if not mask.any() or not (lab == L.AIRWAY).any():
+        return np.zeros((0, 2))
+    tree = cKDTree(np.argwhere(np.isin(lab, facing)).astype(float))
+    best = np.zeros((0, 2))
+    for loop in find_contours(np.pad(mask.astype(np.float32), 1), 0.5):
+        pts = loop - 1.0  # (row, col), pixel centres on integers
+        closed = len(pts) > 2 and np.allclose(pts[0], pts[-1])
+        if closed:
+            pts = pts[:-1]
+        near = tree.query(pts, distance_upper_bound=TOUCH_PX + 1e-9)[0] <= TOUCH_PX
+        if not near.any():
+            continue
+        if near.all():
+            run = pts
+        else:
+            # longest run of consecutive facing points (wrapping round a closed outline)
+            start = int(np.argmin(near)) if closed else 0
+            order = np.roll(np.arange(len(pts)), -start)
+            flag = near[order]
+            edges = np.diff(np.concatenate([[0], flag.astype(np.int8), [0]]))
+            s0, s1 = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+            j = int(np.argmax(s1 - s0))
+            run = pts[order[s0[j]:s1[j]]]
+        if len(run) > len(best):
+            best = run
+    if len(best) < min_points:
+        return np.zeros((0, 2))
+    return best[:, ::-1].astype(float)
 
 
 def palate_surface(p_palate: np.ndarray) -> np.ndarray:

@@ -11,9 +11,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import labels as L
 from ..sequence import Sequence
 
 __all__ = ["Segmentation", "CONTOUR_STRUCTURES"]
+
+#: Named contours taken from the label maps when the structure is labelled: name -> (label value,
+#: labels its surface faces (the airway and what it may touch in a closure), (axis, whether the first
+#: point has the larger coordinate on it)), so each runs as its wall piece does: the tongue from the
+#: root (back) to the tip, the velum from its tip (low) up to the palate, the pharyngeal wall upwards.
+_LABEL_CONTOURS = {
+    "tongue": (L.TONGUE, (L.AIRWAY, L.HARD_PALATE, L.VELUM, L.PHARYNGEAL_WALL, L.TEETH), (0, True)),
+    "velum": (L.VELUM, (L.AIRWAY, L.TONGUE), (1, True)),
+    "pharyngeal_wall": (L.PHARYNGEAL_WALL, (L.AIRWAY, L.TONGUE, L.VELUM), (1, True)),
+}
 
 #: Contour names returned by :meth:`Segmentation.contours` (all polylines, (k, 2) in mm).
 CONTOUR_STRUCTURES = ("midline", "upper_wall", "lower_wall", "tongue", "hard_palate", "velum",
@@ -131,12 +142,14 @@ class Segmentation:
             ``midline``, ``upper_wall``, ``lower_wall``, ``tongue``, ``hard_palate``, ... as
             ``(x, y)`` pixel coordinates.
         """
+        from ._labelgeom import air_facing_contour
+
         k = int(frame)
         mid, up, lo = self.midline[k], self.upper[k], self.lower[k]
         lm = dict(zip(self.LANDMARK_NAMES, self.landmarks[k].astype(int), strict=True))
         vt, pns, alv, epi = lm["velum_tip"], lm["pns"], lm["alveolar"], lm["epiglottis"]
         tip = lm["tongue_tip"]
-        return {
+        out = {
             "midline": mid,
             "upper_wall": up,
             "lower_wall": lo,
@@ -147,6 +160,13 @@ class Segmentation:
             "upper_lip": up[alv:],
             "lower_lip": lo[tip:],
         }
+        # where the labels hold the structure, its contour is the labelled surface facing the airway
+        # (the wall pieces between landmarks are only an approximation of it)
+        for name, (value, facing, (axis, first_high)) in _LABEL_CONTOURS.items():
+            c = air_facing_contour(self.labels[k], value, facing=facing)
+            if len(c):
+                out[name] = c if (c[0, axis] >= c[-1, axis]) == first_high else c[::-1]
+        return out
 
     def contours(self, frame: int) -> dict[str, np.ndarray]:
         """Air-tissue boundary polylines of one frame in mm.
