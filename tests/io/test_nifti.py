@@ -57,3 +57,13 @@ def test_truncated_and_nan(tmp_path):
 def test_missing_file():
     with pytest.raises(FileFormatError, match="nope.nii.gz: no such file"):
         vtract.read_sequence("nope.nii.gz")
+
+
+def test_file_stem_strips_compound_data_suffixes():
+    from vtract.io import file_stem
+
+    assert file_stem("runs/dsync_01.nii.gz") == "dsync_01"
+    assert file_stem("s1.NII") == "s1"
+    assert file_stem("take.2.wav") == "take.2"
+    assert file_stem("scan_dicom") == "scan_dicom"
+    assert file_stem("notes.txt") == "notes"

@@ -94,7 +94,7 @@ def sync(sequence_path: str, audio_path: str, output: str, report: str | None,
     """Put SEQUENCE's frames and AUDIO on one clock; write per-frame measures + acoustics."""
     from ..acoustics import analyze_audio, suppress_mri_noise
     from ..errors import MissingMetadataError
-    from ..io import read_audio, read_sequence, read_table, write_table
+    from ..io import file_stem, read_audio, read_sequence, read_table, write_table
     from ..session import Session
     from ..sync import synchronize
     from ..synced import synced_table
@@ -105,7 +105,7 @@ def sync(sequence_path: str, audio_path: str, output: str, report: str | None,
     ch = int(channel) if channel not in (None, "mix") else channel
     audio = read_audio(audio_path, channel=ch)
     session = Session(seq, audio=audio, audio_offset_s=offset,
-                      session_id=Path(sequence_path).stem)
+                      session_id=file_stem(sequence_path))
     measures = read_table(measures_path) if measures_path else None
     if measures is None:
         click.echo(f"note: no measures table given: {output} has no measure columns; to add them, run "

@@ -23,7 +23,8 @@ from ..sequence import Sequence
 from ._tables import read_table, write_sidecar, write_table
 
 __all__ = ["read_sequence", "read_audio", "write_labels", "write_sequence", "write_table",
-           "read_table", "write_sidecar", "describe", "SEQUENCE_SUFFIXES", "AUDIO_SUFFIXES"]
+           "read_table", "write_sidecar", "describe", "file_stem", "SEQUENCE_SUFFIXES",
+           "AUDIO_SUFFIXES"]
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
 VIDEO_SUFFIXES = (".avi", ".mp4", ".mov", ".mkv", ".m4v", ".webm")
@@ -31,6 +32,26 @@ ARRAY_SUFFIXES = (".npy", ".npz", ".mat", ".h5", ".hdf5")
 DICOM_SUFFIXES = (".dcm", ".ima")
 SEQUENCE_SUFFIXES = NIFTI_SUFFIXES + VIDEO_SUFFIXES + ARRAY_SUFFIXES + DICOM_SUFFIXES
 AUDIO_SUFFIXES = (".wav", ".flac", ".aif", ".aiff", ".ogg")
+
+
+def file_stem(path: str | os.PathLike) -> str:
+    """Return a file's name without its data suffix, compound ones included.
+
+    Parameters
+    ----------
+    path : path
+        A sequence, audio or table file (or a DICOM folder).
+
+    Returns
+    -------
+    str
+        ``"s1.nii.gz"`` -> ``"s1"``, ``"take.wav"`` -> ``"take"``, ``"dicom_dir"`` -> ``"dicom_dir"``.
+    """
+    name = Path(path).name
+    for suffix in sorted(SEQUENCE_SUFFIXES + AUDIO_SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return Path(name).stem
 
 
 def _kind(path: Path) -> str:
