@@ -21,9 +21,10 @@ Per frame:
   spine is the posterior end of the hard-palate label's oral edge; frames where neither is found
   take the session's median (the palate is rigid), as do frames without a velum label for the
   velum tip;
-* **velum tip**: the velum pixel farthest from the posterior nasal spine; **velum opening**: row
-  by row, the airway run directly behind the velum up to the next tissue (0 when the velum touches
-  tissue), the narrowest row;
+* **velum tip**: the velum pixel farthest from the posterior nasal spine; **velum opening**: the
+  closest distance between the velum and the posterior pharyngeal wall labels, pixel edge to edge
+  (labels without a pharyngeal wall: row by row, the airway run directly behind the velum up to the
+  next tissue, 0 when the velum touches tissue, the narrowest row);
 * **tongue**: the upper edge of every tongue column (surface), its most anterior pixel (tip);
 * **upper-lip front**: the most anterior lips-label pixel in the 12 mm above the upper wall's
   anterior end (the upper lip's inner surface); without a lips label, the first tissue crossing
@@ -65,11 +66,22 @@ def _edge_points_by_column(mask: np.ndarray, *, lower: bool) -> np.ndarray:
 
 
 def _velum_gap_px(lab: np.ndarray, air: np.ndarray) -> float:
-    """Narrowest airway run (pixels) directly behind the velum, row by row."""
+    """Velopharyngeal gap (pixels).
+
+    With a pharyngeal-wall label: the closest distance between the velum and the posterior wall,
+    pixel edge to pixel edge (centre distance minus one pixel; 0 when they touch), the definition of
+    the phantom's truth and of manual tract variables, whether or not the nasopharynx behind the
+    velum is labelled airway. Without it: the narrowest airway run directly behind the velum, row by
+    row.
+    """
     vel = lab == L.VELUM
     rows = np.flatnonzero(vel.any(axis=1))
     if rows.size == 0:
         return np.nan
+    wall = lab == L.PHARYNGEAL_WALL
+    if wall.any():
+        d = ndi.distance_transform_edt(~wall)[vel].min()
+        return float(max(d - 1.0, 0.0))
     gaps = []
     nx = lab.shape[1]
     for r in rows:
