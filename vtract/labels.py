@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["BACKGROUND", "AIRWAY", "TONGUE", "HARD_PALATE", "VELUM", "LABELS", "LABEL_COLORS",
-           "AIRWAY_INCLUDES", "label_name"]
+           "label_name"]
 
 BACKGROUND = 0
 AIRWAY = 1
@@ -23,14 +23,6 @@ PHARYNGEAL_WALL = 8
 LARYNX = 9
 TEETH = 10
 MOUTHPIECE = 11
-
-#: Structures (shape names of the phantom / synthetic anatomy) that count as airway where they touch the
-#: tract air. The lower incisors give no MR signal and sit between the lower lip and the tongue tip, so
-#: the air-tissue boundary traced in rtMRI (the "lower-incisor pocket" of the USC-TIMIT / IISc
-#: annotation convention) runs along the lower lip and the tongue behind them: the pocket is airway.
-#: The upper incisors lie against the upper lip and the alveolar process and belong to the upper wall
-#: (label :data:`TEETH`). Ground truth (phantom, synthetic training data) follows this one rule.
-AIRWAY_INCLUDES: tuple[str, ...] = ("lower_incisor",)
 
 #: value -> structure name (the one table of label values in vtract).
 LABELS: dict[int, str] = {

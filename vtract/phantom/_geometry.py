@@ -396,9 +396,9 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
 
     outer_polys = [w_shapes["wall"], w_shapes["velum"], port, w_shapes["palate"],
                    w_shapes["upper_incisor"], w_shapes["upper_lip"]]
-    # structures that count as airway (vtract.labels.AIRWAY_INCLUDES: the lower-incisor pocket) are no wall
-    inner_polys = [w_shapes[k] for k in ("tongue", "epiglottis", "larynx", "pre_epi_fat", "lower_incisor",
-                                         "lower_lip", "symphysis", "chin") if k not in L.AIRWAY_INCLUDES]
+    inner_polys = [w_shapes["tongue"], w_shapes["epiglottis"], w_shapes["larynx"],
+                   w_shapes["pre_epi_fat"], w_shapes["lower_incisor"], w_shapes["lower_lip"],
+                   w_shapes["symphysis"], w_shapes["chin"]]
     if dev is not None and instrument == "clarinet":
         inner_polys.append(dev)
     first_out = np.full(origin.shape[0], 75.0 * subject.scale)
@@ -477,12 +477,10 @@ def _paint_list(w: dict, vert: list, dev) -> list[Shape]:
         Shape("hard_palate_marrow", w["palate_marrow"], L.HARD_PALATE, "marrow"),
         Shape("symphysis", w["symphysis"], L.JAW, "bone"),
         Shape("symphysis_marrow", w["symphysis_marrow"], L.JAW, "marrow"),
-        # the incisors before the lips: where the template outlines overlap, the lip (in front of the
-        # tooth in the midsagittal plane) wins, so the lower-incisor pocket lies behind the lower lip
-        Shape("upper_incisor", w["upper_incisor"], L.TEETH, "teeth"),
-        Shape("lower_incisor", w["lower_incisor"], L.TEETH, "teeth"),
         Shape("upper_lip", w["upper_lip"], L.LIPS, "muscle"),
         Shape("lower_lip", w["lower_lip"], L.LIPS, "muscle"),
+        Shape("upper_incisor", w["upper_incisor"], L.TEETH, "teeth"),
+        Shape("lower_incisor", w["lower_incisor"], L.TEETH, "teeth"),
     ]
     if dev is not None:
         out.append(Shape("instrument", dev, L.MOUTHPIECE, "device"))
