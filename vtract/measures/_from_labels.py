@@ -270,9 +270,8 @@ def _fill_rigid(per: list[dict | None]) -> None:
                 g["landmarks"]["velum_tip"] = med.copy()
 
 
-#: Grid lines between the glottis and the lip ends (the midline then has ``GRID_POINTS + 2`` points,
-#: the 64 of a :class:`~vtract.segmentation.Segmentation`'s walls).
-GRID_POINTS = 62
+#: Grid lines between the glottis and the lip ends (the midline then has ``GRID_POINTS + 2`` points).
+GRID_POINTS = 64
 
 
 def labels_digest(labels: np.ndarray) -> str:

@@ -134,17 +134,18 @@ def walls_from_labels(labels: np.ndarray, frames: np.ndarray, spacing_mm: tuple[
     spacing_mm : tuple of float
         ``(row_mm, col_mm)``.
     n_points : int
-        Points of the midline and walls (glottis -> lips).
+        Grid lines along the midline between the glottis and the lip ends.
     max_wall_mm : float
         Longest search for a wall along a grid line (mm).
     per_frame : list, optional
         :func:`vtract.measures._from_labels.frame_geometries` of these labels and images (with
-        ``n_points - 2`` grid lines), when already computed.
+        ``n_points`` grid lines), when already computed.
 
     Returns
     -------
     dict
-        ``midline``, ``upper``, ``lower`` (n, n_points, 2) px; ``width`` (n, n_points) px;
+        ``midline``, ``upper``, ``lower`` (n, n_points + 2, 2) px (the grid lines and the tract's
+        glottis and lip ends); ``width`` (n, n_points + 2) px;
         ``landmarks`` (n, 6) int16; ``port`` (n,) px; ``lip_front`` (n,) px (column);
         ``closed`` (n,) fraction of grid lines closed (1 where no geometry).
     """
@@ -153,9 +154,9 @@ def walls_from_labels(labels: np.ndarray, frames: np.ndarray, spacing_mm: tuple[
     row_mm, col_mm = spacing_mm
     cache = None
     if per_frame is not None:
-        cache = FrameGeometryCache(labels_digest(labels), (float(row_mm), float(col_mm)), n_points - 2,
+        cache = FrameGeometryCache(labels_digest(labels), (float(row_mm), float(col_mm)), n_points,
                                    float(max_wall_mm), tuple(per_frame), np.ones(len(labels), bool))
-    g = geometry_from_labels(labels, spacing_mm, frames, n_points=n_points - 2, max_wall_mm=max_wall_mm,
+    g = geometry_from_labels(labels, spacing_mm, frames, n_points=n_points, max_wall_mm=max_wall_mm,
                              cache=cache)
     scale = np.array([col_mm, row_mm])
     mid, up, lo = g.midline / scale, g.upper / scale, g.lower / scale

@@ -202,7 +202,8 @@ def segment_net(sequence: Sequence, *, model: str | Path | None = None, n_points
     model : str or Path, optional
         ONNX model; default the shipped one.
     n_points : int
-        Grid lines along the tract midline.
+        Grid lines along the tract midline; the walls have these and the tract's two ends
+        (glottis, lips), ``n_points + 2`` points, the grid :func:`vtract.measure` uses.
     temporal : {0, 1}
         1: average probabilities over ``t-1, t, t+1`` (weights 1/4, 1/2, 1/4); 0: frames alone.
     chunk_size : int
@@ -264,10 +265,11 @@ def segment_net(sequence: Sequence, *, model: str | Path | None = None, n_points
     labels = np.zeros((n, ny, nx), np.uint8)
     p_pal_sum = np.zeros((ny, nx), np.float64)
     conf_net = np.zeros(n, np.float32)
-    fields = {"midline": np.full((n, n_points, 2), np.nan, np.float32),
-              "upper": np.full((n, n_points, 2), np.nan, np.float32),
-              "lower": np.full((n, n_points, 2), np.nan, np.float32),
-              "width": np.full((n, n_points), np.nan, np.float32),
+    m = n_points + 2  # the grid lines and the tract's two ends (glottis, lips)
+    fields = {"midline": np.full((n, m, 2), np.nan, np.float32),
+              "upper": np.full((n, m, 2), np.nan, np.float32),
+              "lower": np.full((n, m, 2), np.nan, np.float32),
+              "width": np.full((n, m), np.nan, np.float32),
               "landmarks": np.zeros((n, 6), np.int16), "port": np.full(n, np.nan, np.float32),
               "lip_front": np.full(n, np.nan, np.float32), "closed": np.ones(n, np.float32)}
     prev_p: np.ndarray | None = None
@@ -292,7 +294,7 @@ def segment_net(sequence: Sequence, *, model: str | Path | None = None, n_points
             air = labels[k] == L.AIRWAY
             rim = ndi.binary_dilation(air) if air.any() else air
             conf_net[k] = float(p.max(axis=0)[rim].mean()) if rim.any() else 0.0
-        per = frame_geometries(labels[c0:c1], spacing, frames[src[c0:c1]], n_points=n_points - 2,
+        per = frame_geometries(labels[c0:c1], spacing, frames[src[c0:c1]], n_points=n_points,
                                max_wall_mm=max_wall_mm)
         w = walls_from_labels(labels[c0:c1], frames[src[c0:c1]], spacing, n_points=n_points,
                               max_wall_mm=max_wall_mm, per_frame=per)
@@ -302,7 +304,7 @@ def segment_net(sequence: Sequence, *, model: str | Path | None = None, n_points
         del big, chunk_p
     palate = palate_surface(p_pal_sum / max(n, 1)) if L.HARD_PALATE in ci else np.zeros((0, 2))
     # entries of dropout frames came from a neighbour's image: the measures recompute those
-    cache = FrameGeometryCache(labels_digest(labels), spacing, n_points - 2, float(max_wall_mm),
+    cache = FrameGeometryCache(labels_digest(labels), spacing, n_points, float(max_wall_mm),
                                tuple(per_frame), src == np.arange(n))
     return _assemble(sequence, labels, fields, palate, conf_net, px_mm, cache=cache,
                      settings=dict(method="net", model=str(net.path), net_spacing_mm=net.spacing_mm,
