@@ -324,13 +324,16 @@ class FrameGeometryCache:
 
 
 def frame_geometries(labels: np.ndarray, spacing_mm: tuple[float, float], frames=None, *,
-                     n_points: int = GRID_POINTS, max_wall_mm: float = 30.0) -> list:
+                     n_points: int = GRID_POINTS, max_wall_mm: float = 30.0,
+                     reuse: FrameGeometryCache | None = None) -> list:
     """Per-frame raw geometry of a label stack (no session-level filling), for caching.
 
     Parameters
     ----------
     labels, spacing_mm, frames, n_points, max_wall_mm
         As :func:`geometry_from_labels` (``labels`` and ``frames`` 3-D).
+    reuse : FrameGeometryCache, optional
+        Entries taken as they are for the frames it kept (the caller checked that it matches).
 
     Returns
     -------
@@ -339,13 +342,52 @@ def frame_geometries(labels: np.ndarray, spacing_mm: tuple[float, float], frames
     """
     row_mm, col_mm = (float(v) for v in spacing_mm)
     max_px = max_wall_mm / min(row_mm, col_mm)
-    return [_frame_geometry(labels[k], None if frames is None else np.asarray(frames[k], np.float32),
+    return [reuse.frames[k] if reuse is not None and reuse.kept[k] else
+            _frame_geometry(labels[k], None if frames is None else np.asarray(frames[k], np.float32),
                             row_mm, col_mm, n_points, max_px) for k in range(len(labels))]
 
 
-def _copy_frame(g: dict | None) -> dict | None:
-    """Copy what :func:`_fill_rigid` replaces, so a cached entry is never changed."""
-    return None if g is None else {**g, "landmarks": dict(g["landmarks"])}
+def geometry_from_frames(per: list, n_points: int = GRID_POINTS,
+                         times_s: np.ndarray | None = None) -> TractGeometry:
+    """Assemble a :class:`TractGeometry` from :func:`frame_geometries` (the entries are not changed).
+
+    Frames where the ridge, palatal plane or velum tip were not found take the session's median
+    (:func:`_fill_rigid`), on copies, so cached entries stay as computed.
+
+    Parameters
+    ----------
+    per : list of dict or None
+        Per-frame results.
+    n_points : int
+        Grid lines they were computed with.
+    times_s : ndarray, shape (n_frames,), optional
+        Frame centre times (s); default the frame index.
+
+    Returns
+    -------
+    TractGeometry
+    """
+    per = [None if g is None else {**g, "landmarks": dict(g["landmarks"])} for g in per]
+    n = len(per)
+    nan2 = np.full((n_points + 2, 2), np.nan)
+    names = ("glottis", "lip_opening", "lip_front", "ridge", "pns", "velum_tip", "tongue_tip")
+    _fill_rigid(per)
+
+    def get(key, default):
+        return np.stack([g[key] if g is not None else default for g in per])
+
+    return TractGeometry(
+        midline=get("midline", nan2), upper=get("upper", nan2), lower=get("lower", nan2),
+        distance=get("distance", np.full(n_points + 2, np.nan)),
+        landmarks={m: np.stack([g["landmarks"][m] if g is not None else np.full(2, np.nan)
+                                for g in per]) for m in names},
+        plane_point=np.stack([g["plane"][0] if g is not None else np.full(2, np.nan) for g in per]),
+        plane_normal=np.stack([g["plane"][1] if g is not None else np.full(2, np.nan) for g in per]),
+        tongue_surface=tuple(g["surface"] if g is not None else np.zeros((0, 2)) for g in per),
+        velum_opening_mm=np.array([g["port"] if g is not None else np.nan for g in per]),
+        airway_area_mm2=np.array([g["area"] if g is not None else 0.0 for g in per]),
+        times_s=np.arange(n, dtype=float) if times_s is None else np.asarray(times_s, float),
+        source="labels")
 
 
 def geometry_from_labels(labels: np.ndarray, spacing_mm: tuple[float, float], frames=None, *,
@@ -404,32 +446,7 @@ def geometry_from_labels(labels: np.ndarray, spacing_mm: tuple[float, float], fr
     row_mm, col_mm = (float(v) for v in spacing_mm)
     if not (row_mm > 0 and col_mm > 0):
         raise DataValueError(f"spacing_mm: expected two positive pixel sizes, got {spacing_mm}")
-    n = lab.shape[0]
-    max_px = max_wall_mm / min(row_mm, col_mm)
-    nan2 = np.full((n_points + 2, 2), np.nan)
     use = cache is not None and cache.matches(lab, (row_mm, col_mm), n_points, max_wall_mm)
-    per = []
-    for k in range(n):
-        if use and cache.kept[k]:
-            per.append(_copy_frame(cache.frames[k]))
-            continue
-        per.append(_frame_geometry(lab[k], None if img is None else img[k], row_mm, col_mm,
-                                   n_points, max_px))
-    names = ("glottis", "lip_opening", "lip_front", "ridge", "pns", "velum_tip", "tongue_tip")
-    _fill_rigid(per)
-
-    def get(key, default):
-        return np.stack([g[key] if g is not None else default for g in per])
-
-    return TractGeometry(
-        midline=get("midline", nan2), upper=get("upper", nan2), lower=get("lower", nan2),
-        distance=get("distance", np.full(n_points + 2, np.nan)),
-        landmarks={m: np.stack([g["landmarks"][m] if g is not None else np.full(2, np.nan)
-                                for g in per]) for m in names},
-        plane_point=np.stack([g["plane"][0] if g is not None else np.full(2, np.nan) for g in per]),
-        plane_normal=np.stack([g["plane"][1] if g is not None else np.full(2, np.nan) for g in per]),
-        tongue_surface=tuple(g["surface"] if g is not None else np.zeros((0, 2)) for g in per),
-        velum_opening_mm=np.array([g["port"] if g is not None else np.nan for g in per]),
-        airway_area_mm2=np.array([g["area"] if g is not None else 0.0 for g in per]),
-        times_s=np.arange(n, dtype=float) if times_s is None else np.asarray(times_s, float),
-        source="labels")
+    per = frame_geometries(lab, (row_mm, col_mm), img, n_points=n_points, max_wall_mm=max_wall_mm,
+                           reuse=cache if use else None)
+    return geometry_from_frames(per, n_points, times_s)

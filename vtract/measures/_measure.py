@@ -74,7 +74,7 @@ def measure(seg: Segmentation, *, n_samples: int = 32, alpha: float = 1.6,
     """
     spacing = seg.sequence.require_spacing()
     geom = geometry_from_labels(seg.labels, spacing, seg.sequence.frames, times_s=seg.times,
-                                cache=getattr(seg, "geometry_cache", None))
+                                cache=seg.geometry_cache)
     out = measures_table(geom)
     dfs = distance_function(geom, n_samples)
     df_cols = {f"df_{i:03d}_mm": dfs[:, i] for i in range(n_samples)}

@@ -149,15 +149,13 @@ def walls_from_labels(labels: np.ndarray, frames: np.ndarray, spacing_mm: tuple[
         ``landmarks`` (n, 6) int16; ``port`` (n,) px; ``lip_front`` (n,) px (column);
         ``closed`` (n,) fraction of grid lines closed (1 where no geometry).
     """
-    from ..measures._from_labels import FrameGeometryCache, geometry_from_labels, labels_digest
+    from ..measures._from_labels import geometry_from_frames, geometry_from_labels
 
     row_mm, col_mm = spacing_mm
-    cache = None
-    if per_frame is not None:
-        cache = FrameGeometryCache(labels_digest(labels), (float(row_mm), float(col_mm)), n_points,
-                                   float(max_wall_mm), tuple(per_frame), np.ones(len(labels), bool))
-    g = geometry_from_labels(labels, spacing_mm, frames, n_points=n_points, max_wall_mm=max_wall_mm,
-                             cache=cache)
+    if per_frame is None:
+        g = geometry_from_labels(labels, spacing_mm, frames, n_points=n_points, max_wall_mm=max_wall_mm)
+    else:
+        g = geometry_from_frames(per_frame, n_points)
     scale = np.array([col_mm, row_mm])
     mid, up, lo = g.midline / scale, g.upper / scale, g.lower / scale
     width = g.distance / float(np.mean(spacing_mm))

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .. import labels as L
 from ..sequence import Sequence
+from ._labelgeom import air_facing_contour
 
 __all__ = ["Segmentation", "CONTOUR_STRUCTURES"]
 
@@ -142,8 +143,6 @@ class Segmentation:
             ``midline``, ``upper_wall``, ``lower_wall``, ``tongue``, ``hard_palate``, ... as
             ``(x, y)`` pixel coordinates.
         """
-        from ._labelgeom import air_facing_contour
-
         k = int(frame)
         mid, up, lo = self.midline[k], self.upper[k], self.lower[k]
         lm = dict(zip(self.LANDMARK_NAMES, self.landmarks[k].astype(int), strict=True))
