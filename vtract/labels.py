@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["BACKGROUND", "AIRWAY", "TONGUE", "HARD_PALATE", "VELUM", "LABELS", "LABEL_COLORS",
-           "label_name"]
+           "AIRWAY_INCLUDES", "POCKET_DEPTH_MM", "label_name"]
 
 BACKGROUND = 0
 AIRWAY = 1
@@ -23,6 +23,19 @@ PHARYNGEAL_WALL = 8
 LARYNX = 9
 TEETH = 10
 MOUTHPIECE = 11
+
+#: Structures (shape names of the phantom / synthetic anatomy) that count as airway where they touch the
+#: tract air. The lower incisors give no MR signal and sit between the lower lip and the tongue tip, so
+#: the air-tissue boundary traced in rtMRI (the "lower-incisor pocket" of the USC-TIMIT / IISc
+#: annotation convention) runs along the lower lip and the tongue behind them: the pocket is airway.
+#: The upper incisors lie against the upper lip and the alveolar process and belong to the upper wall
+#: (label :data:`TEETH`). Ground truth (phantom, synthetic training data) follows this one rule.
+AIRWAY_INCLUDES: tuple[str, ...] = ("lower_incisor",)
+#: The measures' tract leaves the pocket out (a side branch below the tract): its walls run over the
+#: top of the lower lip, from the lip back to the tongue's front but at most this far (mm) behind the
+#: lower lip's back surface (a lower incisor crown is ~6-7 mm thick labio-lingually, plus a pixel).
+#: One rule for labels (:func:`vtract.measures.lower_incisor_pocket`) and the phantom's exact walls.
+POCKET_DEPTH_MM = 8.0
 
 #: value -> structure name (the one table of label values in vtract).
 LABELS: dict[int, str] = {

@@ -29,7 +29,9 @@ import pandas as pd
 import pytest
 
 from vtract.errors import DataValueError
+from vtract import labels as L
 from vtract.measures import MEASURE_COLUMNS, geometry_from_labels, measures_table
+from vtract.measures._from_labels import lip_gap_mm, lower_incisor_pocket
 from vtract.phantom import NEUTRAL, build_geometry, frame_measures, get_subject, rasterise
 from vtract.phantom._styles import STYLE_OFFSETS, WIND
 
@@ -119,3 +121,41 @@ def test_partial_volume_resolves_a_sub_pixel_lip_gap():
     assert w == pytest.approx(1.5, abs=0.15)
     closed = np.ones((20, 20))
     assert _partial_volume_width_px(closed, np.array([10.0, 9.5]), np.array([0.0, 1.0]), 4.0, 0.0, 1.0) == 0.0
+
+
+def _lips_map(gap_rows: int) -> np.ndarray:
+    """Canonical-view labels: airway between an upper and a lower lip ``gap_rows`` rows apart."""
+    lab = np.zeros((40, 40), np.uint8)
+    lab[10:18, 4:12] = L.LIPS  # upper lip
+    lab[18 + gap_rows:28, 4:12] = L.LIPS  # lower lip
+    lab[18:18 + gap_rows, 4:30] = L.AIRWAY
+    lab[20:32, 14:30] = L.TONGUE
+    return lab
+
+
+@pytest.mark.parametrize("gap_rows", [0, 1, 3])
+def test_lip_gap_is_the_distance_between_the_two_lips(gap_rows):
+    lab = _lips_map(gap_rows)
+    # pixel edge to pixel edge at 2 x 1.5 mm pixels; touching lips (one piece) give 0
+    assert lip_gap_mm(lab, 2.0, 1.5) == pytest.approx(2.0 * gap_rows)
+    assert np.isnan(lip_gap_mm(np.where(lab == L.LIPS, 0, lab).astype(np.uint8), 2.0, 1.5))
+
+
+def test_lip_gap_by_partial_volume_is_sub_pixel():
+    lab = _lips_map(1)
+    img = np.where(lab == L.AIRWAY, 0.0, 1.0)
+    img[17, 4:12] = 0.6  # 40 % of the upper lip's last row is air: the gap is 1.4 px, not 1 px
+    assert lip_gap_mm(lab, 2.0, 2.0, img, (0.0, 1.0)) == pytest.approx(2.8, abs=0.15)
+    assert lip_gap_mm(lab, 2.0, 2.0) == pytest.approx(2.0)
+
+
+def test_the_pocket_is_airway_behind_the_lower_lip_below_its_top():
+    lab = _lips_map(3)
+    lab[21:30, 12:14] = L.AIRWAY  # a pocket between the lower lip (cols 4-11) and the tongue (14-)
+    pocket = lower_incisor_pocket(lab, 1.0)
+    assert pocket[21:30, 12:14].all() and pocket.sum() == 18
+    assert not lower_incisor_pocket(np.where(lab == L.LIPS, 0, lab).astype(np.uint8), 1.0).any()
+    # the measures' tract leaves it out: the lower wall in front runs over the lower lip's top
+    g = geometry_from_labels(lab, (1.0, 1.0))
+    assert g.airway_area_mm2[0] == (lab == L.AIRWAY).sum()
+    assert measures_table(g)["lip_aperture_mm"].iloc[0] == pytest.approx(3.0)

@@ -44,7 +44,7 @@ def test_larynx_parameter_moves_the_measured_larynx_height():
 
 @pytest.mark.parametrize("a", [0.0, 3.0, 4.5])
 def test_lip_aperture_measure_is_the_parameter_times_scale(a):
-    # (wider than the incisor gap, the closest point in the lips region is the incisor edge)
+    # the lips' own outlines (measures.lip_aperture reads TractGeometry.lip_gap_mm)
     s = SUBJECTS["sub01"]
     m = frame_measures(build_geometry(s, pose(lip_aperture_mm=a)), 0.0)
     assert m["lip_aperture_mm"] == pytest.approx(a * s.scale, abs=1e-6)
@@ -102,6 +102,18 @@ def test_label_map_area_matches_the_geometry(matrix, spacing):
     # air and teeth are dark, tissue bright
     assert pd[lab == L.TEETH].mean() < 0.3 and pd[lab == L.TONGUE].mean() > 0.7
     assert pd[lab == L.AIRWAY].mean() < 0.35
+
+
+def test_the_lower_incisor_pocket_is_airway_and_the_upper_incisors_are_teeth():
+    """labels.AIRWAY_INCLUDES: the dark lower incisors between lip and tongue count as airway."""
+    g = build_geometry(SUBJECTS["sub02"], pose(**VOWELS["a"]))
+    pd, lab, _ = rasterise(g, 128, 1.6)
+    assert L.AIRWAY_INCLUDES == ("lower_incisor",)
+    for name, value in (("lower_incisor", L.AIRWAY), ("upper_incisor", L.TEETH)):
+        (inc,) = [s.points for s in g.shapes if s.name == name]
+        c, r = inc.mean(axis=0) / 1.6  # a pixel in the middle of the tooth
+        assert lab[int(r), int(c)] == value, name
+        assert pd[int(r), int(c)] < 0.3
 
 
 def test_instruments_put_a_dark_object_in_the_slice():

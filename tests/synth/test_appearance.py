@@ -42,8 +42,12 @@ def test_airway_label_is_airway_tissue():
     maps, _, _ = _maps(3)
     air = maps.labels == L.AIRWAY
     assert air.sum() > 100
-    assert (maps.tissue[air] == TISSUES.index("airway")).all()
+    # the airway is the tract air plus the lower incisors (labels.AIRWAY_INCLUDES); upper incisors: teeth
+    teeth = maps.tissue == TISSUES.index("teeth")
+    assert (maps.tissue[air & ~teeth] == TISSUES.index("airway")).all()
     assert not (maps.labels[maps.tissue == TISSUES.index("airway")] != L.AIRWAY).any()
+    assert (teeth & air).any() and (maps.labels == L.TEETH).any()
+    assert set(np.unique(maps.labels[teeth])) == {L.AIRWAY, L.TEETH}
 
 
 def test_realistic_contrast_keeps_air_dark_and_fat_bright():

@@ -11,9 +11,11 @@ __all__ = ["MEASURE_COLUMNS", "MEASURE_TABLE", "measure_table_markdown"]
 MEASURE_TABLE: dict[str, tuple[str, str]] = {
     "frame": ("", "frame index"),
     "time_s": ("s", "frame centre time"),
-    "lip_aperture_mm": ("mm", "closest distance between the upper and lower wall more than 6 mm "
-                        "in front of the alveolar ridge (the lips; 0 when closed or when the airway "
-                        "ends behind them)"),
+    "lip_aperture_mm": ("mm", "closest distance between the upper and the lower lip, 0 when they "
+                        "touch: between the two lips of a lips label (the phantom: its lip outlines); "
+                        "without one, between the upper and lower wall more than 6 mm in front of the "
+                        "alveolar ridge (0 when the airway ends behind them). Changed in 0.2: the "
+                        "lips themselves, not the walls, wherever the lips are labelled"),
     "lip_protrusion_mm": ("mm", "u of the alveolar ridge minus u of the most anterior upper-lip "
                           "point (how far the lips stand in front of the ridge)"),
     "jaw_opening_mm": ("mm", "depth of the lower lip's upper surface below the alveolar ridge: "

@@ -153,11 +153,14 @@ def _between(geom: TractGeometry) -> np.ndarray:
 
 
 def lip_aperture(geom: TractGeometry) -> np.ndarray:
-    """Closest distance (mm) between the upper and lower lip (the walls in the lips region).
+    """Closest distance (mm) between the upper and lower lip.
 
-    0 when the airway ends behind the lips region while the upper lip stands in front of it
-    (closed lips: no grid line reaches between them).
+    Where the geometry's source sees the lips themselves (:attr:`TractGeometry.lip_gap_mm`: a lips
+    label, the phantom's lip outlines), their closest distance, 0 when they touch. Elsewhere the
+    walls in the lips region: their closest distance, 0 when the airway ends behind the lips region
+    while the upper lip stands in front of it (closed lips: no grid line reaches between them).
     """
+    gap = geom.lip_gaps()
     d = constriction(geom, "lips")[0]
     u_r, _ = _lm(geom, "ridge")
     u_open, _ = _lm(geom, "lip_opening")
@@ -165,7 +168,7 @@ def lip_aperture(geom: TractGeometry) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         closed = (np.isnan(d) & (u_open >= u_r - LIP_BEHIND_RIDGE_MM)
                   & (u_front < u_r - LIP_BEHIND_RIDGE_MM))
-    return np.where(closed, 0.0, d)
+    return np.where(np.isfinite(gap), gap, np.where(closed, 0.0, d))
 
 
 def lip_protrusion(geom: TractGeometry) -> np.ndarray:
@@ -246,7 +249,8 @@ def tongue_dorsum_height(geom: TractGeometry) -> np.ndarray:
     for k, surf in enumerate(geom.tongue_surface):
         if len(surf):
             _, h = geom.frame(k).plane_coords(np.asarray(surf, float)[None])
-            out[k] = float(np.nanmin(h))
+            if np.isfinite(h).any():  # NaN without a palatal plane
+                out[k] = float(np.nanmin(h))
     return out
 
 

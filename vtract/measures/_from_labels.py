@@ -8,6 +8,9 @@ through it, so they share one set of definitions.
 
 Per frame:
 
+* **the tract's air**: the airway label less the lower-incisor pocket (:func:`lower_incisor_pocket`),
+  a side branch below the tract that the labels count as airway (:data:`vtract.labels.AIRWAY_INCLUDES`);
+  the airway area and the velum opening use the whole airway label;
 * **walls and midline**: a minimum-cost path through the airway (cost falling with the distance to
   its edge, so the path runs down the middle) from the glottis end (lowest airway pixel) to the
   lip end (most anterior airway pixel below the palate), re-centred between the walls and cast
@@ -26,6 +29,9 @@ Per frame:
   (labels without a pharyngeal wall: row by row, the airway run directly behind the velum up to the
   next tissue, 0 when the velum touches tissue, the narrowest row);
 * **tongue**: the upper edge of every tongue column (surface), its most anterior pixel (tip);
+* **lip gap**: the closest distance between the lips label's two largest pieces, 0 when it is one
+  piece, sub-pixel by partial volume when the image is given (:func:`lip_gap_mm`; the lip aperture
+  then reads the lips themselves, not the walls);
 * **upper-lip front**: the most anterior lips-label pixel in the 12 mm above the upper wall's
   anterior end (the upper lip's inner surface); without a lips label, the first tissue crossing
   from the face side in the image in those rows; without an image, the anterior end of the airway.
@@ -43,7 +49,8 @@ from .. import labels as L
 from ..errors import DataValueError
 from ._geometry import TractGeometry, palatal_plane, palate_front, palate_ridge, roof_landmarks
 
-__all__ = ["geometry_from_labels", "LIP_WINDOW_MM", "WALL_SMOOTH_PX"]
+__all__ = ["geometry_from_labels", "lower_incisor_pocket", "lip_gap_mm", "LIP_WINDOW_MM", "WALL_SMOOTH_PX",
+           "LIP_PIECE_MM2"]
 
 _TISSUE_COST = 50.0
 #: The upper-lip front is searched this far above the lip opening (mm).
@@ -51,6 +58,9 @@ LIP_WINDOW_MM = 12.0
 #: Gaussian smoothing (pixels) of the airway mask before the walls are cast: the walls then follow
 #: the edge instead of its pixel staircase, and a one-pixel gap stays open (peak 0.68 > 0.5).
 WALL_SMOOTH_PX = 0.5
+#: Pieces of the lips label smaller than this (mm^2) are ignored when the lips are told apart (a lip
+#: in the midsagittal plane is ~100-200 mm^2; a few stray pixels are not a lip).
+LIP_PIECE_MM2 = 20.0
 
 
 def _edge_points_by_column(mask: np.ndarray, *, lower: bool) -> np.ndarray:
@@ -63,6 +73,99 @@ def _edge_points_by_column(mask: np.ndarray, *, lower: bool) -> np.ndarray:
         return np.column_stack([cols, rows + 0.5]).astype(float)
     rows = np.argmax(mask[:, cols], axis=0)
     return np.column_stack([cols, rows - 0.5]).astype(float)
+
+
+def lower_incisor_pocket(lab: np.ndarray, col_mm: float) -> np.ndarray:
+    """Return the lower-incisor pocket of a label map: airway that the measures' tract leaves out.
+
+    The pocket (the lower incisors and the air between them and the lower lip, all dark in MRI) is
+    airway in the labels (:data:`vtract.labels.AIRWAY_INCLUDES`) but a side branch below the tract,
+    so the tract's walls run over it (as the phantom's exact geometry does): the pocket is the
+    airway below the top of the lower lip (the highest lips-label pixel with airway directly above
+    it), in front of the tongue's most anterior pixel and at most
+    :data:`vtract.labels.POCKET_DEPTH_MM` behind the lower lip's back surface.
+
+    Parameters
+    ----------
+    lab : ndarray of uint8, shape (ny, nx)
+        One label map in the canonical view (face on the left, head up).
+    col_mm : float
+        Column spacing (mm).
+
+    Returns
+    -------
+    ndarray of bool, shape (ny, nx)
+        The pocket's pixels; all False without a lips label, a lower-lip top or a tongue.
+    """
+    air = lab == L.AIRWAY
+    lips = lab == L.LIPS
+    out = np.zeros_like(air)
+    top = lips[1:] & air[:-1]  # lips pixel (row r + 1) with airway directly above it (row r)
+    tr, tc = np.nonzero(lab == L.TONGUE)
+    if not top.any() or tc.size == 0:
+        return out
+    r_top = int(np.nonzero(top)[0].min()) + 1
+    rows = np.arange(lab.shape[0])[:, None]
+    cols = np.arange(lab.shape[1])[None, :]
+    low_lip = lips & (rows >= r_top)
+    back = int(np.nonzero(low_lip)[1].max())
+    return air & (rows >= r_top) & (cols < tc.min()) & (cols <= back + L.POCKET_DEPTH_MM / col_mm)
+
+
+def lip_gap_mm(lab: np.ndarray, row_mm: float, col_mm: float, img: np.ndarray | None = None,
+               levels: tuple[float, float] | None = None) -> float:
+    """Closest distance (mm) between the upper and the lower lip of a label map.
+
+    The lips label's two largest 8-connected pieces (of at least :data:`LIP_PIECE_MM2`) are the
+    upper (the higher centroid) and the lower lip; one piece means they touch (0). Without an image
+    the gap is pixel edge to pixel edge; with one, the air fraction integrated by partial volume
+    along the line between the closest lip pixels (sub-pixel: a 3 mm gap is ~1 px at 2.4 mm).
+
+    Parameters
+    ----------
+    lab : ndarray of uint8, shape (ny, nx)
+        One label map in the canonical view.
+    row_mm, col_mm : float
+        Pixel spacing (mm).
+    img : ndarray, shape (ny, nx), optional
+        The image the labels were made from.
+    levels : tuple of float, optional
+        The image's air and tissue intensity (needed with ``img``; the tissue above the air).
+
+    Returns
+    -------
+    float
+        The gap (mm, >= 0); NaN without a lips label.
+    """
+    comp, n = ndi.label(lab == L.LIPS, structure=np.ones((3, 3), bool))
+    if n == 0:
+        return np.nan
+    area = np.bincount(comp.ravel())[1:] * row_mm * col_mm
+    big = np.flatnonzero(area >= LIP_PIECE_MM2) + 1
+    if big.size == 0:
+        return np.nan
+    if big.size == 1:
+        return 0.0
+    a, b = big[np.argsort(area[big - 1])[::-1][:2]]
+    rows = np.arange(lab.shape[0])[:, None]
+    upper, lower = (a, b) if (rows * (comp == a)).sum() / (comp == a).sum() < \
+        (rows * (comp == b)).sum() / (comp == b).sum() else (b, a)
+    # centre-to-centre distance from each lower-lip pixel to the upper lip; edge to edge is one pixel
+    # less along the (mostly vertical) line between them
+    dist, (ir, ic) = ndi.distance_transform_edt(comp != upper, sampling=(row_mm, col_mm),
+                                                return_indices=True)
+    lr, lc = np.nonzero(comp == lower)
+    k = int(np.argmin(dist[lr, lc]))
+    d = float(dist[lr[k], lc[k]])
+    if img is None or levels is None or not levels[1] > levels[0]:
+        return max(d - row_mm, 0.0)
+    a = np.array([lc[k], lr[k]], float)  # (x, y) px of the lower lip's closest pixel
+    b = np.array([ic[lr[k], lc[k]], ir[lr[k], lc[k]]], float)  # and of the upper lip's
+    step = np.hypot(*(b - a))
+    nrm = (b - a) / step
+    # one pixel beyond each lip's closest pixel: the partial volume of those pixels counts too
+    pv = _partial_volume_width_px(img, 0.5 * (a + b), nrm, 0.5 * step + 1.0, *levels)
+    return float(pv * np.hypot(nrm[0] * col_mm, nrm[1] * row_mm))
 
 
 def _velum_gap_px(lab: np.ndarray, air: np.ndarray) -> float:
@@ -142,9 +245,10 @@ def _frame_geometry(lab: np.ndarray, img: np.ndarray | None, row_mm: float, col_
                     n_points: int, max_px: float) -> dict | None:
     from ..segmentation._tract import fit_midline, tract_path
 
-    air = lab == L.AIRWAY
-    if air.sum() < 4:
+    air_all = lab == L.AIRWAY
+    if air_all.sum() < 4:
         return None
+    air = air_all & ~lower_incisor_pocket(lab, col_mm)
     scale = np.array([col_mm, row_mm])
     pal = lab == L.HARD_PALATE
     palate_px = _edge_points_by_column(pal, lower=True)
@@ -212,10 +316,13 @@ def _frame_geometry(lab: np.ndarray, img: np.ndarray | None, row_mm: float, col_
         lip_front_x = lip_open[0]
     lip_front = np.array([lip_front_x, y_mouth]) * scale
     # partial-volume lip gap: grid lines in front of the ridge, from the image
-    if img is not None and np.isfinite(ridge[0]):
-        ring = ndi.binary_dilation(air, iterations=2) & ~ndi.binary_dilation(air)
-        air_lv = float(np.median(img[air]))
+    levels = None
+    if img is not None:
+        ring = ndi.binary_dilation(air_all, iterations=2) & ~ndi.binary_dilation(air_all)
+        air_lv = float(np.median(img[air_all]))
         tis_lv = float(np.median(img[ring])) if ring.any() else float(np.percentile(img, 80))
+        levels = (air_lv, tis_lv)
+    if levels is not None and np.isfinite(ridge[0]):
         if tis_lv > air_lv:
             tang = np.gradient(mid, axis=0)
             for i in np.flatnonzero(mid[:, 0] < ridge[0]):
@@ -227,7 +334,8 @@ def _frame_geometry(lab: np.ndarray, img: np.ndarray | None, row_mm: float, col_
                 up_mm[i] = (mid[i] + 0.5 * pv * nrm) * scale
                 lo_mm[i] = (mid[i] - 0.5 * pv * nrm) * scale
                 dist[i] = float(np.hypot(*(up_mm[i] - lo_mm[i])))
-    port = _velum_gap_px(lab, air) * col_mm
+    port = _velum_gap_px(lab, air_all) * col_mm
+    lip_gap = lip_gap_mm(lab, row_mm, col_mm, img, levels)
     # the tract's ends are the airway's own edges: the midline runs from the glottis edge to the
     # lip opening's edge (the end lines have no walls)
     nan2 = np.full((1, 2), np.nan)
@@ -238,8 +346,8 @@ def _frame_geometry(lab: np.ndarray, img: np.ndarray | None, row_mm: float, col_
                 landmarks={"glottis": glottis * scale, "lip_opening": lip_open * scale,
                            "lip_front": lip_front, "ridge": ridge * scale, "pns": pns * scale,
                            "velum_tip": velum_tip, "tongue_tip": tongue_tip},
-                plane=plane, surface=surface, port=port,
-                area=float(air.sum()) * row_mm * col_mm)
+                plane=plane, surface=surface, port=port, lip_gap=lip_gap,
+                area=float(air_all.sum()) * row_mm * col_mm)
 
 
 def _fill_rigid(per: list[dict | None]) -> None:
@@ -387,7 +495,8 @@ def geometry_from_frames(per: list, n_points: int = GRID_POINTS,
         velum_opening_mm=np.array([g["port"] if g is not None else np.nan for g in per]),
         airway_area_mm2=np.array([g["area"] if g is not None else 0.0 for g in per]),
         times_s=np.arange(n, dtype=float) if times_s is None else np.asarray(times_s, float),
-        source="labels")
+        source="labels",
+        lip_gap_mm=np.array([g.get("lip_gap", np.nan) if g is not None else np.nan for g in per]))
 
 
 def geometry_from_labels(labels: np.ndarray, spacing_mm: tuple[float, float], frames=None, *,

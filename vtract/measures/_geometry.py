@@ -176,6 +176,10 @@ class TractGeometry:
         Per frame, the tongue's air-facing surface points (mm).
     velum_opening_mm : ndarray, shape (n,)
         Narrowest velopharyngeal gap (mm; 0 when closed, NaN when no velum was found).
+    lip_gap_mm : ndarray, shape (n,), optional
+        Closest distance between the upper and the lower lip themselves (mm; 0 when they touch), where
+        the source sees the lips (a lips label, the phantom's lip outlines); NaN or ``None``
+        elsewhere, where :func:`vtract.measures.lip_aperture` reads the walls instead.
     airway_area_mm2 : ndarray, shape (n,)
         Area of the airway (mm^2).
     times_s : ndarray, shape (n,)
@@ -197,6 +201,7 @@ class TractGeometry:
     times_s: np.ndarray
     source: str = "labels"
     extra: dict = field(default_factory=dict)
+    lip_gap_mm: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
@@ -242,7 +247,13 @@ class TractGeometry:
             plane_point=self.plane_point[sl], plane_normal=self.plane_normal[sl],
             tongue_surface=self.tongue_surface[sl], velum_opening_mm=self.velum_opening_mm[sl],
             airway_area_mm2=self.airway_area_mm2[sl], times_s=self.times_s[sl], source=self.source,
-            extra=dict(self.extra))
+            extra=dict(self.extra), lip_gap_mm=self.lip_gaps()[sl])
+
+    def lip_gaps(self) -> np.ndarray:
+        """:attr:`lip_gap_mm` as an array of shape (n,) (all NaN when the source gave none)."""
+        if self.lip_gap_mm is None:
+            return np.full(self.n_frames, np.nan)
+        return np.asarray(self.lip_gap_mm, float)
 
     @staticmethod
     def stack(frames: list[TractGeometry]) -> TractGeometry:
@@ -266,4 +277,5 @@ class TractGeometry:
             tongue_surface=tuple(s for f in frames for s in f.tongue_surface),
             velum_opening_mm=np.concatenate([f.velum_opening_mm for f in frames]),
             airway_area_mm2=np.concatenate([f.airway_area_mm2 for f in frames]),
-            times_s=np.concatenate([f.times_s for f in frames]), source=frames[0].source)
+            times_s=np.concatenate([f.times_s for f in frames]), source=frames[0].source,
+            lip_gap_mm=np.concatenate([f.lip_gaps() for f in frames]))

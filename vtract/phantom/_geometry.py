@@ -396,9 +396,18 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
 
     outer_polys = [w_shapes["wall"], w_shapes["velum"], port, w_shapes["palate"],
                    w_shapes["upper_incisor"], w_shapes["upper_lip"]]
-    inner_polys = [w_shapes["tongue"], w_shapes["epiglottis"], w_shapes["larynx"],
-                   w_shapes["pre_epi_fat"], w_shapes["lower_incisor"], w_shapes["lower_lip"],
-                   w_shapes["symphysis"], w_shapes["chin"]]
+    # The lower-incisor pocket is airway in the label maps (vtract.labels.AIRWAY_INCLUDES) but a side
+    # branch, not part of the tract whose walls the measures read: a lid at the top of the lower lip,
+    # from its front to the tongue's front (at most POCKET_DEPTH_MM behind the lip's back), closes it
+    # (the label path drops the same pixels: vtract.measures.lower_incisor_pocket)
+    ll = w_shapes["lower_lip"]
+    y_lid = float(ll[:, 1].min())
+    x_lid = min(float(w_shapes["tongue"][:, 0].min()), float(ll[:, 0].max()) + L.POCKET_DEPTH_MM)
+    lid = np.array([[ll[:, 0].min(), y_lid], [x_lid, y_lid], [x_lid, y_lid + 40.0],
+                    [ll[:, 0].min(), y_lid + 40.0]])
+    inner_polys = [w_shapes[k] for k in ("tongue", "epiglottis", "larynx", "pre_epi_fat", "lower_incisor",
+                                         "lower_lip", "symphysis", "chin") if k not in L.AIRWAY_INCLUDES]
+    inner_polys.append(lid)
     if dev is not None and instrument == "clarinet":
         inner_polys.append(dev)
     first_out = np.full(origin.shape[0], 75.0 * subject.scale)
@@ -477,10 +486,12 @@ def _paint_list(w: dict, vert: list, dev) -> list[Shape]:
         Shape("hard_palate_marrow", w["palate_marrow"], L.HARD_PALATE, "marrow"),
         Shape("symphysis", w["symphysis"], L.JAW, "bone"),
         Shape("symphysis_marrow", w["symphysis_marrow"], L.JAW, "marrow"),
-        Shape("upper_lip", w["upper_lip"], L.LIPS, "muscle"),
-        Shape("lower_lip", w["lower_lip"], L.LIPS, "muscle"),
+        # the incisors before the lips: where the template outlines overlap, the lip (in front of the
+        # tooth in the midsagittal plane) wins, so the lower-incisor pocket lies behind the lower lip
         Shape("upper_incisor", w["upper_incisor"], L.TEETH, "teeth"),
         Shape("lower_incisor", w["lower_incisor"], L.TEETH, "teeth"),
+        Shape("upper_lip", w["upper_lip"], L.LIPS, "muscle"),
+        Shape("lower_lip", w["lower_lip"], L.LIPS, "muscle"),
     ]
     if dev is not None:
         out.append(Shape("instrument", dev, L.MOUTHPIECE, "device"))

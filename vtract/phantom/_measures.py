@@ -13,7 +13,8 @@ landmarks are taken from the polygons by the same rules the label path applies t
 * alveolar ridge and palatal plane: from the outer wall (roof of the mouth) by
   :func:`vtract.measures.roof_landmarks`, as for labels; PNS = the model's posterior nasal spine;
 * velum tip: the velum point farthest from the PNS; tongue surface: the tongue polygon;
-* velum opening: the smallest velum-to-pharyngeal-wall distance (0 on contact).
+* velum opening: the smallest velum-to-pharyngeal-wall distance (0 on contact);
+* lip gap: the smallest distance between the upper and the lower lip's outlines (0 where they overlap).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ..measures import MEASURE_COLUMNS, TractGeometry, measures_table, roof_land
 from ..measures._from_labels import LIP_WINDOW_MM
 from ._geometry import FrameGeometry
 
-__all__ = ["frame_measures", "tract_geometry", "velum_opening"]
+__all__ = ["frame_measures", "tract_geometry", "velum_opening", "lip_gap"]
 
 
 
@@ -36,6 +37,27 @@ def velum_opening(geom: FrameGeometry) -> float:
     if MplPath(wall).contains_points(vel).any():
         return 0.0
     return float(cdist(vel, wall).min())
+
+
+def _point_to_polygon(pts: np.ndarray, poly: np.ndarray) -> np.ndarray:
+    """Exact distance (mm) from each point to a closed polygon's edges."""
+    a = np.asarray(poly, float)
+    b = np.roll(a, -1, axis=0)
+    ab = b - a
+    t = np.clip(((pts[:, None, :] - a) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-12), 0, 1)
+    return np.hypot(*(pts[:, None, :] - (a + t[..., None] * ab)).transpose(2, 0, 1)).min(axis=1)
+
+
+def lip_gap(geom: FrameGeometry) -> float:
+    """Closest distance (mm) between the upper and the lower lip's outlines, 0 where they overlap.
+
+    Exact: between two disjoint polygons the closest pair has a vertex of one of them.
+    """
+    shapes = {s.name: s.points for s in geom.shapes}
+    up, lo = np.asarray(shapes["upper_lip"], float), np.asarray(shapes["lower_lip"], float)
+    if MplPath(up).contains_points(_densify(lo)).any() or MplPath(lo).contains_points(_densify(up)).any():
+        return 0.0
+    return float(min(_point_to_polygon(up, lo).min(), _point_to_polygon(lo, up).min()))
 
 
 def _densify(poly: np.ndarray, step_mm: float = 0.1) -> np.ndarray:
@@ -93,7 +115,7 @@ def tract_geometry(geom: FrameGeometry, airway_area_mm2: float, time_s: float = 
         plane_point=c[None], plane_normal=n[None], tongue_surface=(tongue,),
         velum_opening_mm=np.array([velum_opening(geom)]),
         airway_area_mm2=np.array([float(airway_area_mm2)]), times_s=np.array([float(time_s)]),
-        source="phantom")
+        source="phantom", lip_gap_mm=np.array([lip_gap(geom)]))
 
 
 def frame_measures(geom: FrameGeometry, airway_area_mm2: float) -> dict:

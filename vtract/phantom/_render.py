@@ -6,7 +6,9 @@ Pipeline (every step seeded through the ``rng`` passed in; numbers are the defau
    grid (fine pixel <= 0.8 mm; PIL's scanline polygon fill). Each pixel gets a tissue intensity and a label.
 2. **Airway by connectivity**: air painted by the oral-tract envelope and the nasopharynx is airway (label
    1) when 4-connected to the tract midline (where the tract is open); the nasal cavity joins it only
-   through an open velopharyngeal port. Other pockets of envelope air become tissue.
+   through an open velopharyngeal port; the lower incisors touching that air count as airway too
+   (:data:`vtract.labels.AIRWAY_INCLUDES`, the lower-incisor pocket). Other pockets of envelope air
+   become tissue.
 3. **Partial volume (in-plane)**: block-average the fine grid to the matrix; labels by majority vote.
 4. **Proton-density-like intensities** (relative to muscle = 1): air 0, teeth 0.05, cortical bone 0.15,
    fat 1.45, bone marrow 1.1, mucosa 1.2, brain 0.75, CSF 1.3, spinal cord 0.85, nasal cavity (septum in
@@ -122,14 +124,14 @@ def rasterise(geom: FrameGeometry, matrix: int, spacing_mm: float, *,
     draw = ImageDraw.Draw(canvas)
     pd_lut = np.zeros(len(geom.shapes) + 1, np.float32)
     lab_lut = np.zeros(len(geom.shapes) + 1, np.uint8)
-    src_lut = np.zeros(len(geom.shapes) + 1, np.uint8)  # 1 envelope air, 2 nasopharynx, 3 nasal
+    src_lut = np.zeros(len(geom.shapes) + 1, np.uint8)  # 1 envelope air, 2 nasopharynx, 3 nasal, 4 teeth
     code = {"envelope": 1, "nasopharynx": 2, "nasal_cavity": 3}
     for k, sh in enumerate(geom.shapes, start=1):
         r, c = _to_fine(sh.points, spacing_mm, ss)
         draw.polygon(list(zip(c.tolist(), r.tolist())), fill=k)
         pd_lut[k] = TISSUE_PD[sh.tissue]
         lab_lut[k] = sh.label if sh.label != L.AIRWAY else L.BACKGROUND
-        src_lut[k] = code.get(sh.name, 0)
+        src_lut[k] = 4 if sh.name in L.AIRWAY_INCLUDES else code.get(sh.name, 0)
     idx = np.asarray(canvas)
     pd = pd_lut[idx]
     lab = lab_lut[idx]
@@ -137,8 +139,9 @@ def rasterise(geom: FrameGeometry, matrix: int, spacing_mm: float, *,
     comp, ncomp = ndi.label(src > 0)
     if ncomp:
         # Airway = the air components crossed by the tract midline (where the tract is open), plus
-        # whatever air joins them (the nasal cavity through an open port). Other envelope or
-        # nasopharynx air (pockets left between tissue polygons) becomes tissue.
+        # whatever air joins them (the nasal cavity through an open port) and the lower incisors that
+        # touch them (vtract.labels.AIRWAY_INCLUDES). Other envelope or nasopharynx air (pockets left
+        # between tissue polygons) becomes tissue.
         d = geom.distance_mm
         mid = geom.midline[d > 0.3]
         r, c = _to_fine(mid, spacing_mm, ss)

@@ -26,7 +26,8 @@ __all__ = ["NET_CLASSES", "NET_SPACING_MM", "NET_MULTIPLE", "NET_CANVAS_PX", "Ne
 #: keeping the network cheap enough to train on 2 CPU cores.
 NET_SPACING_MM = 2.4
 #: Label values (:mod:`vtract.labels`) of the network's output channels, in order: background, airway,
-#: tongue, hard palate, velum, lips, epiglottis, pharyngeal wall, teeth.
+#: tongue, hard palate, velum, lips, epiglottis, pharyngeal wall, teeth (the upper incisors; the lower
+#: incisors count as airway: :data:`vtract.labels.AIRWAY_INCLUDES`).
 NET_CLASSES: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 7, 8, 10)
 #: Net-grid sizes are padded to a multiple of this (2**4 for a 4-level U-Net).
 NET_MULTIPLE = 16

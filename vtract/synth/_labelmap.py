@@ -13,7 +13,9 @@ Two maps come out, on the same fine grid:
   ``shared/tools/real_atb/atb_gt.py``: vocal-tract air from the lip line to the glottis line, closed at
   the top by the velopharyngeal line (velum tip to the pharyngeal wall), so the nasopharynx and nasal
   cavity are never airway; air of the tract envelope that is cut off from the tract midline (pockets left
-  between tissue polygons) becomes tissue.
+  between tissue polygons) becomes tissue. The lower incisors are airway where they touch the tract air
+  (:data:`vtract.labels.AIRWAY_INCLUDES`, the "lower-incisor pocket"); their tissue code stays
+  ``teeth`` for the appearance.
 """
 
 from __future__ import annotations
@@ -143,7 +145,7 @@ def build_head(anat: dict, pose: dict, instrument: str | None,
         if sh.name == "envelope":
             tissue = "airway"
         label = sh.label if sh.label in TARGET_LABELS and sh.label != L.AIRWAY else L.BACKGROUND
-        shapes.append((sh.name, pts, tissue, label))
+        shapes.append((sh.name, pts, tissue, label))  # AIRWAY_INCLUDES: resolved by rasterise()
     return geom, shapes
 
 
@@ -171,6 +173,7 @@ def rasterise(geom: FrameGeometry, shapes: list, placement: Placement, grid: Gri
     draw = ImageDraw.Draw(canvas)
     tis_lut = np.zeros(len(shapes) + 1, np.uint8)
     lab_lut = np.zeros(len(shapes) + 1, np.uint8)
+    dark_lut = np.zeros(len(shapes) + 1, bool)  # structures counted with the airway (AIRWAY_INCLUDES)
     env = 0
     # One densify + transform for all polygons (per-shape calls dominated the cost).
     pts, bounds = _densify_all([sh[1] for sh in shapes])
@@ -179,13 +182,15 @@ def rasterise(geom: FrameGeometry, shapes: list, placement: Placement, grid: Gri
         draw.polygon(w[bounds[k - 1]:bounds[k]].ravel().tolist(), fill=k)
         tis_lut[k] = _CODE[tissue]
         lab_lut[k] = label
+        dark_lut[k] = name in L.AIRWAY_INCLUDES
         if name == "envelope":
             env = k
     idx = np.asarray(canvas)
     tissue = tis_lut[idx]
     labels = lab_lut[idx]
     air = idx == env
-    comp, ncomp = ndi.label(air)
+    dark = dark_lut[idx]
+    comp, ncomp = ndi.label(air | dark)
     keep = np.zeros(ncomp + 1, bool)
     if ncomp:
         mid = geom.midline[geom.distance_mm > 0.3]
@@ -198,5 +203,6 @@ def rasterise(geom: FrameGeometry, shapes: list, placement: Placement, grid: Gri
         keep[0] = False
     airway = keep[comp]
     labels[airway] = L.AIRWAY
+    labels[dark & ~airway] = L.BACKGROUND
     tissue[air & ~airway] = _CODE["muscle"]
     return HeadMaps(tissue, labels, geom)
