@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vtract.errors import DataValueError
 from vtract import labels as L
+from vtract.errors import DataValueError
 from vtract.measures import MEASURE_COLUMNS, geometry_from_labels, measures_table
 from vtract.measures._from_labels import lip_gap_mm, lower_incisor_pocket
 from vtract.phantom import NEUTRAL, build_geometry, frame_measures, get_subject, rasterise
