@@ -27,10 +27,11 @@ MOUTHPIECE = 11
 #: Structures (shape names of the phantom / synthetic anatomy) that count as airway where they touch the
 #: tract air. The lower incisors give no MR signal and sit between the lower lip and the tongue tip, so
 #: the air-tissue boundary traced in rtMRI (the "lower-incisor pocket" of the USC-TIMIT / IISc
-#: annotation convention) runs along the lower lip and the tongue behind them: the pocket is airway.
+#: annotation convention) runs along the lower lip and the tongue behind them: the pocket is airway,
+#: and with it the thin cortical alveolar bone around the incisor root, as dark as the tooth.
 #: The upper incisors lie against the upper lip and the alveolar process and belong to the upper wall
 #: (label :data:`TEETH`). Ground truth (phantom, synthetic training data) follows this one rule.
-AIRWAY_INCLUDES: tuple[str, ...] = ("lower_incisor",)
+AIRWAY_INCLUDES: tuple[str, ...] = ("lower_incisor", "lower_alveolus")
 #: The measures' tract leaves the pocket out (a side branch below the tract): its walls run over the
 #: top of the lower lip, from the lip back to the tongue's front but at most this far (mm) behind the
 #: lower lip's back surface (a lower incisor crown is ~6-7 mm thick labio-lingually, plus a pixel).

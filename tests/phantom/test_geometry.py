@@ -105,11 +105,12 @@ def test_label_map_area_matches_the_geometry(matrix, spacing):
 
 
 def test_the_lower_incisor_pocket_is_airway_and_the_upper_incisors_are_teeth():
-    """labels.AIRWAY_INCLUDES: the dark lower incisors between lip and tongue count as airway."""
+    """labels.AIRWAY_INCLUDES: the dark lower incisor and its alveolar bone count as airway."""
     g = build_geometry(SUBJECTS["sub02"], pose(**VOWELS["a"]))
     pd, lab, _ = rasterise(g, 128, 1.6)
-    assert L.AIRWAY_INCLUDES == ("lower_incisor",)
-    for name, value in (("lower_incisor", L.AIRWAY), ("upper_incisor", L.TEETH)):
+    assert L.AIRWAY_INCLUDES == ("lower_incisor", "lower_alveolus")
+    for name, value in (("lower_incisor", L.AIRWAY), ("lower_alveolus", L.AIRWAY),
+                        ("upper_incisor", L.TEETH)):
         (inc,) = [s.points for s in g.shapes if s.name == name]
         c, r = inc.mean(axis=0) / 1.6  # a pixel in the middle of the tooth
         assert lab[int(r), int(c)] == value, name

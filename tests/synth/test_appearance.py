@@ -42,9 +42,12 @@ def test_airway_label_is_airway_tissue():
     maps, _, _ = _maps(3)
     air = maps.labels == L.AIRWAY
     assert air.sum() > 100
-    # the airway is the tract air plus the lower incisors (labels.AIRWAY_INCLUDES); upper incisors: teeth
+    # the airway is the tract air plus the lower incisor and its alveolar bone (labels.AIRWAY_INCLUDES);
+    # upper incisors: teeth
     teeth = maps.tissue == TISSUES.index("teeth")
-    assert (maps.tissue[air & ~teeth] == TISSUES.index("airway")).all()
+    bone = maps.tissue == TISSUES.index("bone")
+    assert (maps.tissue[air & ~teeth & ~bone] == TISSUES.index("airway")).all()
+    assert (air & bone).any()
     assert not (maps.labels[maps.tissue == TISSUES.index("airway")] != L.AIRWAY).any()
     assert (teeth & air).any() and (maps.labels == L.TEETH).any()
     assert set(np.unique(maps.labels[teeth])) == {L.AIRWAY, L.TEETH}

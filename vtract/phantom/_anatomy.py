@@ -84,8 +84,13 @@ TEMPLATE: dict[str, np.ndarray] = {
     "scale_centre": np.array([70.0, 118.0]),
     "upper_incisor": np.array([[34.0, 106.0], [38.5, 106.5], [41.5, 95.0], [40.0, 88.0],
                                [35.5, 89.0], [33.0, 97.0]]),
-    "lower_incisor": np.array([[36.0, 104.5], [33.5, 106.5], [31.0, 117.0], [34.5, 121.0],
-                               [39.0, 113.0], [40.0, 106.0]]),
+    # the whole tooth, crown and root (~21.5 mm, an adult lower central incisor), tipped forward
+    "lower_incisor": np.array([[36.0, 104.5], [33.5, 106.5], [31.2, 114.0], [31.5, 121.0],
+                               [33.0, 126.0], [35.0, 121.5], [37.5, 114.0], [40.0, 106.0]]),
+    # the alveolar process around the incisor root: thin cortical plates, no marrow (dark in MRI,
+    # so the dark band behind the lower lip runs on below the root apex)
+    "lower_alveolus": np.array([[30.3, 112.0], [29.8, 121.0], [30.5, 131.0], [33.5, 134.0],
+                                [37.0, 131.0], [37.5, 121.5], [39.5, 112.5]]),
     "symphysis": np.array([[31.5, 116.0], [28.0, 128.0], [29.0, 142.0], [36.0, 149.0],
                            [45.0, 147.0], [49.0, 136.0], [46.0, 123.0], [40.0, 114.0]]),
     "chin_soft": np.array([[25.0, 116.0], [21.0, 128.0], [21.0, 146.0], [28.0, 157.0], [44.0, 162.0],

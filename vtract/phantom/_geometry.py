@@ -254,6 +254,7 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
     tongue = _tongue(p, jaw_rot, larynx, subject.palate_vault_mm)
     upper_inc = TEMPLATE["upper_incisor"]
     lower_inc = jaw_rot(TEMPLATE["lower_incisor"])
+    lower_alv = jaw_rot(TEMPLATE["lower_alveolus"])
     symphysis = jaw_rot(TEMPLATE["symphysis"])
     chin = jaw_rot(TEMPLATE["chin_soft"])
     drop = lower_inc[0, 1] - TEMPLATE["lower_incisor"][0, 1]
@@ -349,6 +350,7 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
         "face": face, "brain": brain, "sinus": sinus, "nasal": world(nasal), "chin": world(chin),
         "palate": world(palate), "velum": world(velum), "wall": world(wall), "tongue": world(tongue),
         "upper_incisor": world(upper_inc), "lower_incisor": world(lower_inc),
+        "lower_alveolus": world(lower_alv),
         "symphysis": world(symphysis), "upper_lip": world(upper_lip), "lower_lip": world(lower_lip),
         "epiglottis": world(epiglottis), "larynx": world(larynx_poly), "trachea": world(trachea),
         "pre_epi_fat": world(pre_epi_fat), "hyoid": world(hyoid), "csf": world(csf),
@@ -486,6 +488,7 @@ def _paint_list(w: dict, vert: list, dev) -> list[Shape]:
         Shape("hard_palate_marrow", w["palate_marrow"], L.HARD_PALATE, "marrow"),
         Shape("symphysis", w["symphysis"], L.JAW, "bone"),
         Shape("symphysis_marrow", w["symphysis_marrow"], L.JAW, "marrow"),
+        Shape("lower_alveolus", w["lower_alveolus"], L.JAW, "bone"),
         # the incisors before the lips: where the template outlines overlap, the lip (in front of the
         # tooth in the midsagittal plane) wins, so the lower-incisor pocket lies behind the lower lip
         Shape("upper_incisor", w["upper_incisor"], L.TEETH, "teeth"),
