@@ -1,6 +1,7 @@
 """Training smoke test: a few iterations on tiny inputs (seconds), loss decreases, ONNX export loads."""
 
 import csv
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -55,3 +56,18 @@ def test_training_smoke_loss_decreases_and_exports(tmp_path):
         loss2 = [float(r["loss"]) for r in csv.DictReader(fh)]
     np.testing.assert_allclose(loss2, loss[:2], rtol=1e-4)
     assert s2["iterations"] == 2
+
+
+def test_fine_tuning_starts_from_the_checkpoint(tmp_path):
+    kw = dict(seed=0, minutes=2.0, batch_size=4, crop=32, workers=0, threads=1, n_val=2, val_every=6,
+              lr=3e-3, source=tiny_source, log=None)
+    train(tmp_path / "a", iterations=12, **kw)
+    train(tmp_path / "b", iterations=1, init=tmp_path / "a" / "checkpoint.pt", **kw)
+    first = {}
+    for run in ("a", "b"):
+        with open(tmp_path / run / "loss.csv") as fh:
+            first[run] = float(next(csv.DictReader(fh))["loss"])
+    # the same first batch (same seed), but the fine-tuned weights already fit it better
+    assert first["b"] < first["a"]
+    with open(tmp_path / "b" / "train.json") as fh:
+        assert json.load(fh)["init"] == str(tmp_path / "a" / "checkpoint.pt")

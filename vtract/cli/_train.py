@@ -19,8 +19,10 @@ import click
               help="Data-generating worker processes (0 = in the main loop).")
 @click.option("--reuse", type=int, default=1, show_default=True,
               help="Random crops taken from each generated sample.")
+@click.option("--init", "init", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="checkpoint.pt of an earlier run to fine-tune from (its weights; a fresh schedule).")
 def train_segmenter(out: Path, seed: int, minutes: float, iterations: int | None, threads: int,
-                    workers: int, reuse: int) -> None:
+                    workers: int, reuse: int, init: Path | None) -> None:
     """Train the learned segmenter on synthetic frames and export OUT/model.onnx."""
     import importlib.util
 
@@ -32,5 +34,5 @@ def train_segmenter(out: Path, seed: int, minutes: float, iterations: int | None
         raise VtractError(f"training needs {', '.join(missing)} (the train extra); "
                           'install it with: pip install "vtract[train]"')
     s = train(out, seed=seed, minutes=minutes, iterations=iterations, threads=threads, workers=workers,
-              reuse=reuse, log=click.echo)
+              reuse=reuse, init=init, log=click.echo)
     click.echo(f"{s['iterations']} iterations in {s['minutes']} min -> {s['onnx']}")
