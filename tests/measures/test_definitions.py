@@ -44,3 +44,18 @@ def test_a_closed_line_gives_zero(simple_geometry):
     g.distance[0, i] = 0.0
     g.upper[0, i] = g.lower[0, i] = g.midline[0, i]
     assert measures_table(g)["tongue_tip_cd_mm"].iloc[0] == 0.0
+
+
+@pytest.mark.parametrize("front_x, tip, dorsum", [(50.0, 0.0, 5.0), (97.0, 0.0, 0.0)])
+def test_airway_ending_behind_a_region_is_a_closure_there(simple_geometry, front_x, tip, dorsum):
+    """A label map whose oral airway stops behind the ridge (the tongue cut the front air off)."""
+    g = simple_geometry
+    cut = g.midline[0, :, 0] < front_x - 1e-6
+    cut &= np.isclose(g.midline[0, :, 1], 75.0)
+    for a in (g.midline, g.upper, g.lower):
+        a[0, cut] = np.nan
+    g.distance[0, cut] = np.nan
+    g.landmarks["lip_opening"][0] = [front_x, 75.0]
+    m = measures_table(g).iloc[0]
+    assert m["tongue_tip_cd_mm"] == tip and np.isnan(m["tongue_tip_cl_mm"])
+    assert m["tongue_dorsum_cd_mm"] == pytest.approx(dorsum)

@@ -24,12 +24,14 @@ MEASURE_TABLE: dict[str, tuple[str, str]] = {
                        "with the lips). Changed in 0.2: was the incisor-edge gap in the phantom "
                        "and the lower wall at the segmenter's alveolar index in vtract.measure"),
     "tongue_tip_cd_mm": ("mm", "closest distance between the roof from the alveolar ridge to 15 mm "
-                         "behind it and the oral floor (tongue), above the velum tip"),
+                         "behind it and the oral floor (tongue), above the velum tip; 0 when the airway ends "
+                         "behind the ridge (a closure cut the air in front off)"),
     "tongue_tip_cl_mm": ("mm", "where that minimum is: its midline point's distance behind the "
                          "alveolar ridge along the palatal plane (changed in 0.2: was the arc "
                          "length from the glottis)"),
     "tongue_dorsum_cd_mm": ("mm", "closest distance between the roof more than 15 mm behind the ridge "
-                            "(palate dome, velum; above the velum tip) and the oral floor (tongue)"),
+                            "(palate dome, velum; above the velum tip) and the oral floor (tongue); 0 when "
+                            "the airway ends more than 15 mm behind the ridge"),
     "tongue_dorsum_cl_mm": ("mm", "where that minimum is: distance behind the alveolar ridge along "
                             "the palatal plane (changed in 0.2: was the arc from the glottis)"),
     "tongue_root_cd_mm": ("mm", "closest wall-to-wall distance in the oropharynx (below the velum tip, "

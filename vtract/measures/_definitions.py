@@ -212,15 +212,23 @@ def constriction(geom: TractGeometry, region: str) -> tuple[np.ndarray, np.ndarr
         line there is closed). Wall to wall, not along grid lines, so it does not depend on the
         grid (the same rule as manual tract variables: the minimum distance between two contours).
         For the tip and dorsum the roof is the upper wall whose own position lies in the region,
-        the floor the whole oral lower wall behind the lips.
+        the floor the whole oral lower wall behind the lips; when the airway ends behind the
+        region's front (a closure cut the air in front of it off: the tongue against the ridge or
+        the palate), 0.
     location_mm : ndarray, shape (n_frames,)
         Where it is: the closest pair's midpoint's position along the palatal plane behind the
         alveolar ridge (mm, ``u - u_ridge``; positive = posterior), a head-fixed coordinate that
-        does not depend on where the tract's ends were found.
+        does not depend on where the tract's ends were found; NaN for a closure inferred from where
+        the airway ends.
     """
     d, at = _closest(geom, *_constriction_masks(geom, region))
     u, _ = geom.plane_coords(at[:, None, :])
     u_r, _ = _lm(geom, "ridge")
+    if region in ("tip", "dorsum"):
+        u_open, _ = _lm(geom, "lip_opening")
+        front = u_r + (TIP_BEHIND_RIDGE_MM if region == "dorsum" else 0.0)
+        with np.errstate(invalid="ignore"):
+            d = np.where(np.isnan(d) & (u_open > front), 0.0, d)
     return d, u[:, 0] - u_r
 
 
