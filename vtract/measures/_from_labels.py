@@ -163,8 +163,8 @@ def lip_gap_mm(lab: np.ndarray, row_mm: float, col_mm: float, img: np.ndarray | 
     b = np.array([ic[lr[k], lc[k]], ir[lr[k], lc[k]]], float)  # and of the upper lip's
     step = np.hypot(*(b - a))
     nrm = (b - a) / step
-    # one pixel beyond each lip's closest pixel: the partial volume of those pixels counts too
-    pv = _partial_volume_width_px(img, 0.5 * (a + b), nrm, 0.5 * step + 1.0, *levels)
+    # out to the far edge of each lip's closest pixel: the partial volume of those pixels counts too
+    pv = _partial_volume_width_px(img, 0.5 * (a + b), nrm, 0.5 * step + 0.5, *levels)
     return float(pv * np.hypot(nrm[0] * col_mm, nrm[1] * row_mm))
 
 

@@ -68,6 +68,15 @@ class FrameGeometry:
     region: np.ndarray  # (n_lines,) str: epilarynx | hypopharynx | pharynx | polar | oral
     landmarks: dict[str, np.ndarray] = field(default_factory=dict)
     curves: dict[str, np.ndarray] = field(default_factory=dict)
+    #: (n_lines,) distance origin -> inner wall as MRI shows it (the lower-incisor pocket closed by a
+    #: lid at the lower lip's top; the measures' truth); ``inner_mm`` is the acoustic wall (incisors)
+    visible_inner_mm: np.ndarray | None = None
+
+    def visible(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Inner wall, outer wall (mm along each grid line) and midline points as MRI shows them."""
+        inner = self.inner_mm if self.visible_inner_mm is None else self.visible_inner_mm
+        outer = np.maximum(self.outer_mm, inner)
+        return inner, outer, self.grid_origin + self.grid_dir * (0.5 * (inner + outer))[:, None]
 
     @property
     def distance_mm(self) -> np.ndarray:
@@ -407,11 +416,16 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
     x_lid = min(float(w_shapes["tongue"][:, 0].min()), float(ll[:, 0].max()) + L.POCKET_DEPTH_MM)
     lid = np.array([[ll[:, 0].min(), y_lid], [x_lid, y_lid], [x_lid, y_lid + 40.0],
                     [ll[:, 0].min(), y_lid + 40.0]])
+    # Two lower walls: the acoustic one (the incisors shape the sound: the area function and the
+    # audio use it) and the one MRI shows (the measures' truth: teeth are invisible, so the lid)
     inner_polys = [w_shapes[k] for k in ("tongue", "epiglottis", "larynx", "pre_epi_fat", "lower_incisor",
-                                         "lower_lip", "symphysis", "chin") if k not in L.AIRWAY_INCLUDES]
-    inner_polys.append(lid)
+                                         "lower_lip", "symphysis", "chin")]
+    visible_polys = [p for k, p in zip(("tongue", "epiglottis", "larynx", "pre_epi_fat", "lower_incisor",
+                                        "lower_lip", "symphysis", "chin"), inner_polys)
+                     if k not in L.AIRWAY_INCLUDES] + [lid]
     if dev is not None and instrument == "clarinet":
         inner_polys.append(dev)
+        visible_polys.append(dev)
     first_out = np.full(origin.shape[0], 75.0 * subject.scale)
     hit = np.full(origin.shape[0], -1)
     for k, poly in enumerate(outer_polys):
@@ -421,15 +435,8 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
         better = val < first_out
         first_out[better] = val[better]
         hit[better] = k
-    inner = np.zeros(origin.shape[0])
-    for poly in inner_polys:
-        cr = np.sort(_crossings(origin, direction, poly), axis=1)  # NaN sort last
-        n_pairs = cr.shape[1] // 2
-        a_, b_ = cr[:, 0:2 * n_pairs:2], cr[:, 1:2 * n_pairs:2]
-        ok = np.isfinite(a_) & np.isfinite(b_) & (a_ <= first_out[:, None])
-        cand = np.where(ok, np.minimum(b_, first_out[:, None]), -np.inf)
-        if cand.size:
-            inner = np.maximum(inner, cand.max(axis=1))
+    inner = _inner_wall(origin, direction, inner_polys, first_out)
+    visible_inner = _inner_wall(origin, direction, visible_polys, first_out)
 
     # Nasopharynx (air behind and above the velum, down to just below the velum tip) and the oral
     # tract envelope (origin polyline + 1.5 mm beyond the outer wall; tissues painted later carve it).
@@ -457,7 +464,24 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
               "velum": w_shapes["velum"], "wall": w_shapes["wall"]}
     return FrameGeometry(shapes=shapes, grid_origin=origin, grid_dir=direction, inner_mm=inner,
                          outer_mm=first_out, outer_hit=hit, region=np.array(region), landmarks=lm,
-                         curves=curves)
+                         curves=curves, visible_inner_mm=visible_inner)
+
+
+def _inner_wall(origin: np.ndarray, direction: np.ndarray, polys: list, first_out: np.ndarray) -> np.ndarray:
+    """Distance (mm) along each grid line to the inner wall.
+
+    The last exit from an inner polygon entered before the outer wall.
+    """
+    inner = np.zeros(origin.shape[0])
+    for poly in polys:
+        cr = np.sort(_crossings(origin, direction, poly), axis=1)  # NaN sort last
+        n_pairs = cr.shape[1] // 2
+        a_, b_ = cr[:, 0:2 * n_pairs:2], cr[:, 1:2 * n_pairs:2]
+        ok = np.isfinite(a_) & np.isfinite(b_) & (a_ <= first_out[:, None])
+        cand = np.where(ok, np.minimum(b_, first_out[:, None]), -np.inf)
+        if cand.size:
+            inner = np.maximum(inner, cand.max(axis=1))
+    return inner
 
 
 def _paint_list(w: dict, vert: list, dev) -> list[Shape]:

@@ -7,7 +7,10 @@ geometry comes from its label maps through :func:`vtract.measures.geometry_from_
 landmarks are taken from the polygons by the same rules the label path applies to pixels:
 
 * walls: the grid lines' exact crossings with the outer (pharyngeal wall, velum, palate, upper
-  incisor, upper lip) and inner (tongue, epiglottis, larynx, lower incisor, lower lip) polygons;
+  incisor, upper lip) and inner (tongue, epiglottis, larynx, lower lip) polygons as MRI shows them:
+  the lower incisor is invisible, and the lower-incisor pocket is closed by a lid at the top of the
+  lower lip (``FrameGeometry.visible``; the label path drops the same pocket,
+  :func:`vtract.measures.lower_incisor_pocket`); the acoustic walls keep the incisor;
 * glottis / lip opening: the ends of the grid midline; upper-lip front: the upper lip's most
   anterior point within 12 mm above the upper wall's anterior end;
 * alveolar ridge and palatal plane: from the outer wall (roof of the mouth) by
@@ -96,9 +99,9 @@ def tract_geometry(geom: FrameGeometry, airway_area_mm2: float, time_s: float = 
         A one-frame record.
     """
     shapes = {s.name: s.points for s in geom.shapes}
-    inner = geom.grid_origin + geom.grid_dir * geom.inner_mm[:, None]
-    outer = geom.grid_origin + geom.grid_dir * np.maximum(geom.outer_mm, geom.inner_mm)[:, None]
-    mid = geom.midline
+    inner_d, outer_d, mid = geom.visible()  # the walls MRI shows (the pocket closed by a lid)
+    inner = geom.grid_origin + geom.grid_dir * inner_d[:, None]
+    outer = geom.grid_origin + geom.grid_dir * outer_d[:, None]
     ridge, c, n = roof_landmarks(outer)
     lm = geom.landmarks
     tongue = geom.curves["tongue"]
@@ -110,7 +113,7 @@ def tract_geometry(geom: FrameGeometry, airway_area_mm2: float, time_s: float = 
                  "pns": lm["pns"], "velum_tip": velum_tip,
                  "tongue_tip": tongue[np.argmin(tongue[:, 0])]}
     return TractGeometry(
-        midline=mid[None], upper=outer[None], lower=inner[None], distance=geom.distance_mm[None],
+        midline=mid[None], upper=outer[None], lower=inner[None], distance=(outer_d - inner_d)[None],
         landmarks={k: np.asarray(v, float)[None] for k, v in landmarks.items()},
         plane_point=c[None], plane_normal=n[None], tongue_surface=(tongue,),
         velum_opening_mm=np.array([velum_opening(geom)]),

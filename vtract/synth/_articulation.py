@@ -138,10 +138,11 @@ def open_vowel_tract(pose: dict, geometry, rng: np.random.Generator, build) -> t
     """
     gap = float(rng.uniform(*VOWEL_GAP_MM))
     for _ in range(5):
-        d = geometry.distance_mm
+        inner, outer, _ = geometry.visible()  # the walls MRI shows (FrameGeometry.visible)
+        d = outer - inner
         # Lines whose roof is the pharyngeal wall, velum, port, hard palate or upper incisors and whose
         # floor is the tongue (not the lower teeth or lip: a closed bite is not a tongue contact).
-        floor = geometry.grid_origin + geometry.grid_dir * (geometry.inner_mm - 0.5)[:, None]
+        floor = geometry.grid_origin + geometry.grid_dir * (inner - 0.5)[:, None]
         roof = (geometry.outer_hit <= 4) & points_in_poly(floor, geometry.curves["tongue"])
         if not roof.any():
             break

@@ -63,8 +63,9 @@ class HeadMaps:
 
 
 def tract_length_mm(geom: FrameGeometry) -> float:
-    """Glottis-to-lips midline length (mm) of a geometry."""
-    return float(geom.section_lengths_mm().sum())
+    """Glottis-to-lips midline length (mm) of a geometry, along the midline MRI shows."""
+    mid = geom.visible()[2]
+    return float(np.maximum(np.linalg.norm(np.diff(mid, axis=0), axis=1), 0.2).sum())
 
 
 def _densify_all(polys: list[np.ndarray], step: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
@@ -193,7 +194,8 @@ def rasterise(geom: FrameGeometry, shapes: list, placement: Placement, grid: Gri
     comp, ncomp = ndi.label(air | dark)
     keep = np.zeros(ncomp + 1, bool)
     if ncomp:
-        mid = geom.midline[geom.distance_mm > 0.3]
+        inner, outer, mid = geom.visible()  # the walls MRI shows (FrameGeometry.visible)
+        mid = mid[outer - inner > 0.3]
         if len(mid):
             m = placement(mid) * f - 0.5
             c = np.round(m[:, 0]).astype(int)

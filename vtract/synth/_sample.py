@@ -162,7 +162,7 @@ def sample(rng: np.random.Generator, *, context: int = 1) -> SynthSample:
     lm_t = {k: np.asarray(g.landmarks[k], float) for k in _LANDMARKS}
     wf = g.curves["wall_front"]
     lm_t["vp_port"] = wf[np.argmin(np.linalg.norm(wf - lm_t["velum_tip"], axis=1))]
-    lm_t["glottis"] = g.grid_origin[0] + g.grid_dir[0] * 0.5 * (g.inner_mm[0] + g.outer_mm[0])
+    lm_t["glottis"] = g.visible()[2][0]
     off = np.array([c0, r0]) * grid.spacing_mm
     landmarks = {k: [float(v) for v in placement(np.atleast_2d(p))[0] - off] for k, p in lm_t.items()}
     meta = {
