@@ -152,10 +152,20 @@ def test_lip_gap_by_partial_volume_is_sub_pixel():
 def test_the_pocket_is_airway_behind_the_lower_lip_below_its_top():
     lab = _lips_map(3)
     lab[21:30, 12:14] = L.AIRWAY  # a pocket between the lower lip (cols 4-11) and the tongue (14-)
-    pocket = lower_incisor_pocket(lab, 1.0)
+    pocket = lower_incisor_pocket(lab, 1.0, 1.0)
     assert pocket[21:30, 12:14].all() and pocket.sum() == 18
-    assert not lower_incisor_pocket(np.where(lab == L.LIPS, 0, lab).astype(np.uint8), 1.0).any()
+    assert not lower_incisor_pocket(np.where(lab == L.LIPS, 0, lab).astype(np.uint8), 1.0, 1.0).any()
     # the measures' tract leaves it out: the lower wall in front runs over the lower lip's top
     g = geometry_from_labels(lab, (1.0, 1.0))
     assert g.airway_area_mm2[0] == (lab == L.AIRWAY).sum()
     assert measures_table(g)["lip_aperture_mm"].iloc[0] == pytest.approx(3.0)
+
+
+def test_the_pocket_starts_at_the_lower_lip_top_under_a_mouthpiece():
+    """A clarinet mouthpiece between the lips: no air directly above the lower lip, same pocket."""
+    lab = _lips_map(3)
+    lab[21:30, 12:14] = L.AIRWAY
+    lab[18:21, 4:12] = L.MOUTHPIECE
+    pocket = lower_incisor_pocket(lab, 1.0, 1.0)
+    assert pocket[21:30, 12:14].all() and not pocket[:21].any()
+    assert lip_gap_mm(lab, 1.0, 1.0) == pytest.approx(3.0)

@@ -6,7 +6,8 @@ module              concept
 ``_columns``        :data:`MEASURE_COLUMNS` and :data:`MEASURE_TABLE` (unit and definition per column)
 ``_area``           :func:`area_from_distance` (Heinz-Stevens law in cm, mm^2 out)
 ``_geometry``       :class:`TractGeometry`: walls, midline, landmarks, palatal plane in mm
-``_from_labels``    :func:`geometry_from_labels`: label maps (+ optional images) -> geometry
+``_from_labels``    :func:`geometry_from_labels`: label maps (+ optional images) -> geometry;
+                   :func:`lower_incisor_pocket`, :func:`lip_gap_mm`
 ``_definitions``    the measures as pure functions of a geometry, their regions, :func:`measures_table`
 ``_measure``        :func:`measure`: a :class:`~vtract.segmentation.Segmentation`'s table
 ``_pca``            :func:`tongue_pca`
@@ -31,7 +32,7 @@ from ._definitions import (
     tongue_dorsum_height,
     tract_length,
 )
-from ._from_labels import geometry_from_labels
+from ._from_labels import geometry_from_labels, lip_gap_mm, lower_incisor_pocket
 from ._geometry import (
     LANDMARKS,
     PALATE_PLANE_MM,
@@ -47,6 +48,7 @@ from ._pca import tongue_pca
 __all__ = ["measure", "tongue_pca", "MEASURE_COLUMNS", "MEASURE_TABLE", "measure_table_markdown",
            "area_from_distance", "TractGeometry", "LANDMARKS", "palatal_plane", "palate_ridge",
            "palate_front", "PALATE_PLANE_MM", "roof_landmarks",
-           "geometry_from_labels", "measures_table", "distance_function", "regions",
+           "geometry_from_labels", "lower_incisor_pocket", "lip_gap_mm", "measures_table",
+           "distance_function", "regions",
            "lip_aperture", "lip_protrusion", "jaw_opening", "constriction", "larynx_height",
            "pharynx_width_oro", "pharynx_width_hypo", "tongue_dorsum_height", "tract_length"]

@@ -75,22 +75,41 @@ def _edge_points_by_column(mask: np.ndarray, *, lower: bool) -> np.ndarray:
     return np.column_stack([cols, rows - 0.5]).astype(float)
 
 
-def lower_incisor_pocket(lab: np.ndarray, col_mm: float) -> np.ndarray:
+def _lip_pieces(lab: np.ndarray, row_mm: float, col_mm: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """Upper and lower lip of a label map (bool masks), or ``None`` with fewer than two lip pieces.
+
+    The lips label's two largest 8-connected pieces of at least :data:`LIP_PIECE_MM2`; the upper lip
+    is the one with the higher centroid.
+    """
+    comp, n = ndi.label(lab == L.LIPS, structure=np.ones((3, 3), bool))
+    if n < 2:
+        return None
+    area = np.bincount(comp.ravel())[1:] * row_mm * col_mm
+    big = np.flatnonzero(area >= LIP_PIECE_MM2) + 1
+    if big.size < 2:
+        return None
+    a, b = (comp == k for k in big[np.argsort(area[big - 1])[::-1][:2]])
+    rows = np.arange(lab.shape[0])[:, None]
+    return (a, b) if (rows * a).sum() / a.sum() < (rows * b).sum() / b.sum() else (b, a)
+
+
+def lower_incisor_pocket(lab: np.ndarray, row_mm: float, col_mm: float) -> np.ndarray:
     """Return the lower-incisor pocket of a label map: airway that the measures' tract leaves out.
 
     The pocket (the lower incisors and the air between them and the lower lip, all dark in MRI) is
     airway in the labels (:data:`vtract.labels.AIRWAY_INCLUDES`) but a side branch below the tract,
     so the tract's walls run over it (as the phantom's exact geometry does): the pocket is the
-    airway below the top of the lower lip (the highest lips-label pixel with airway directly above
-    it), in front of the tongue's most anterior pixel and at most
-    :data:`vtract.labels.POCKET_DEPTH_MM` behind the lower lip's back surface.
+    airway below the top of the lower lip, in front of the tongue's most anterior pixel and at most
+    :data:`vtract.labels.POCKET_DEPTH_MM` behind the lower lip's back surface. The top of the lower
+    lip: the highest row of the lower of the lips label's two pieces; when the lips touch (one
+    piece), the highest lips pixel with airway directly above it.
 
     Parameters
     ----------
     lab : ndarray of uint8, shape (ny, nx)
         One label map in the canonical view (face on the left, head up).
-    col_mm : float
-        Column spacing (mm).
+    row_mm, col_mm : float
+        Pixel spacing (mm).
 
     Returns
     -------
@@ -100,13 +119,19 @@ def lower_incisor_pocket(lab: np.ndarray, col_mm: float) -> np.ndarray:
     air = lab == L.AIRWAY
     lips = lab == L.LIPS
     out = np.zeros_like(air)
-    top = lips[1:] & air[:-1]  # lips pixel (row r + 1) with airway directly above it (row r)
     tr, tc = np.nonzero(lab == L.TONGUE)
-    if not top.any() or tc.size == 0:
+    if tc.size == 0:
         return out
-    r_top = int(np.nonzero(top)[0].min()) + 1
     rows = np.arange(lab.shape[0])[:, None]
     cols = np.arange(lab.shape[1])[None, :]
+    pieces = _lip_pieces(lab, row_mm, col_mm)
+    if pieces is not None:
+        r_top = int(np.nonzero(pieces[1])[0].min())
+    else:
+        top = lips[1:] & air[:-1]  # lips pixel (row r + 1) with airway directly above it (row r)
+        if not top.any():
+            return out
+        r_top = int(np.nonzero(top)[0].min()) + 1
     low_lip = lips & (rows >= r_top)
     back = int(np.nonzero(low_lip)[1].max())
     return air & (rows >= r_top) & (cols < tc.min()) & (cols <= back + L.POCKET_DEPTH_MM / col_mm)
@@ -137,24 +162,18 @@ def lip_gap_mm(lab: np.ndarray, row_mm: float, col_mm: float, img: np.ndarray | 
     float
         The gap (mm, >= 0); NaN without a lips label.
     """
-    comp, n = ndi.label(lab == L.LIPS, structure=np.ones((3, 3), bool))
-    if n == 0:
+    lips = lab == L.LIPS
+    if not lips.any():
         return np.nan
-    area = np.bincount(comp.ravel())[1:] * row_mm * col_mm
-    big = np.flatnonzero(area >= LIP_PIECE_MM2) + 1
-    if big.size == 0:
-        return np.nan
-    if big.size == 1:
-        return 0.0
-    a, b = big[np.argsort(area[big - 1])[::-1][:2]]
-    rows = np.arange(lab.shape[0])[:, None]
-    upper, lower = (a, b) if (rows * (comp == a)).sum() / (comp == a).sum() < \
-        (rows * (comp == b)).sum() / (comp == b).sum() else (b, a)
+    pieces = _lip_pieces(lab, row_mm, col_mm)
+    if pieces is None:
+        big = np.bincount(ndi.label(lips, structure=np.ones((3, 3), bool))[0].ravel())[1:]
+        return 0.0 if big.max() * row_mm * col_mm >= LIP_PIECE_MM2 else np.nan
+    upper, lower = pieces
     # centre-to-centre distance from each lower-lip pixel to the upper lip; edge to edge is one pixel
     # less along the (mostly vertical) line between them
-    dist, (ir, ic) = ndi.distance_transform_edt(comp != upper, sampling=(row_mm, col_mm),
-                                                return_indices=True)
-    lr, lc = np.nonzero(comp == lower)
+    dist, (ir, ic) = ndi.distance_transform_edt(~upper, sampling=(row_mm, col_mm), return_indices=True)
+    lr, lc = np.nonzero(lower)
     k = int(np.argmin(dist[lr, lc]))
     d = float(dist[lr[k], lc[k]])
     if img is None or levels is None or not levels[1] > levels[0]:
@@ -248,7 +267,7 @@ def _frame_geometry(lab: np.ndarray, img: np.ndarray | None, row_mm: float, col_
     air_all = lab == L.AIRWAY
     if air_all.sum() < 4:
         return None
-    air = air_all & ~lower_incisor_pocket(lab, col_mm)
+    air = air_all & ~lower_incisor_pocket(lab, row_mm, col_mm)
     scale = np.array([col_mm, row_mm])
     pal = lab == L.HARD_PALATE
     palate_px = _edge_points_by_column(pal, lower=True)
