@@ -424,8 +424,9 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
                                         "lower_lip", "symphysis", "chin"), inner_polys)
                      if k not in L.AIRWAY_INCLUDES] + [lid]
     if dev is not None and instrument == "clarinet":
+        # the mouthpiece between the lips shapes the sound; MRI shows it as dark as air, so the walls
+        # MRI shows (and the measures: jaw opening reads the lower lip) run past it
         inner_polys.append(dev)
-        visible_polys.append(dev)
     first_out = np.full(origin.shape[0], 75.0 * subject.scale)
     hit = np.full(origin.shape[0], -1)
     for k, poly in enumerate(outer_polys):
