@@ -75,22 +75,20 @@ def _edge_points_by_column(mask: np.ndarray, *, lower: bool) -> np.ndarray:
     return np.column_stack([cols, rows - 0.5]).astype(float)
 
 
-def _lip_pieces(lab: np.ndarray, row_mm: float, col_mm: float) -> tuple[np.ndarray, np.ndarray] | None:
-    """Upper and lower lip of a label map (bool masks), or ``None`` with fewer than two lip pieces.
+def _lip_pieces(lab: np.ndarray, row_mm: float, col_mm: float) -> list[np.ndarray]:
+    """Return the lips label's pieces of at least :data:`LIP_PIECE_MM2` (bool masks).
 
-    The lips label's two largest 8-connected pieces of at least :data:`LIP_PIECE_MM2`; the upper lip
-    is the one with the higher centroid.
+    None, one (the lips touch) or two: the two largest 8-connected pieces, upper lip (the higher
+    centroid) first.
     """
     comp, n = ndi.label(lab == L.LIPS, structure=np.ones((3, 3), bool))
-    if n < 2:
-        return None
     area = np.bincount(comp.ravel())[1:] * row_mm * col_mm
     big = np.flatnonzero(area >= LIP_PIECE_MM2) + 1
-    if big.size < 2:
-        return None
-    a, b = (comp == k for k in big[np.argsort(area[big - 1])[::-1][:2]])
-    rows = np.arange(lab.shape[0])[:, None]
-    return (a, b) if (rows * a).sum() / a.sum() < (rows * b).sum() / b.sum() else (b, a)
+    pieces = [comp == k for k in big[np.argsort(area[big - 1])[::-1][:2]]]
+    if len(pieces) == 2:
+        rows = np.arange(lab.shape[0])[:, None]
+        pieces.sort(key=lambda m: (rows * m).sum() / m.sum())
+    return pieces
 
 
 def lower_incisor_pocket(lab: np.ndarray, row_mm: float, col_mm: float) -> np.ndarray:
@@ -116,25 +114,28 @@ def lower_incisor_pocket(lab: np.ndarray, row_mm: float, col_mm: float) -> np.nd
     ndarray of bool, shape (ny, nx)
         The pocket's pixels; all False without a lips label, a lower-lip top or a tongue.
     """
+    return _pocket(lab, _lip_pieces(lab, row_mm, col_mm), col_mm)
+
+
+def _pocket(lab: np.ndarray, pieces: list[np.ndarray], col_mm: float) -> np.ndarray:
+    """:func:`lower_incisor_pocket` given the lips' pieces (:func:`_lip_pieces`)."""
     air = lab == L.AIRWAY
     lips = lab == L.LIPS
     out = np.zeros_like(air)
-    tr, tc = np.nonzero(lab == L.TONGUE)
-    if tc.size == 0:
+    tongue_cols = np.flatnonzero((lab == L.TONGUE).any(axis=0))
+    if tongue_cols.size == 0:
         return out
     rows = np.arange(lab.shape[0])[:, None]
     cols = np.arange(lab.shape[1])[None, :]
-    pieces = _lip_pieces(lab, row_mm, col_mm)
-    if pieces is not None:
-        r_top = int(np.nonzero(pieces[1])[0].min())
+    if len(pieces) == 2:
+        r_top = int(np.flatnonzero(pieces[1].any(axis=1)).min())
     else:
         top = lips[1:] & air[:-1]  # lips pixel (row r + 1) with airway directly above it (row r)
         if not top.any():
             return out
-        r_top = int(np.nonzero(top)[0].min()) + 1
-    low_lip = lips & (rows >= r_top)
-    back = int(np.nonzero(low_lip)[1].max())
-    return air & (rows >= r_top) & (cols < tc.min()) & (cols <= back + L.POCKET_DEPTH_MM / col_mm)
+        r_top = int(np.flatnonzero(top.any(axis=1)).min()) + 1
+    back = int(np.flatnonzero((lips & (rows >= r_top)).any(axis=0)).max())
+    return air & (rows >= r_top) & (cols < tongue_cols.min()) & (cols <= back + L.POCKET_DEPTH_MM / col_mm)
 
 
 def lip_gap_mm(lab: np.ndarray, row_mm: float, col_mm: float, img: np.ndarray | None = None,
@@ -162,13 +163,14 @@ def lip_gap_mm(lab: np.ndarray, row_mm: float, col_mm: float, img: np.ndarray | 
     float
         The gap (mm, >= 0); NaN without a lips label.
     """
-    lips = lab == L.LIPS
-    if not lips.any():
-        return np.nan
-    pieces = _lip_pieces(lab, row_mm, col_mm)
-    if pieces is None:
-        big = np.bincount(ndi.label(lips, structure=np.ones((3, 3), bool))[0].ravel())[1:]
-        return 0.0 if big.max() * row_mm * col_mm >= LIP_PIECE_MM2 else np.nan
+    return _lip_gap(_lip_pieces(lab, row_mm, col_mm), row_mm, col_mm, img, levels)
+
+
+def _lip_gap(pieces: list[np.ndarray], row_mm: float, col_mm: float, img: np.ndarray | None,
+             levels: tuple[float, float] | None) -> float:
+    """:func:`lip_gap_mm` given the lips' pieces (:func:`_lip_pieces`)."""
+    if len(pieces) < 2:
+        return 0.0 if pieces else np.nan
     upper, lower = pieces
     # centre-to-centre distance from each lower-lip pixel to the upper lip; edge to edge is one pixel
     # less along the (mostly vertical) line between them
@@ -267,7 +269,8 @@ def _frame_geometry(lab: np.ndarray, img: np.ndarray | None, row_mm: float, col_
     air_all = lab == L.AIRWAY
     if air_all.sum() < 4:
         return None
-    air = air_all & ~lower_incisor_pocket(lab, row_mm, col_mm)
+    lip_pieces = _lip_pieces(lab, row_mm, col_mm)  # the lips split once, for the pocket and the gap
+    air = air_all & ~_pocket(lab, lip_pieces, col_mm)
     scale = np.array([col_mm, row_mm])
     pal = lab == L.HARD_PALATE
     palate_px = _edge_points_by_column(pal, lower=True)
@@ -354,7 +357,7 @@ def _frame_geometry(lab: np.ndarray, img: np.ndarray | None, row_mm: float, col_
                 lo_mm[i] = (mid[i] - 0.5 * pv * nrm) * scale
                 dist[i] = float(np.hypot(*(up_mm[i] - lo_mm[i])))
     port = _velum_gap_px(lab, air_all) * col_mm
-    lip_gap = lip_gap_mm(lab, row_mm, col_mm, img, levels)
+    lip_gap = _lip_gap(lip_pieces, row_mm, col_mm, img, levels)
     # the tract's ends are the airway's own edges: the midline runs from the glottis edge to the
     # lip opening's edge (the end lines have no walls)
     nan2 = np.full((1, 2), np.nan)
@@ -515,7 +518,7 @@ def geometry_from_frames(per: list, n_points: int = GRID_POINTS,
         airway_area_mm2=np.array([g["area"] if g is not None else 0.0 for g in per]),
         times_s=np.arange(n, dtype=float) if times_s is None else np.asarray(times_s, float),
         source="labels",
-        lip_gap_mm=np.array([g.get("lip_gap", np.nan) if g is not None else np.nan for g in per]))
+        lip_gap_mm=np.array([g["lip_gap"] if g is not None else np.nan for g in per]))
 
 
 def geometry_from_labels(labels: np.ndarray, spacing_mm: tuple[float, float], frames=None, *,

@@ -89,9 +89,12 @@ class FrameGeometry:
         mid = 0.5 * (self.inner_mm + np.maximum(self.outer_mm, self.inner_mm))
         return self.grid_origin + self.grid_dir * mid[:, None]
 
-    def section_lengths_mm(self) -> np.ndarray:
-        """Length of the tube section represented by each grid line (mm)."""
-        seg = np.linalg.norm(np.diff(self.midline, axis=0), axis=1)
+    def section_lengths_mm(self, *, visible: bool = False) -> np.ndarray:
+        """Length of the tube section represented by each grid line (mm).
+
+        Along the acoustic midline, or with ``visible=True`` the midline MRI shows (:meth:`visible`).
+        """
+        seg = np.linalg.norm(np.diff(self.visible()[2] if visible else self.midline, axis=0), axis=1)
         seg = np.maximum(seg, 0.2)
         out = np.empty(seg.size + 1)
         out[0] = seg[0] / 2
@@ -418,11 +421,10 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
                     [ll[:, 0].min(), y_lid + 40.0]])
     # Two lower walls: the acoustic one (the incisors shape the sound: the area function and the
     # audio use it) and the one MRI shows (the measures' truth: teeth are invisible, so the lid)
-    inner_polys = [w_shapes[k] for k in ("tongue", "epiglottis", "larynx", "pre_epi_fat", "lower_incisor",
-                                         "lower_lip", "symphysis", "chin")]
-    visible_polys = [p for k, p in zip(("tongue", "epiglottis", "larynx", "pre_epi_fat", "lower_incisor",
-                                        "lower_lip", "symphysis", "chin"), inner_polys)
-                     if k not in L.AIRWAY_INCLUDES] + [lid]
+    inner_names = ("tongue", "epiglottis", "larynx", "pre_epi_fat", "lower_incisor", "lower_lip",
+                   "symphysis", "chin")
+    inner_polys = [w_shapes[k] for k in inner_names]
+    visible_polys = [w_shapes[k] for k in inner_names if k not in L.AIRWAY_INCLUDES] + [lid]
     if dev is not None and instrument == "clarinet":
         # the mouthpiece between the lips shapes the sound; MRI shows it as dark as air, so the walls
         # MRI shows (and the measures: jaw opening reads the lower lip) run past it

@@ -64,8 +64,7 @@ class HeadMaps:
 
 def tract_length_mm(geom: FrameGeometry) -> float:
     """Glottis-to-lips midline length (mm) of a geometry, along the midline MRI shows."""
-    mid = geom.visible()[2]
-    return float(np.maximum(np.linalg.norm(np.diff(mid, axis=0), axis=1), 0.2).sum())
+    return float(geom.section_lengths_mm(visible=True).sum())
 
 
 def _densify_all(polys: list[np.ndarray], step: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
