@@ -117,6 +117,33 @@ def test_the_lower_incisor_pocket_is_airway_and_the_upper_incisors_are_teeth():
         assert pd[int(r), int(c)] < 0.3
 
 
+@pytest.mark.parametrize("vowel", ["a", "i", "u"])
+def test_the_vallecula_lies_between_the_tongue_root_and_an_upright_epiglottis(vowel):
+    """Subject.vallecula (the synthetic generator's anatomy): the tongue's air surface reaches below
+    the epiglottis tip, with air on both sides of the epiglottis's free part."""
+    from dataclasses import replace
+
+    assert SUBJECTS["sub02"].vallecula is False  # the demo subjects keep their (fixed) anatomy
+    g = build_geometry(replace(SUBJECTS["sub02"], vallecula=True), pose(**VOWELS[vowel]))
+    sp = 0.5
+    _, lab, _ = rasterise(g, 480, sp)
+    tip_x, tip_y = g.landmarks["epiglottis_tip"]
+    # the lowest tongue pixel touching the airway lies well below the epiglottis tip
+    air = lab == L.AIRWAY
+    near_air = np.zeros_like(air)
+    near_air[1:-1, 1:-1] = air[:-2, 1:-1] | air[2:, 1:-1] | air[1:-1, :-2] | air[1:-1, 2:]
+    rows = np.nonzero((lab == L.TONGUE) & near_air)[0]
+    assert rows.max() * sp > tip_y + 4.0
+    # 3 mm below the tip, going back from the tongue: tongue, air (vallecula), epiglottis, air
+    r = int(round((tip_y + 3.0) / sp))
+    c0, c1 = int((tip_x - 25.0) / sp), int((tip_x + 15.0) / sp)
+    seq = [int(v) for v in lab[r, c0:c1]]
+    runs = [v for i, v in enumerate(seq) if i == 0 or v != seq[i - 1]]
+    want = [L.TONGUE, L.AIRWAY, L.EPIGLOTTIS, L.AIRWAY]
+    it = iter(runs)
+    assert all(v in it for v in want), runs
+
+
 def test_instruments_put_a_dark_object_in_the_slice():
     s = SUBJECTS["sub03"]
     for inst in ("trumpet", "clarinet", "flute"):

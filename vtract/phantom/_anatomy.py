@@ -57,6 +57,15 @@ class Subject:
         Comfortable singing range (low, high) in Hz.
     tissue_gain : float
         Relative proton density of soft tissue (0.9-1.1), for between-subject intensity differences.
+    vallecula : bool
+        True: the epiglottis stands up behind the tongue root and the root descends in front of it
+        to a vallecula a third of the way from the epiglottis tip to the glottis, as in real
+        anatomy (the synthetic training generator, :mod:`vtract.synth`). False: a short epiglottis
+        leaning back from the top of the larynx, the root ending at its tip (the four demo
+        subjects: their audio, measures and benchmark tables are fixed by the demo version, and
+        the narrower hypopharynx of the upright epiglottis brightens the belting voice enough to
+        mask the ring-down of the last read-out, which moves that session's end-only sync by one
+        TR).
     """
 
     subject_id: str
@@ -70,6 +79,7 @@ class Subject:
     head_offset_mm: tuple[float, float] = (0.0, 0.0)
     f0_range_hz: tuple[float, float] = (98.0, 392.0)
     tissue_gain: float = 1.0
+    vallecula: bool = False
     extra: dict = field(default_factory=dict)
 
     def to_world(self, pts: np.ndarray) -> np.ndarray:

@@ -208,7 +208,8 @@ def _wall_x(front: np.ndarray, y: float) -> float:
 
 
 def _tongue(p: dict, jaw_rot, larynx: float, vault_mm: float, epi_tip: np.ndarray,
-            y_vallecula: float) -> np.ndarray:
+            y_vallecula: float | None) -> np.ndarray:
+    """Tongue outline (template mm); ``y_vallecula`` None: the root ends at the epiglottis tip."""
     dx, dy, tx, ty, root = (p["dorsum_x_mm"], p["dorsum_y_mm"], p["tip_x_mm"], p["tip_y_mm"],
                             p["root_mm"])
     # The tongue body fits the palate: under a flat palate it sits lower (template vault 11 mm).
@@ -220,19 +221,25 @@ def _tongue(p: dict, jaw_rot, larynx: float, vault_mm: float, epi_tip: np.ndarra
         [66.0 + dx, 91.0 + dy],  # dorsum
         [83.0 + 0.6 * dx - 0.3 * root, 99.0 + 0.6 * dy],  # back of the dorsum
         [96.0 - root, 121.0 + 0.2 * dy],  # root
+    ])
+    if y_vallecula is None:  # the root meets the epiglottis at its tip
+        low = np.array([[95.5 - 0.8 * root, 139.0 + 0.3 * larynx],  # low root, above the vallecula
+                        [87.0, 152.0 + 0.5 * larynx]])  # hyoid attachment
+        w_low = [0.1, 0.1]
+    else:
         # the root descends in front of the epiglottis (the vallecula between them) to the
         # vallecula floor, below the epiglottis tip
-        [min(95.5 - 0.8 * root, x_t - 4.5), 0.5 * (y_t + y_vallecula)],
-        [x_t - 3.8, y_vallecula],  # vallecula floor (glosso-epiglottic fold)
-        [87.0, max(152.0 + 0.5 * larynx, y_vallecula + 5.0)],  # hyoid attachment
-        [62.0, 148.0],  # floor of the mouth
-        [48.0, 133.0],  # genioglossus origin at the symphysis
-        [42.0, 114.0],  # under the tip, behind the lower incisors
-    ])
-    w = np.array([1.0, 1.0, 0.7, 0.5, 0.25, 0.1, 0.05, 0.1, 1.0, 1.0, 1.0])
+        low = np.array([[min(95.5 - 0.8 * root, x_t - 4.5), 0.5 * (y_t + y_vallecula)],
+                        [x_t - 3.8, y_vallecula],  # vallecula floor (glosso-epiglottic fold)
+                        [87.0, max(152.0 + 0.5 * larynx, y_vallecula + 5.0)]])  # hyoid attachment
+        w_low = [0.1, 0.05, 0.1]
+    pts = np.vstack([pts, low, [[62.0, 148.0],  # floor of the mouth
+                                [48.0, 133.0],  # genioglossus origin at the symphysis
+                                [42.0, 114.0]]])  # under the tip, behind the lower incisors
+    w = np.array([1.0, 1.0, 0.7, 0.5, 0.25, *w_low, 1.0, 1.0, 1.0])
     moved = jaw_rot(pts)
     pts = pts + (moved - pts) * w[:, None]
-    return _closed_spline(pts, 200)
+    return _closed_spline(pts, 180 if y_vallecula is None else 200)
 
 
 def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
@@ -286,36 +293,49 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
                           [x_f + 2.5, y_l + 11.0], [27.0, max(y_l + 16.0, 124.0)],
                           [33.0, max(y_l + 13.0, 121.0)], [34.0, y_l + 2.0], [34.5, y_l]])
 
-    # Larynx, epiglottis, trachea. The epiglottis is a leaf standing up behind the tongue root: its
-    # free tip about 33 mm above the glottis, the vallecula (air between it and the tongue root)
-    # reaching down to about a third of the way from the tip to the glottis, its petiole running down
-    # to the thyroid just above the glottis; below its free part the larynx forms the anterior wall.
+    # Larynx, epiglottis, trachea.
     g_y = TEMPLATE["glottis"][1] + larynx
     w_g = _wall_x(wall_front, g_y)
     x_e = w_g - p["epilarynx_mm"]
     epi_tip = np.array([100.5 - 0.4 * p["root_mm"] + 0.2 * subject.pharynx_depth_mm,
                         135.0 + 0.55 * larynx])
-    y_val = epi_tip[1] + 0.3 * (g_y - epi_tip[1])
-    # the petiole runs straight from the vallecula level to its thyroid attachment (x_e - 3.5)
-    val_pt = np.array([epi_tip[0] - 2.2, y_val])
-    base_pt = np.array([x_e - 3.5, g_y - 9.0])
-    epi_c = _open_spline(np.array([base_pt, 0.5 * (base_pt + val_pt), val_pt,
-                                   [epi_tip[0] - 1.2, 0.5 * (epi_tip[1] + y_val)], epi_tip]), 30)
+    if subject.vallecula:
+        # The epiglottis is a leaf standing up behind the tongue root: its free tip about 33 mm
+        # above the glottis, the vallecula (air between it and the tongue root) reaching down a
+        # third of the way from the tip to the glottis, its petiole running straight down to the
+        # thyroid just above the glottis; below its free part the larynx forms the anterior wall.
+        y_val = epi_tip[1] + 0.3 * (g_y - epi_tip[1])
+        val_pt = np.array([epi_tip[0] - 2.2, y_val])
+        base_pt = np.array([x_e - 3.5, g_y - 9.0])
+        ctrl = np.array([base_pt, 0.5 * (base_pt + val_pt), val_pt,
+                         [epi_tip[0] - 1.2, 0.5 * (epi_tip[1] + y_val)], epi_tip])
+        epi_c, th = _open_spline(ctrl, 30), np.linspace(3.0, 2.0, 30)[:, None]
+        larynx_top = [[78.0, y_val + 5.0], [x_e - 3.0, g_y - 18.0]]
+        # the pre-epiglottic space: fat between the tongue base, the hyoid and the epiglottis
+        pre_epi_fat = np.array([[74.0, 128.0], [epi_tip[0] - 5.0, y_val - 1.0],
+                                [epi_tip[0] - 2.0, y_val + 1.0], [x_e - 2.5, g_y - 18.0],
+                                [78.0, g_y - 8.0], [70.0, 150.0]])
+    else:
+        # a short epiglottis leaning back from the top of the larynx; the tongue root meets its tip
+        y_val = None
+        epi_base = np.array([x_e - 3.0, g_y - 32.0])
+        epi_c = _open_spline(np.array([epi_base, 0.5 * (epi_base + epi_tip) + [-2.5, 0.0],
+                                       epi_tip]), 20)
+        th = np.linspace(3.0, 1.6, len(epi_c))[:, None]
+        larynx_top = [[78.0, g_y - 38.0], [epi_base[0] - 1.0, epi_base[1] - 2.0],
+                      [x_e - 1.0, g_y - 29.0]]
+        pre_epi_fat = np.array([[74.0, 128.0], [90.0, 136.0], [x_e - 5.0, g_y - 18.0],
+                                [78.0, g_y - 8.0], [70.0, 150.0]])
     en = np.gradient(epi_c, axis=0)
     en = np.column_stack([en[:, 1], -en[:, 0]]) / np.linalg.norm(en, axis=1)[:, None]
-    th = np.linspace(3.0, 2.0, len(epi_c))[:, None]
     epiglottis = np.vstack([epi_c + en * th / 2, (epi_c - en * th / 2)[::-1]])
     tongue = _tongue(p, jaw_rot, larynx, subject.palate_vault_mm, epi_tip, y_val)
-    larynx_poly = np.array([[78.0, y_val + 5.0], [x_e - 3.0, g_y - 18.0],
-                            [x_e - 0.3, g_y - 16.0], [x_e, g_y - 3.0],
-                            [x_e + 1.0, g_y],
-                            [w_g + 3.0, g_y], [w_g + 3.0, g_y + 5.0], [x_e - 4.0, g_y + 6.0],
-                            [x_e - 6.0, 240.0], [74.0, 240.0]])
+    larynx_poly = np.array(larynx_top + [[x_e - 0.3, g_y - 16.0], [x_e, g_y - 3.0],
+                                         [x_e + 1.0, g_y],
+                                         [w_g + 3.0, g_y], [w_g + 3.0, g_y + 5.0],
+                                         [x_e - 4.0, g_y + 6.0], [x_e - 6.0, 240.0], [74.0, 240.0]])
     trachea = np.array([[x_e - 3.5, g_y + 6.5], [w_g - 1.5, g_y + 5.5], [w_g - 2.0, 240.0],
                         [x_e - 5.0, 240.0]])
-    # the pre-epiglottic space: fat between the tongue base, the hyoid and the epiglottis
-    pre_epi_fat = np.array([[74.0, 128.0], [epi_tip[0] - 5.0, y_val - 1.0], [epi_tip[0] - 2.0, y_val + 1.0],
-                            [x_e - 2.5, g_y - 18.0], [78.0, g_y - 8.0], [70.0, 150.0]])
     hyoid_c = TEMPLATE["hyoid"] + np.array([0.0, 0.5 * larynx])
     hyoid = hyoid_c + np.column_stack([5.5 * np.cos(np.linspace(0, 2 * np.pi, 16, endpoint=False)),
                                        3.0 * np.sin(np.linspace(0, 2 * np.pi, 16, endpoint=False))])

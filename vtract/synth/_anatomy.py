@@ -70,7 +70,8 @@ def subject_of(anat: dict[str, float]) -> Subject:
     """Return the phantom :class:`~vtract.phantom.Subject` at template scale (the placement scales)."""
     return Subject("synth", "male", scale=1.0, palate_vault_mm=anat["palate_vault_mm"],
                    palate_length_mm=anat["palate_length_mm"], larynx_rest_mm=anat["larynx_rest_mm"],
-                   pharynx_depth_mm=anat["pharynx_depth_mm"], velum_length_mm=anat["velum_length_mm"])
+                   pharynx_depth_mm=anat["pharynx_depth_mm"], velum_length_mm=anat["velum_length_mm"],
+                   vallecula=True)
 
 
 # Template-mm outlines (face left, y down) of the head outside the tract. The face profile is the
