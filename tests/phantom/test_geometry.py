@@ -119,12 +119,12 @@ def test_the_lower_incisor_pocket_is_airway_and_the_upper_incisors_are_teeth():
 
 @pytest.mark.parametrize("vowel", ["a", "i", "u"])
 def test_the_vallecula_lies_between_the_tongue_root_and_an_upright_epiglottis(vowel):
-    """Subject.vallecula (the synthetic generator's anatomy): the tongue's air surface reaches below
+    """Subject.anatomy_revision 2 (the synthetic generator's anatomy): the tongue's air surface reaches below
     the epiglottis tip, with air on both sides of the epiglottis's free part."""
     from dataclasses import replace
 
-    assert SUBJECTS["sub02"].vallecula is False  # the demo subjects keep their (fixed) anatomy
-    g = build_geometry(replace(SUBJECTS["sub02"], vallecula=True), pose(**VOWELS[vowel]))
+    assert SUBJECTS["sub02"].anatomy_revision == 1  # the demo subjects keep their (fixed) anatomy
+    g = build_geometry(replace(SUBJECTS["sub02"], anatomy_revision=2), pose(**VOWELS[vowel]))
     sp = 0.5
     _, lab, _ = rasterise(g, 480, sp)
     tip_x, tip_y = g.landmarks["epiglottis_tip"]
@@ -142,6 +142,29 @@ def test_the_vallecula_lies_between_the_tongue_root_and_an_upright_epiglottis(vo
     want = [L.TONGUE, L.AIRWAY, L.EPIGLOTTIS, L.AIRWAY]
     it = iter(runs)
     assert all(v in it for v in want), runs
+
+
+@pytest.mark.parametrize("vowel", ["a", "i"])
+def test_the_tongue_front_borders_the_lower_incisor_pocket(vowel):
+    """Anatomy revision 2: the tongue's front face lies against the dark lingual alveolar plate, so
+    the tongue touches the pocket (airway) well below the incisor edge; revision 1 puts a
+    marrow-filled wedge of the symphysis between them."""
+    from dataclasses import replace
+
+    def deepest_contact(rev):
+        g = build_geometry(replace(SUBJECTS["sub02"], anatomy_revision=rev), pose(**VOWELS[vowel]))
+        sp = 0.5
+        _, lab, _ = rasterise(g, 400, sp)
+        air = lab == L.AIRWAY
+        near_air = np.zeros_like(air)
+        near_air[1:-1, 1:-1] = air[:-2, 1:-1] | air[2:, 1:-1] | air[1:-1, :-2] | air[1:-1, 2:]
+        x0, y0 = g.landmarks["lower_incisor_edge"]
+        r, c = np.nonzero((lab == L.TONGUE) & near_air)
+        front = c * sp < x0 + 15.0  # the tongue's front, not its root
+        return r[front].max() * sp - y0  # mm below the incisor edge
+
+    assert deepest_contact(2) > 15.0
+    assert deepest_contact(1) < 10.0
 
 
 def test_instruments_put_a_dark_object_in_the_slice():

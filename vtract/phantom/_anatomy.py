@@ -26,7 +26,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Subject", "SUBJECTS", "get_subject", "TEMPLATE"]
+__all__ = ["Subject", "SUBJECTS", "get_subject", "TEMPLATE", "ANATOMY_REVISION"]
+
+#: The newest template revision (see :attr:`Subject.anatomy_revision`).
+ANATOMY_REVISION = 2
 
 
 @dataclass(frozen=True)
@@ -57,15 +60,18 @@ class Subject:
         Comfortable singing range (low, high) in Hz.
     tissue_gain : float
         Relative proton density of soft tissue (0.9-1.1), for between-subject intensity differences.
-    vallecula : bool
-        True: the epiglottis stands up behind the tongue root and the root descends in front of it
-        to a vallecula a third of the way from the epiglottis tip to the glottis, as in real
-        anatomy (the synthetic training generator, :mod:`vtract.synth`). False: a short epiglottis
-        leaning back from the top of the larynx, the root ending at its tip (the four demo
-        subjects: their audio, measures and benchmark tables are fixed by the demo version, and
-        the narrower hypopharynx of the upright epiglottis brightens the belting voice enough to
-        mask the ring-down of the last read-out, which moves that session's end-only sync by one
-        TR).
+    anatomy_revision : int
+        Which template details the subject has (:data:`ANATOMY_REVISION` is the newest).
+        1: a short epiglottis leaning back from the top of the larynx with the tongue root ending at
+        its tip, and a marrow-filled wedge of the symphysis between the lower incisor roots and the
+        tongue (the four demo subjects: their audio, measures and benchmark tables are fixed by the
+        demo version; the narrower hypopharynx of revision 2 brightens the belting voice enough
+        to mask the ring-down of the last read-out, which moves that session's end-only sync by
+        one TR). 2: as in real anatomy, the epiglottis stands up behind the tongue root, which
+        descends in front of it to a vallecula a third of the way from the epiglottis tip to the
+        glottis; the tongue's front face lies against the lingual plate of the incisor's alveolar
+        process, the symphysis (and its marrow) below the root apices (the synthetic training
+        generator, :mod:`vtract.synth`).
     """
 
     subject_id: str
@@ -79,7 +85,7 @@ class Subject:
     head_offset_mm: tuple[float, float] = (0.0, 0.0)
     f0_range_hz: tuple[float, float] = (98.0, 392.0)
     tissue_gain: float = 1.0
-    vallecula: bool = False
+    anatomy_revision: int = 1
     extra: dict = field(default_factory=dict)
 
     def to_world(self, pts: np.ndarray) -> np.ndarray:
@@ -103,6 +109,9 @@ TEMPLATE: dict[str, np.ndarray] = {
                                 [37.0, 131.0], [37.5, 121.5], [39.5, 112.5]]),
     "symphysis": np.array([[31.5, 116.0], [28.0, 128.0], [29.0, 142.0], [36.0, 149.0],
                            [45.0, 147.0], [49.0, 136.0], [46.0, 123.0], [40.0, 114.0]]),
+    # revision 2: the lingual surface runs down behind the alveolar process to the genial tubercles
+    "symphysis_r2": np.array([[31.5, 118.0], [28.0, 128.0], [29.0, 142.0], [36.0, 149.0],
+                              [45.0, 147.0], [48.0, 139.0], [42.0, 133.5], [38.0, 125.0]]),
     "chin_soft": np.array([[25.0, 116.0], [21.0, 128.0], [21.0, 146.0], [28.0, 157.0], [44.0, 162.0],
                            [62.0, 160.0], [74.0, 156.0], [66.0, 140.0], [50.0, 126.0],
                            [40.0, 112.0], [30.0, 112.0]]),

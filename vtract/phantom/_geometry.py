@@ -209,7 +209,7 @@ def _wall_x(front: np.ndarray, y: float) -> float:
 
 def _tongue(p: dict, jaw_rot, larynx: float, vault_mm: float, epi_tip: np.ndarray,
             y_vallecula: float | None) -> np.ndarray:
-    """Tongue outline (template mm); ``y_vallecula`` None: the root ends at the epiglottis tip."""
+    """Tongue outline (template mm); ``y_vallecula`` None: anatomy revision 1 (see Subject)."""
     dx, dy, tx, ty, root = (p["dorsum_x_mm"], p["dorsum_y_mm"], p["tip_x_mm"], p["tip_y_mm"],
                             p["root_mm"])
     # The tongue body fits the palate: under a flat palate it sits lower (template vault 11 mm).
@@ -233,10 +233,14 @@ def _tongue(p: dict, jaw_rot, larynx: float, vault_mm: float, epi_tip: np.ndarra
                         [x_t - 3.8, y_vallecula],  # vallecula floor (glosso-epiglottic fold)
                         [87.0, max(152.0 + 0.5 * larynx, y_vallecula + 5.0)]])  # hyoid attachment
         w_low = [0.1, 0.05, 0.1]
-    pts = np.vstack([pts, low, [[62.0, 148.0],  # floor of the mouth
-                                [48.0, 133.0],  # genioglossus origin at the symphysis
-                                [42.0, 114.0]]])  # under the tip, behind the lower incisors
-    w = np.array([1.0, 1.0, 0.7, 0.5, 0.25, *w_low, 1.0, 1.0, 1.0])
+    if y_vallecula is None:
+        front = [[62.0, 148.0],  # floor of the mouth
+                 [48.0, 133.0],  # genioglossus origin at the symphysis
+                 [42.0, 114.0]]  # under the tip, behind the lower incisors
+    else:  # the front face lies against the lingual alveolar plate down to the genial tubercles
+        front = [[62.0, 148.0], [45.0, 136.0], [37.0, 124.0], [39.0, 113.0]]
+    pts = np.vstack([pts, low, front])
+    w = np.array([1.0, 1.0, 0.7, 0.5, 0.25, *w_low] + [1.0] * len(front))
     moved = jaw_rot(pts)
     pts = pts + (moved - pts) * w[:, None]
     return _closed_spline(pts, 180 if y_vallecula is None else 200)
@@ -278,7 +282,7 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
     upper_inc = TEMPLATE["upper_incisor"]
     lower_inc = jaw_rot(TEMPLATE["lower_incisor"])
     lower_alv = jaw_rot(TEMPLATE["lower_alveolus"])
-    symphysis = jaw_rot(TEMPLATE["symphysis"])
+    symphysis = jaw_rot(TEMPLATE["symphysis_r2" if subject.anatomy_revision >= 2 else "symphysis"])
     chin = jaw_rot(TEMPLATE["chin_soft"])
     drop = lower_inc[0, 1] - TEMPLATE["lower_incisor"][0, 1]
 
@@ -299,7 +303,7 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
     x_e = w_g - p["epilarynx_mm"]
     epi_tip = np.array([100.5 - 0.4 * p["root_mm"] + 0.2 * subject.pharynx_depth_mm,
                         135.0 + 0.55 * larynx])
-    if subject.vallecula:
+    if subject.anatomy_revision >= 2:
         # The epiglottis is a leaf standing up behind the tongue root: its free tip about 33 mm
         # above the glottis, the vallecula (air between it and the tongue root) reaching down a
         # third of the way from the tip to the glottis, its petiole running straight down to the

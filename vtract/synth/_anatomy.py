@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..phantom._anatomy import Subject
+from ..phantom._anatomy import ANATOMY_REVISION, Subject
 
 __all__ = ["random_anatomy", "subject_of", "head_shapes", "ANATOMY_RANGES"]
 
@@ -71,7 +71,7 @@ def subject_of(anat: dict[str, float]) -> Subject:
     return Subject("synth", "male", scale=1.0, palate_vault_mm=anat["palate_vault_mm"],
                    palate_length_mm=anat["palate_length_mm"], larynx_rest_mm=anat["larynx_rest_mm"],
                    pharynx_depth_mm=anat["pharynx_depth_mm"], velum_length_mm=anat["velum_length_mm"],
-                   vallecula=True)
+                   anatomy_revision=ANATOMY_REVISION)
 
 
 # Template-mm outlines (face left, y down) of the head outside the tract. The face profile is the
