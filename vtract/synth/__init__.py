@@ -29,6 +29,10 @@ Examples
 >>> bool(abs(s.image.shape[1] * s.spacing_mm - s.labels.shape[0] * s.labels_spacing_mm) < 1e-6)
 True
 
+The heads use the phantom template's newest anatomy (:data:`vtract.phantom.ANATOMY_REVISION`: an
+upright epiglottis with the vallecula in front of it, the tongue's front face against the lingual
+plate of the lower incisors' alveolar process); the demo subjects keep revision 1.
+
 The sample's ``meta`` records every random draw (JSON-able), with ``generator_version``
 (:data:`GENERATOR_VERSION`), which changes whenever the distribution of samples changes; cite it in
 model cards. ``benchmarks/bench_synth.py`` compares the anatomy with real contours and times it.
