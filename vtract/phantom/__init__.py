@@ -36,7 +36,8 @@ from ._render import RenderSettings, degrade, rasterise
 from ._session import SESSION_FILES, SessionSpec, build_session, simulate_session
 from ._styles import INSTRUMENTS, SINGING_STYLES, STYLE_OFFSETS, VIBRATO, WIND
 
-__all__ = ["ANATOMY_REVISION", "SUBJECTS", "Subject", "get_subject", "NEUTRAL", "PARAMS", "VOWELS", "DEMO_VERSION",
+__all__ = ["ANATOMY_REVISION", "SUBJECTS", "Subject", "get_subject", "NEUTRAL", "PARAMS", "VOWELS",
+           "DEMO_VERSION",
            "manifest_dict", "manifest_yaml", "session_specs", "FrameGeometry", "build_geometry",
            "MEASURE_COLUMNS",
            "frame_measures", "tract_geometry", "RenderSettings", "degrade", "rasterise", "SESSION_FILES",
