@@ -167,6 +167,26 @@ def test_the_tongue_front_borders_the_lower_incisor_pocket(vowel):
     assert deepest_contact(1) < 10.0
 
 
+def test_palate_mucosa_lies_between_the_air_and_the_bone():
+    """Subject.palate_mucosa_mm: bright soft tissue, labelled hard palate, under the dark bone; the
+    oral surface (the air boundary) does not move."""
+    from dataclasses import replace
+
+    p = pose(**VOWELS["a"])
+    g0 = build_geometry(SUBJECTS["sub02"], p)
+    g3 = build_geometry(replace(SUBJECTS["sub02"], palate_mucosa_mm=3.0), p)
+    assert np.array_equal(g0.outer_mm, g3.outer_mm)
+    sp = 0.25
+    pd, lab, _ = rasterise(g3, 960, sp)
+    x, y = g3.curves["palate_oral"][20]  # mid-palate, on the oral surface
+    col = int(round(x / sp))
+    above = [int(round((y - d) / sp)) for d in (1.5, 3.6)]  # in the mucosa, in the cortical bone
+    assert all(lab[r, col] == L.HARD_PALATE for r in above)
+    assert pd[above[0], col] > 0.8 and pd[above[1], col] < 0.3
+    assert lab[int(round((y + 1.0) / sp)), col] == L.AIRWAY
+    assert not [s for s in g0.shapes if s.name == "hard_palate_mucosa"]
+
+
 def test_instruments_put_a_dark_object_in_the_slice():
     s = SUBJECTS["sub03"]
     for inst in ("trumpet", "clarinet", "flute"):

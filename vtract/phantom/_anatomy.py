@@ -60,6 +60,9 @@ class Subject:
         Comfortable singing range (low, high) in Hz.
     tissue_gain : float
         Relative proton density of soft tissue (0.9-1.1), for between-subject intensity differences.
+    palate_mucosa_mm : float
+        Thickness of the hard palate's oral mucosa (soft tissue, bright in MRI, between the oral air
+        and the dark cortical bone), in mm; 0 draws none (the demo subjects).
     anatomy_revision : int
         Which template details the subject has (:data:`ANATOMY_REVISION` is the newest).
         1: a short epiglottis leaning back from the top of the larynx with the tongue root ending at
@@ -85,6 +88,7 @@ class Subject:
     head_offset_mm: tuple[float, float] = (0.0, 0.0)
     f0_range_hz: tuple[float, float] = (98.0, 392.0)
     tissue_gain: float = 1.0
+    palate_mucosa_mm: float = 0.0
     anatomy_revision: int = 1
     extra: dict = field(default_factory=dict)
 

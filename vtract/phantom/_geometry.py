@@ -168,7 +168,8 @@ def _palate(subject: Subject) -> tuple[np.ndarray, np.ndarray]:
     base_y = y0 + u * (pns[1] - y0)
     bump = np.sin(np.pi * u ** 0.7) ** 0.6
     oral = np.column_stack([base_x, base_y - subject.palate_vault_mm * bump])
-    nasal = oral[::-1] - np.array([0.0, 4.5])
+    # the palate's bone sits above its oral mucosa (subject.palate_mucosa_mm, 0 = none drawn)
+    nasal = oral[::-1] - np.array([0.0, 4.5 + subject.palate_mucosa_mm])
     nasal[-8:, 1] = np.minimum(nasal[-8:, 1], 87.0)
     poly = np.vstack([[[37.0, 96.5]], oral, [[pns[0] + 1.5, pns[1] - 2.0]], nasal,
                       [[36.0, 88.0]]])
@@ -363,7 +364,11 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
     csf = np.vstack([wf_d + [28.0, 0.0], (wf_d + [40.0, 0.0])[::-1]])
     cord = np.vstack([wf_d[2:] + [31.0, 0.0], (wf_d[2:] + [37.0, 0.0])[::-1]])
     # Bone marrow inside the cortical shells (hard palate, mandibular symphysis).
-    palate_marrow = np.vstack([palate_oral[3:-6] - [0.0, 1.4], (palate_oral[3:-6] - [0.0, 3.1])[::-1]])
+    m_pal = subject.palate_mucosa_mm
+    palate_marrow = np.vstack([palate_oral[3:-6] - [0.0, m_pal + 1.4],
+                               (palate_oral[3:-6] - [0.0, m_pal + 3.1])[::-1]])
+    # the oral mucosa of the hard palate (mucoperiosteum): soft tissue between the air and the bone
+    palate_mucosa = np.vstack([palate_oral, (palate_oral - [0.0, m_pal])[::-1]]) if m_pal > 0 else None
 
     # Instrument objects.
     device = None
@@ -404,6 +409,7 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
         "epiglottis": world(epiglottis), "larynx": world(larynx_poly), "trachea": world(trachea),
         "pre_epi_fat": world(pre_epi_fat), "hyoid": world(hyoid), "csf": world(csf),
         "cord": world(cord), "palate_marrow": world(palate_marrow),
+        "palate_mucosa": None if palate_mucosa is None else world(palate_mucosa),
         "symphysis_marrow": world(_shrink(symphysis, 1.8)),
     }
     vert = [world(v) for v in vertebrae] + [world(_shrink(v, 1.6)) for v in vertebrae]
@@ -550,6 +556,10 @@ def _paint_list(w: dict, vert: list, dev) -> list[Shape]:
         Shape("pharyngeal_wall", w["wall"], L.PHARYNGEAL_WALL, "muscle"),
         Shape("hard_palate", w["palate"], L.HARD_PALATE, "bone"),
         Shape("hard_palate_marrow", w["palate_marrow"], L.HARD_PALATE, "marrow"),
+    ]
+    if w["palate_mucosa"] is not None:
+        out.append(Shape("hard_palate_mucosa", w["palate_mucosa"], L.HARD_PALATE, "mucosa"))
+    out += [
         Shape("symphysis", w["symphysis"], L.JAW, "bone"),
         Shape("symphysis_marrow", w["symphysis_marrow"], L.JAW, "marrow"),
         Shape("lower_alveolus", w["lower_alveolus"], L.JAW, "bone"),

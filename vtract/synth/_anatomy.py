@@ -24,6 +24,7 @@ tongue_fill_mm         0-9               how much higher the tongue body sits th
 head_scale             0.9-1.12          cranium size relative to the face
 fat_mm                 2.5-9             subcutaneous fat layer under the skin outline
 nose_scale             0.7-1.3           nose size about its root
+palate_mucosa_mm       1-4               oral mucosa of the hard palate (bright, between the air and the bone)
 =====================  ================  ===========================================================
 """
 
@@ -47,6 +48,7 @@ ANATOMY_RANGES: dict[str, tuple[float, float]] = {
     "head_scale": (0.9, 1.12),
     "fat_mm": (2.5, 9.0),
     "nose_scale": (0.7, 1.3),
+    "palate_mucosa_mm": (1.0, 4.0),
 }
 
 
@@ -71,7 +73,7 @@ def subject_of(anat: dict[str, float]) -> Subject:
     return Subject("synth", "male", scale=1.0, palate_vault_mm=anat["palate_vault_mm"],
                    palate_length_mm=anat["palate_length_mm"], larynx_rest_mm=anat["larynx_rest_mm"],
                    pharynx_depth_mm=anat["pharynx_depth_mm"], velum_length_mm=anat["velum_length_mm"],
-                   anatomy_revision=ANATOMY_REVISION)
+                   palate_mucosa_mm=anat["palate_mucosa_mm"], anatomy_revision=ANATOMY_REVISION)
 
 
 # Template-mm outlines (face left, y down) of the head outside the tract. The face profile is the
