@@ -170,3 +170,24 @@ def test_dropout_frame_takes_its_neighbour_and_is_flagged(synth_case):
     assert np.array_equal(out.labels[1], out.labels[0])
     assert out.flags["dropout"].tolist() == [False, True, False]
     assert (out.labels == L.AIRWAY).any(axis=(1, 2)).all()
+
+
+def test_post_labels_keep_tract_sections_and_drop_islands():
+    """Post-processing: a pharynx cut off by a long dorsum-velum contact stays airway (it borders
+    the tongue and the pharyngeal wall); an air island bordering no tongue does not."""
+    from vtract.segmentation._net import AIR_GAP_MM, _post_labels
+
+    classes = tuple(NET_CLASSES)
+    want = np.zeros((60, 60), np.uint8)
+    want[5:10, 5:30] = L.AIRWAY  # oral cavity (the largest piece)
+    want[10:40, 5:40] = L.TONGUE
+    want[0:5, 5:30] = L.HARD_PALATE
+    want[10:40, 44:48] = L.PHARYNGEAL_WALL
+    want[15:40, 40:44] = L.AIRWAY  # pharynx, 10 px = 20 mm from the oral piece
+    want[50:55, 50:55] = L.AIRWAY  # an island far from everything
+    prob = np.stack([(want == c).astype(float) for c in classes])
+    lab = _post_labels(prob, classes, (2.0, 2.0))
+    assert 10 * 2.0 > AIR_GAP_MM  # the pharynx is beyond the plain gap rule
+    assert (lab[15:40, 40:44] == L.AIRWAY).all()
+    assert (lab[5:10, 5:30] == L.AIRWAY).all()
+    assert (lab[50:55, 50:55] == L.BACKGROUND).all()

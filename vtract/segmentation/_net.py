@@ -17,8 +17,8 @@ Method:
    earlier valid frame, and flagged.
 4. **Labels**: per-pixel most probable class; then tongue, hard palate and velum are each kept as
    their largest connected component (stray islands go to background); the airway keeps its
-   largest component plus the pieces a closure splits off (>= ``AIR_PIECE_MM2`` within
-   ``AIR_GAP_MM`` of it). A frame with no airway or
+   largest component plus the pieces a closure splits off (>= ``AIR_PIECE_MM2``, within
+   ``AIR_GAP_MM`` of it or bordering the tongue and a wall of ``TRACT_WALLS``). A frame with no airway or
    no tongue pixel gets the largest component of the pixels where that class is at least half as
    probable as its maximum in the frame, so no frame is left without them.
 5. **Geometry** (:mod:`._labelgeom`): midline, walls, velopharyngeal port and upper-lip front from
@@ -57,8 +57,12 @@ __all__ = ["segment_net", "default_model_path", "NetModel", "load_model"]
 _LOCK = threading.Lock()
 #: Airway pieces split off by a closure are kept when at least this large (mm^2) ...
 AIR_PIECE_MM2 = 10.0
-#: ... and within this distance of the largest piece (mm): a closure is a few mm of tissue.
+#: ... and within this distance of the largest piece (mm): a closure is a few mm of tissue ...
 AIR_GAP_MM = 10.0
+#: ... or, however far, when they border the tongue and one of these walls: a section of the tract
+#: (a long dorsum-velum contact can cut the pharynx off by 20 mm or more), not a stray island
+#: (nasal cavity, sinus and outside air border no tongue).
+TRACT_WALLS = (L.HARD_PALATE, L.VELUM, L.PHARYNGEAL_WALL)
 
 
 def default_model_path() -> Path:
@@ -152,6 +156,12 @@ def _largest(mask: np.ndarray) -> np.ndarray:
     return lab == (np.argmax(np.bincount(lab.ravel())[1:]) + 1)
 
 
+def _borders(comp: np.ndarray, n: int, lab: np.ndarray, values: tuple[int, ...]) -> np.ndarray:
+    """Which of the ``n`` labelled pieces ``comp`` touch a pixel of ``lab`` in ``values`` (bool, n+1)."""
+    ring = ndi.binary_dilation(np.isin(lab, values))
+    return np.bincount(comp[ring].ravel(), minlength=n + 1) > 0
+
+
 def _post_labels(prob: np.ndarray, classes: tuple[int, ...], spacing_mm: tuple[float, float]) -> np.ndarray:
     """Labels of one frame from its probabilities ``(C, ny, nx)`` (see the module docstring, step 4)."""
     win = np.argmax(prob, axis=0)
@@ -169,13 +179,16 @@ def _post_labels(prob: np.ndarray, classes: tuple[int, ...], spacing_mm: tuple[f
         keep = _largest(m)
         if v == L.AIRWAY:
             # a closure (lips, tongue tip or dorsum against the palate, velum against the wall)
-            # splits the airway: pieces of >= AIR_PIECE_MM2 within AIR_GAP_MM of the largest stay
+            # splits the airway: pieces of >= AIR_PIECE_MM2 within AIR_GAP_MM of the largest stay, and
+            # sections of the tract farther off (bordering the tongue and a wall)
             comp, nc = ndi.label(m & ~keep)
             if nc:
                 near = ndi.distance_transform_edt(~keep, sampling=spacing_mm) <= AIR_GAP_MM
                 sizes = np.bincount(comp.ravel(), minlength=nc + 1) * px_area
                 touch = np.bincount(comp[near].ravel(), minlength=nc + 1) > 0
-                ok = (sizes >= AIR_PIECE_MM2) & touch
+                section = (_borders(comp, nc, lab, (L.TONGUE,))
+                           & _borders(comp, nc, lab, TRACT_WALLS))
+                ok = (sizes >= AIR_PIECE_MM2) & (touch | section)
                 ok[0] = False
                 keep = keep | ok[comp]
         lab[m & ~keep] = L.BACKGROUND
