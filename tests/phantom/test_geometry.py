@@ -117,6 +117,14 @@ def test_the_lower_incisor_pocket_is_airway_and_the_upper_incisors_are_teeth():
         assert pd[int(r), int(c)] < 0.3
 
 
+def _tongue_touching_air(lab):
+    """Tongue pixels with an airway pixel among their four neighbours (bool)."""
+    air = lab == L.AIRWAY
+    near_air = np.zeros_like(air)
+    near_air[1:-1, 1:-1] = air[:-2, 1:-1] | air[2:, 1:-1] | air[1:-1, :-2] | air[1:-1, 2:]
+    return (lab == L.TONGUE) & near_air
+
+
 @pytest.mark.parametrize("vowel", ["a", "i", "u"])
 def test_the_vallecula_lies_between_the_tongue_root_and_an_upright_epiglottis(vowel):
     """Subject.anatomy_revision 2 (the synthetic generator's anatomy): the tongue's air surface reaches below
@@ -129,10 +137,7 @@ def test_the_vallecula_lies_between_the_tongue_root_and_an_upright_epiglottis(vo
     _, lab, _ = rasterise(g, 480, sp)
     tip_x, tip_y = g.landmarks["epiglottis_tip"]
     # the lowest tongue pixel touching the airway lies well below the epiglottis tip
-    air = lab == L.AIRWAY
-    near_air = np.zeros_like(air)
-    near_air[1:-1, 1:-1] = air[:-2, 1:-1] | air[2:, 1:-1] | air[1:-1, :-2] | air[1:-1, 2:]
-    rows = np.nonzero((lab == L.TONGUE) & near_air)[0]
+    rows = np.nonzero(_tongue_touching_air(lab))[0]
     assert rows.max() * sp > tip_y + 4.0
     # 3 mm below the tip, going back from the tongue: tongue, air (vallecula), epiglottis, air
     r = int(round((tip_y + 3.0) / sp))
@@ -155,11 +160,8 @@ def test_the_tongue_front_borders_the_lower_incisor_pocket(vowel):
         g = build_geometry(replace(SUBJECTS["sub02"], anatomy_revision=rev), pose(**VOWELS[vowel]))
         sp = 0.5
         _, lab, _ = rasterise(g, 400, sp)
-        air = lab == L.AIRWAY
-        near_air = np.zeros_like(air)
-        near_air[1:-1, 1:-1] = air[:-2, 1:-1] | air[2:, 1:-1] | air[1:-1, :-2] | air[1:-1, 2:]
         x0, y0 = g.landmarks["lower_incisor_edge"]
-        r, c = np.nonzero((lab == L.TONGUE) & near_air)
+        r, c = np.nonzero(_tongue_touching_air(lab))
         front = c * sp < x0 + 15.0  # the tongue's front, not its root
         return r[front].max() * sp - y0  # mm below the incisor edge
 

@@ -72,11 +72,19 @@ class FrameGeometry:
     #: lid at the lower lip's top; the measures' truth); ``inner_mm`` is the acoustic wall (incisors)
     visible_inner_mm: np.ndarray | None = None
 
-    def visible(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Inner wall, outer wall (mm along each grid line) and midline points as MRI shows them."""
-        inner = self.inner_mm if self.visible_inner_mm is None else self.visible_inner_mm
+    def _walls(self, inner: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Inner wall, outer wall (never inside the inner one; mm along each line) and midline points."""
         outer = np.maximum(self.outer_mm, inner)
         return inner, outer, self.grid_origin + self.grid_dir * (0.5 * (inner + outer))[:, None]
+
+    def visible(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Inner wall, outer wall (mm along each grid line) and midline points as MRI shows them."""
+        return self._walls(self.inner_mm if self.visible_inner_mm is None else self.visible_inner_mm)
+
+    def open_midline(self, min_mm: float = 0.3) -> np.ndarray:
+        """Visible midline points (n, 2) of the grid lines open by more than ``min_mm`` (mm)."""
+        inner, outer, mid = self.visible()
+        return mid[outer - inner > min_mm]
 
     @property
     def distance_mm(self) -> np.ndarray:
@@ -86,8 +94,7 @@ class FrameGeometry:
     @property
     def midline(self) -> np.ndarray:
         """Tract midline points (n_lines, 2), glottis -> lips."""
-        mid = 0.5 * (self.inner_mm + np.maximum(self.outer_mm, self.inner_mm))
-        return self.grid_origin + self.grid_dir * mid[:, None]
+        return self._walls(self.inner_mm)[2]
 
     def section_lengths_mm(self, *, visible: bool = False) -> np.ndarray:
         """Length of the tube section represented by each grid line (mm).
@@ -223,22 +230,21 @@ def _tongue(p: dict, jaw_rot, larynx: float, vault_mm: float, epi_tip: np.ndarra
         [83.0 + 0.6 * dx - 0.3 * root, 99.0 + 0.6 * dy],  # back of the dorsum
         [96.0 - root, 121.0 + 0.2 * dy],  # root
     ])
-    if y_vallecula is None:  # the root meets the epiglottis at its tip
-        low = np.array([[95.5 - 0.8 * root, 139.0 + 0.3 * larynx],  # low root, above the vallecula
-                        [87.0, 152.0 + 0.5 * larynx]])  # hyoid attachment
+    if y_vallecula is None:  # revision 1: the root meets the epiglottis at its tip
+        low = [[95.5 - 0.8 * root, 139.0 + 0.3 * larynx],  # low root, above the vallecula
+               [87.0, 152.0 + 0.5 * larynx]]  # hyoid attachment
         w_low = [0.1, 0.1]
-    else:
-        # the root descends in front of the epiglottis (the vallecula between them) to the
-        # vallecula floor, below the epiglottis tip
-        low = np.array([[min(95.5 - 0.8 * root, x_t - 4.5), 0.5 * (y_t + y_vallecula)],
-                        [x_t - 3.8, y_vallecula],  # vallecula floor (glosso-epiglottic fold)
-                        [87.0, max(152.0 + 0.5 * larynx, y_vallecula + 5.0)]])  # hyoid attachment
-        w_low = [0.1, 0.05, 0.1]
-    if y_vallecula is None:
         front = [[62.0, 148.0],  # floor of the mouth
                  [48.0, 133.0],  # genioglossus origin at the symphysis
                  [42.0, 114.0]]  # under the tip, behind the lower incisors
-    else:  # the front face lies against the lingual alveolar plate down to the genial tubercles
+    else:
+        # the root descends in front of the epiglottis (the vallecula between them) to the
+        # vallecula floor, below the epiglottis tip
+        low = [[min(95.5 - 0.8 * root, x_t - 4.5), 0.5 * (y_t + y_vallecula)],
+               [x_t - 3.8, y_vallecula],  # vallecula floor (glosso-epiglottic fold)
+               [87.0, max(152.0 + 0.5 * larynx, y_vallecula + 5.0)]]  # hyoid attachment
+        w_low = [0.1, 0.05, 0.1]
+        # the front face lies against the lingual alveolar plate down to the genial tubercles
         front = [[62.0, 148.0], [45.0, 136.0], [37.0, 124.0], [39.0, 113.0]]
     pts = np.vstack([pts, low, front])
     w = np.array([1.0, 1.0, 0.7, 0.5, 0.25, *w_low] + [1.0] * len(front))

@@ -142,8 +142,7 @@ def rasterise(geom: FrameGeometry, matrix: int, spacing_mm: float, *,
         # whatever air joins them (the nasal cavity through an open port) and the lower incisors that
         # touch them (vtract.labels.AIRWAY_INCLUDES). Other envelope or nasopharynx air (pockets left
         # between tissue polygons) becomes tissue.
-        inner, outer, mid = geom.visible()  # the walls MRI shows (FrameGeometry.visible)
-        mid = mid[outer - inner > 0.3]
+        mid = geom.open_midline(0.3)  # the walls MRI shows (FrameGeometry.visible)
         r, c = _to_fine(mid, spacing_mm, ss)
         r = np.clip(np.round(r).astype(int), 0, n - 1)
         c = np.clip(np.round(c).astype(int), 0, n - 1)

@@ -193,8 +193,7 @@ def rasterise(geom: FrameGeometry, shapes: list, placement: Placement, grid: Gri
     comp, ncomp = ndi.label(air | dark)
     keep = np.zeros(ncomp + 1, bool)
     if ncomp:
-        inner, outer, mid = geom.visible()  # the walls MRI shows (FrameGeometry.visible)
-        mid = mid[outer - inner > 0.3]
+        mid = geom.open_midline(0.3)  # the walls MRI shows (FrameGeometry.visible)
         if len(mid):
             m = placement(mid) * f - 0.5
             c = np.round(m[:, 0]).astype(int)
