@@ -208,9 +208,16 @@ def test_post_labels_keep_tract_sections_and_drop_islands():
     want[10:40, 44:48] = L.PHARYNGEAL_WALL
     want[15:40, 40:44] = L.AIRWAY  # pharynx, 10 px = 20 mm from the oral piece
     want[50:55, 50:55] = L.AIRWAY  # an island far from everything
+    # a tongue-tip closure: the front cavity between the tongue, the incisors and the lips, 12 px away
+    want[10:40, 0:5] = L.BACKGROUND
+    want[20:30, 0:2] = L.LIPS
+    want[12:20, 2:5] = L.TEETH
+    want[20:30, 2:5] = L.AIRWAY
+    want[5:10, 5:8] = L.TONGUE  # the tip touches the palate: the oral piece no longer reaches the front
     prob = np.stack([(want == c).astype(float) for c in classes])
     lab = _post_labels(prob, classes, (2.0, 2.0))
     assert 10 * 2.0 > AIR_GAP_MM  # the pharynx is beyond the plain gap rule
     assert (lab[15:40, 40:44] == L.AIRWAY).all()
-    assert (lab[5:10, 5:30] == L.AIRWAY).all()
+    assert (lab[5:10, 8:30] == L.AIRWAY).all()
     assert (lab[50:55, 50:55] == L.BACKGROUND).all()
+    assert (lab[20:30, 2:5] == L.AIRWAY).all()  # the front cavity borders the tongue, teeth and lips

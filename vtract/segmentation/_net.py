@@ -60,9 +60,11 @@ AIR_PIECE_MM2 = 10.0
 #: ... and within this distance of the largest piece (mm): a closure is a few mm of tissue ...
 AIR_GAP_MM = 10.0
 #: ... or, however far, when they border the tongue and one of these walls: a section of the tract
-#: (a long dorsum-velum contact can cut the pharynx off by 20 mm or more), not a stray island
-#: (nasal cavity, sinus and outside air border no tongue).
-TRACT_WALLS = (L.HARD_PALATE, L.VELUM, L.PHARYNGEAL_WALL)
+#: (a long dorsum-velum contact can cut the pharynx off by 20 mm or more; a tongue-tip closure cuts
+#: off the front cavity, bounded by the tongue, the incisors and the lips), not a stray island
+#: (nasal cavity, sinus and outside air border no tongue). The walls are the tract's outer wall, the
+#: same structures as the phantom's (:data:`vtract.phantom._geometry.OUTER_NAMES`).
+TRACT_WALLS = (L.HARD_PALATE, L.VELUM, L.PHARYNGEAL_WALL, L.LIPS, L.TEETH)
 
 
 def default_model_path() -> Path:
