@@ -11,7 +11,9 @@ Called by ``bench_segmentation.py`` (``real_tables()`` returns markdown lines); 
     threshold inside a box placed from the truth.
 (b) **SPAN** frames (Bresch & Narayanan templates, 84x84, 2.4 mm, each segmented alone): distance from
     each traced structure to the boundary of the SAME predicted structure: tongue -> label 2, hard palate
-    -> label 3, velum -> label 4, pharyngeal wall -> label 8 where the method predicts it (the net),
+    -> labels 3 + 10 (SPAN's curve 11 runs from the upper incisal edge, where the upper-lip curve ends,
+    up the incisors to the palate: ``SPAN_STRUCTURES``; ``hard_palate_only`` scores label 3 alone),
+    velum -> label 4, pharyngeal wall -> label 8 where the method predicts it (the net),
     else the method's pharyngeal-wall contour (classic); wall points only over the vertical range of the
     predicted wall.
 (c) **Phantom** (demo set, all sessions): airway and velum Dice per matrix size.
@@ -120,6 +122,25 @@ def _label_boundary_xy(mask: np.ndarray) -> list[np.ndarray]:
     return [c[:, ::-1] - 1.0 for c in find_contours(m, 0.5)]
 
 
+#: SPAN structure -> (curve number, predicted labels it is scored against). SPAN has no teeth curve:
+#: its hard-palate curve 11 starts where the upper-lip curve 15 ends, at the upper incisal edge, and runs
+#: up the incisors' lingual face to the palate, so it is scored against the hard palate together with
+#: the teeth joined to it; "hard_palate_only" keeps the label-3-only score for comparison.
+SPAN_STRUCTURES = {"tongue": (2, (L.TONGUE,)), "hard_palate": (11, (L.HARD_PALATE, L.TEETH)),
+                   "hard_palate_only": (11, (L.HARD_PALATE,)), "velum": (12, (L.VELUM,)),
+                   "pharyngeal_wall": (7, (L.PHARYNGEAL_WALL,))}
+
+
+def _structure_mask(lab: np.ndarray, values: tuple[int, ...]) -> np.ndarray:
+    """Pixels of ``values``; with several, only the connected pieces containing the first label."""
+    m = np.isin(lab, values)
+    if len(values) == 1 or not m.any():
+        return m
+    comp, _ = ndi.label(m)
+    keep = np.unique(comp[lab == values[0]])
+    return np.isin(comp, keep[keep > 0])
+
+
 def span_table(methods=METHODS) -> pd.DataFrame:
     """Per-structure distances (px, mm) from the traced SPAN curves to the same predicted structure."""
     import scipy.io as sio
@@ -135,12 +156,11 @@ def span_table(methods=METHODS) -> pd.DataFrame:
                                   source=f"{path.name}[{i}]")
             seg = vtract.segment(seq, method=method, temporal=0)
             lab = seg.labels[0]
-            for name, idx in SPAN_CURVES.items():
+            for name, (idx, values) in SPAN_STRUCTURES.items():
                 pts = np.atleast_2d(tpl.curves[idx - 1].position).astype(float) + 41.5  # (x, y) px
-                value = {"tongue": L.TONGUE, "hard_palate": L.HARD_PALATE, "velum": L.VELUM,
-                         "pharyngeal_wall": L.PHARYNGEAL_WALL}[name]
-                lines = _label_boundary_xy(lab == value) if (lab == value).any() else []
-                source = f"label {value}"
+                mask = _structure_mask(lab, values)
+                lines = _label_boundary_xy(mask) if mask.any() else []
+                source = "label " + "+".join(str(v) for v in values)
                 if not lines and name == "pharyngeal_wall":
                     lines = [seg.contours_px(0)["pharyngeal_wall"]]
                     source = "wall contour"
