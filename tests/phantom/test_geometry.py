@@ -189,6 +189,48 @@ def test_palate_mucosa_lies_between_the_air_and_the_bone():
     assert not [s for s in g0.shapes if s.name == "hard_palate_mucosa"]
 
 
+def test_incisor_tilt_moves_the_crown_forward_and_the_palate_front_with_it():
+    """Subject.incisor_tilt_deg: the upper incisor rotates about its root apex (crown forward) and the
+    hard palate's front, which starts on the tooth, moves with it; 0 leaves the template as it is."""
+    from dataclasses import replace
+
+    from vtract.phantom._anatomy import TEMPLATE
+
+    p = pose(**VOWELS["a"])
+    s = SUBJECTS["sub02"]
+    g0 = build_geometry(s, p)
+    g10 = build_geometry(replace(s, incisor_tilt_deg=10.0), p)
+    assert np.array_equal(g0.outer_mm, build_geometry(replace(s, incisor_tilt_deg=0.0), p).outer_mm)
+    e0, e10 = g0.landmarks["upper_incisor_edge"], g10.landmarks["upper_incisor_edge"]
+    r = np.linalg.norm(TEMPLATE["upper_incisor"][0] - TEMPLATE["upper_incisor_apex"]) * s.scale
+    assert np.linalg.norm(e10 - e0) == pytest.approx(2 * r * np.sin(np.deg2rad(5.0)), rel=1e-6)
+    assert e10[0] < e0[0] - 2.0  # forward (face on the left)
+    # the palate's front stays on the tooth: edge-to-ridge distance unchanged
+    d0 = np.linalg.norm(g0.landmarks["ridge_front"] - e0)
+    assert np.linalg.norm(g10.landmarks["ridge_front"] - e10) == pytest.approx(d0, rel=1e-6)
+    # the back of the palate does not move
+    assert np.allclose(g0.curves["palate_oral"][15:], g10.curves["palate_oral"][15:])
+
+
+def test_palate_front_slope_lowers_the_front_not_the_vault():
+    """Subject.palate_front_slope: 1 rises gently behind the incisors; the vault's top is unchanged."""
+    from dataclasses import replace
+
+    p = pose(**VOWELS["a"])
+    s = SUBJECTS["sub02"]
+    a0 = build_geometry(s, p).curves["palate_oral"]
+    a1 = build_geometry(replace(s, palate_front_slope=1.0), p).curves["palate_oral"]
+    assert np.allclose(a0[[0, -1]], a1[[0, -1]], atol=1e-6)  # same ends (ridge, nasal spine)
+    assert a1[6, 1] > a0[6, 1] + 2.0  # 15 % along: lower (y down)
+
+    def vault(a):  # depth above the ridge-to-spine line (mm)
+        base = a[0, 1] + (a[:, 0] - a[0, 0]) / (a[-1, 0] - a[0, 0]) * (a[-1, 1] - a[0, 1])
+        return (base - a[:, 1]).max()
+
+    assert vault(a1) == pytest.approx(vault(a0), abs=0.1)  # same vault depth, further back
+    assert np.argmax(a0[:, 1] == a0[:, 1].min()) < np.argmax(a1[:, 1] == a1[:, 1].min())
+
+
 def test_instruments_put_a_dark_object_in_the_slice():
     s = SUBJECTS["sub03"]
     for inst in ("trumpet", "clarinet", "flute"):

@@ -63,6 +63,14 @@ class Subject:
     palate_mucosa_mm : float
         Thickness of the hard palate's oral mucosa (soft tissue, bright in MRI, between the oral air
         and the dark cortical bone), in mm; 0 draws none (the demo subjects).
+    incisor_tilt_deg : float
+        Proclination of the upper incisor about its root apex, in degrees (+ = crown forward; 0 = the
+        template's upright tooth, the demo subjects). The front of the hard palate, which starts on the
+        tooth's lingual face, moves with it.
+    palate_front_slope : float
+        Shape of the hard palate's front, 0-1: 0 (the template, the demo subjects) rises steeply behind
+        the incisors to a flat vault; 1 rises gently along a long alveolar slope, the vault's top
+        further back.
     anatomy_revision : int
         Which template details the subject has (:data:`ANATOMY_REVISION` is the newest).
         1: a short epiglottis leaning back from the top of the larynx with the tongue root ending at
@@ -90,6 +98,8 @@ class Subject:
     tissue_gain: float = 1.0
     palate_mucosa_mm: float = 0.0
     anatomy_revision: int = 1
+    incisor_tilt_deg: float = 0.0
+    palate_front_slope: float = 0.0
     extra: dict = field(default_factory=dict)
 
     def to_world(self, pts: np.ndarray) -> np.ndarray:
@@ -104,6 +114,7 @@ TEMPLATE: dict[str, np.ndarray] = {
     "scale_centre": np.array([70.0, 118.0]),
     "upper_incisor": np.array([[34.0, 106.0], [38.5, 106.5], [41.5, 95.0], [40.0, 88.0],
                                [35.5, 89.0], [33.0, 97.0]]),
+    "upper_incisor_apex": np.array([37.75, 88.5]),  # root apex: the tooth tilts about it
     # the whole tooth, crown and root (~21.5 mm, an adult lower central incisor), tipped forward
     "lower_incisor": np.array([[36.0, 104.5], [33.5, 106.5], [31.2, 114.0], [31.5, 121.0],
                                [33.0, 126.0], [35.0, 121.5], [37.5, 114.0], [40.0, 106.0]]),

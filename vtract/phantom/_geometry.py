@@ -166,6 +166,14 @@ def _open_spline(ctrl: np.ndarray, n: int = 60) -> np.ndarray:
     return np.column_stack([x, y])
 
 
+def _incisor_tilt(subject: Subject):
+    """Return the upper incisor's rotation about its root apex (``subject.incisor_tilt_deg``)."""
+    if not subject.incisor_tilt_deg:
+        return lambda pts: np.asarray(pts, float)
+    ang = np.deg2rad(subject.incisor_tilt_deg)
+    return lambda pts: _rot(pts, TEMPLATE["upper_incisor_apex"], ang)
+
+
 def _palate(subject: Subject) -> tuple[np.ndarray, np.ndarray]:
     """Hard palate polygon and its oral-surface curve (template mm)."""
     x0, y0 = 40.0, 96.5
@@ -173,13 +181,20 @@ def _palate(subject: Subject) -> tuple[np.ndarray, np.ndarray]:
     u = np.linspace(0, 1, 40)
     base_x = x0 + u * (pns[0] - x0)
     base_y = y0 + u * (pns[1] - y0)
-    bump = np.sin(np.pi * u ** 0.7) ** 0.6
+    g = float(np.clip(subject.palate_front_slope, 0.0, 1.0))
+    bump = np.sin(np.pi * u ** (0.7 + 0.5 * g)) ** (0.6 + 0.6 * g)
     oral = np.column_stack([base_x, base_y - subject.palate_vault_mm * bump])
+    tilt = _incisor_tilt(subject)
+    if subject.incisor_tilt_deg:
+        # the palate starts on the incisor's lingual face: its front follows the tooth, fading out
+        # over the first 12 mm
+        w = np.clip(1.0 - (oral[:, 0] - x0) / 12.0, 0.0, 1.0)[:, None]
+        oral = oral + w * (tilt(oral[:1]) - oral[:1])
     # the palate's bone sits above its oral mucosa (subject.palate_mucosa_mm, 0 = none drawn)
     nasal = oral[::-1] - np.array([0.0, 4.5 + subject.palate_mucosa_mm])
     nasal[-8:, 1] = np.minimum(nasal[-8:, 1], 87.0)
-    poly = np.vstack([[[37.0, 96.5]], oral, [[pns[0] + 1.5, pns[1] - 2.0]], nasal,
-                      [[36.0, 88.0]]])
+    poly = np.vstack([tilt(np.array([[37.0, 96.5]])), oral, [[pns[0] + 1.5, pns[1] - 2.0]], nasal,
+                      tilt(np.array([[36.0, 88.0]]))])
     return poly, oral
 
 
@@ -286,7 +301,7 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
     pns = palate_oral[-1]
     velum, velum_c = _velum(pns, subject.velum_length_mm, p["velum"])
     wall, wall_front = _pharyngeal_wall(subject)
-    upper_inc = TEMPLATE["upper_incisor"]
+    upper_inc = _incisor_tilt(subject)(TEMPLATE["upper_incisor"])
     lower_inc = jaw_rot(TEMPLATE["lower_incisor"])
     lower_alv = jaw_rot(TEMPLATE["lower_alveolus"])
     symphysis = jaw_rot(TEMPLATE["symphysis_r2" if subject.anatomy_revision >= 2 else "symphysis"])

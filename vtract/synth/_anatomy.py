@@ -25,6 +25,10 @@ head_scale             0.9-1.12          cranium size relative to the face
 fat_mm                 2.5-9             subcutaneous fat layer under the skin outline
 nose_scale             0.7-1.3           nose size about its root
 palate_mucosa_mm       1-4               oral mucosa of the hard palate (bright, between the air and the bone)
+incisor_tilt_deg       0-10              upper incisor proclination (crown forward); the palate's front
+                                         follows the tooth
+palate_front_slope     0-1               hard palate's front: 0 steep behind the incisors, 1 a long
+                                         gentle alveolar slope
 =====================  ================  ===========================================================
 """
 
@@ -49,6 +53,8 @@ ANATOMY_RANGES: dict[str, tuple[float, float]] = {
     "fat_mm": (2.5, 9.0),
     "nose_scale": (0.7, 1.3),
     "palate_mucosa_mm": (1.0, 4.0),
+    "incisor_tilt_deg": (0.0, 10.0),
+    "palate_front_slope": (0.0, 1.0),
 }
 
 
@@ -73,7 +79,9 @@ def subject_of(anat: dict[str, float]) -> Subject:
     return Subject("synth", "male", scale=1.0, palate_vault_mm=anat["palate_vault_mm"],
                    palate_length_mm=anat["palate_length_mm"], larynx_rest_mm=anat["larynx_rest_mm"],
                    pharynx_depth_mm=anat["pharynx_depth_mm"], velum_length_mm=anat["velum_length_mm"],
-                   palate_mucosa_mm=anat["palate_mucosa_mm"], anatomy_revision=ANATOMY_REVISION)
+                   palate_mucosa_mm=anat["palate_mucosa_mm"], anatomy_revision=ANATOMY_REVISION,
+                   incisor_tilt_deg=anat["incisor_tilt_deg"],
+                   palate_front_slope=anat["palate_front_slope"])
 
 
 # Template-mm outlines (face left, y down) of the head outside the tract. The face profile is the
