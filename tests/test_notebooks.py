@@ -172,10 +172,6 @@ def test_wind_players_print_the_built_in_differences(notebook_out):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "known failure: beside the dark flute the net labels the lower lip about a pixel short, so the "
-    "quick flute session's lip aperture reads 5.4 mm against 3.5 mm true and the flute - trumpet "
-    "difference 5.4 mm against 2.4 mm (more than a factor 2)"))
 def test_wind_players_lip_aperture_difference_within_a_factor_2(notebook_out):
     csv = notebook_out / "group_differences_wind.csv"
     if not csv.is_file():
