@@ -56,7 +56,6 @@ SPEAKERS = {"F2": ["F2_002", "F2_015", "F2_033", "F2_359", "F2_360"], "F4": ["F4
             "M3": ["M3_033", "M3_359", "M3_394", "M3_406"]}
 METHODS = ("net", "classic")
 SPAN_SPACING_MM = 2.4
-SPAN_CURVES = {"tongue": 2, "hard_palate": 11, "velum": 12, "pharyngeal_wall": 7}
 IISC_MM = 2.9
 
 

@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from _distances import point_to_polyline  # noqa: E402
 from _markdown import markdown_table  # noqa: E402
+from _seg_real import SPAN_SPACING_MM, SPAN_STRUCTURES  # noqa: E402  (one definition of the SPAN curves)
 
 import vtract  # noqa: E402
 from vtract import labels as L  # noqa: E402
@@ -42,8 +43,7 @@ from vtract.qc import overlay_montage  # noqa: E402
 
 REAL = REPO.parent / "shared" / "data" / "real"
 OUT = REPO / "benchmarks" / "results"
-SPAN_SPACING_MM = 2.4  # USC 2015 session, about 2.4 mm pixels (README)
-SPAN_CURVES = {"tongue": 2, "hard_palate": 11, "velum": 12, "pharyngeal_wall": 7}
+SPAN_CURVES = {k: SPAN_STRUCTURES[k][0] for k in ("tongue", "hard_palate", "velum", "pharyngeal_wall")}
 
 
 def span_accuracy() -> pd.DataFrame:
