@@ -40,7 +40,7 @@ def simple_geometry():
     lo = np.vstack([np.column_stack([100.0 - wp / 2, ys]), np.column_stack([xs, 75.0 + wo / 2])])
     d = np.concatenate([wp, wo])
     lm = {"glottis": [100.0, 160.0], "lip_opening": [10.0, 75.0], "lip_front": [10.0, 70.0],
-          "ridge": [30.0, 62.0], "pns": [80.0, 60.0], "velum_tip": [95.0, 85.0], "tongue_tip": [36.0, 80.0]}
+          "ridge": [30.0, 62.0], "pns": [80.0, 60.0], "velum_tip": [95.0, 85.0], "tongue_tip": [33.0, 78.0]}
     surface = np.column_stack([np.arange(40.0, 91.0, 5.0), np.full(11, 80.0)])
     return TractGeometry(midline=mid[None], upper=up[None], lower=lo[None], distance=d[None],
                          landmarks={k: np.array(v)[None] for k, v in lm.items()},

@@ -38,6 +38,22 @@ def test_regions_are_disjoint_and_in_mm_from_the_landmarks(simple_geometry):
     assert np.all((mid[r["oropharynx"][0], 1] > 85.0) & (mid[r["oropharynx"][0], 1] < 135.0))
 
 
+def test_tongue_tip_roof_includes_the_incisors_and_its_floor_is_the_tongue(simple_geometry):
+    """A 2 mm gap 3 mm in front of the ridge (x = 27, at the upper incisors' lingual face)."""
+    g = simple_geometry
+    i = int(np.argmin(np.abs(g.midline[0, :, 0] - 27.0) + np.abs(g.midline[0, :, 1] - 75.0)))
+    g.lower[0, i, 1] = g.upper[0, i, 1] + 2.0
+    g.distance[0, i] = 2.0
+    # in front of the tongue tip (x = 33) that floor is the lower incisors / lip: the jaw, not the tongue
+    m = measures_table(g).iloc[0]
+    assert m["tongue_tip_cd_mm"] == pytest.approx(3.0) and m["tongue_tip_cl_mm"] == pytest.approx(5.0)
+    g.landmarks["tongue_tip"][0] = [26.0, 78.0]  # the tongue tip reaches the incisors (a dental /θ/)
+    g.extra.clear()
+    m = measures_table(g).iloc[0]
+    assert m["tongue_tip_cd_mm"] == pytest.approx(2.0)
+    assert m["tongue_tip_cl_mm"] == pytest.approx(-3.0)  # 3 mm in front of the ridge
+
+
 def test_a_closed_line_gives_zero(simple_geometry):
     g = simple_geometry
     i = int(np.argmin(np.abs(g.midline[0, :, 0] - 35.0) + np.abs(g.midline[0, :, 1] - 75.0)))

@@ -15,7 +15,10 @@ Tolerances (mean absolute error over the poses, in pixels ``p`` of the raster) a
   at 2.4 mm): lip aperture and the constriction degrees get ``p * sqrt(2)``;
 * constriction *locations* are the position of a minimum along a flat stretch of the tract: a
   pixel's change of the minimum can move it by a whole region, so only ``5 mm`` on average
-  (the benchmark's target), not a pixel bound;
+  (the benchmark's target), not a pixel bound, and only over the poses with a constriction there
+  (true degree < :data:`CONSTRICTED_MM`): where the tongue lies as far from the whole roof as in
+  the neutral tube, the location of the minimum is arbitrary (the tongue-tip roof runs from the
+  incisors to 15 mm behind the ridge: over 20 mm of nearly equal distance in a belted open vowel);
 * jaw opening: a median over the lips region, whose front end is where the label map's airway
   ends (a sub-pixel gap at the lip corners is lost): ``2 p``;
 * tract length: the label midline is re-centred and smoothed where the phantom's grid midline
@@ -42,6 +45,9 @@ TOL_PX = {"lip_aperture_mm": R2, "lip_protrusion_mm": R2, "jaw_opening_mm": 2.0,
           "pharynx_width_oro_mm": R2, "pharynx_width_hypo_mm": 1.0, "larynx_height_mm": R2,
           "tongue_dorsum_height_mm": R2, "tract_length_mm": 2.0, "velum_opening_mm": 1.0}
 TOL_MM = {"tongue_tip_cl_mm": 5.0, "tongue_dorsum_cl_mm": 5.0}
+#: a location is scored where its region narrows below this (mm); the open poses here (belting,
+#: wind) leave 14-17 mm all along the tongue-tip region
+CONSTRICTED_MM = 12.0
 
 
 def _poses(n: int, seed: int = 0):
@@ -82,6 +88,9 @@ def test_rasterised_phantom_labels_reproduce_the_ground_truth(truth_and_labels):
         if col == "airway_area_mm2":
             continue
         err = (est[col] - truth[col]).abs()
+        if col.endswith("_cl_mm"):
+            err = err[truth[col.replace("_cl_mm", "_cd_mm")] < CONSTRICTED_MM]
+            assert len(err) >= 6, col
         assert err.isna().sum() <= 1, col  # at most one pose where a sub-pixel lip gap vanished
         tol = TOL_MM.get(col, TOL_PX.get(col, 0.0) * sp)
         assert err.mean() <= tol, f"{col}: MAE {err.mean():.2f} mm > {tol:.2f} mm at {sp} mm pixels"

@@ -23,9 +23,10 @@ MEASURE_TABLE: dict[str, tuple[str, str]] = {
                        "lower incisors are invisible in MRI; the lip rides on the jaw and opens "
                        "with the lips). Changed in 0.2: was the incisor-edge gap in the phantom "
                        "and the lower wall at the segmenter's alveolar index in vtract.measure"),
-    "tongue_tip_cd_mm": ("mm", "closest distance between the roof from the alveolar ridge to 15 mm "
-                         "behind it and the oral floor (tongue), above the velum tip; 0 when the airway ends "
-                         "behind the ridge (a closure cut the air in front off)"),
+    "tongue_tip_cd_mm": ("mm", "closest distance between the roof from the upper incisors (behind the "
+                         "lips' region) to 15 mm behind the alveolar ridge and the oral floor (tongue), "
+                         "above the velum tip; 0 when the airway ends behind the incisors (a closure "
+                         "cut the air in front off) (changed in 0.2: the roof began at the ridge)"),
     "tongue_tip_cl_mm": ("mm", "where that minimum is: its midline point's distance behind the "
                          "alveolar ridge along the palatal plane (changed in 0.2: was the arc "
                          "length from the glottis)"),

@@ -41,8 +41,9 @@ def regions(geom: TractGeometry) -> dict[str, np.ndarray]:
     """Grid-line regions, each a bool mask of shape ``(n_frames, n_lines)``.
 
     ``lips``: midline more than :data:`LIP_BEHIND_RIDGE_MM` in front of the ridge; ``tip``: from the
-    ridge to :data:`TIP_BEHIND_RIDGE_MM` behind it, above the velum tip (the incisors in between
-    are invisible in MRI and belong to no region); ``dorsum``: further
+    ridge to :data:`TIP_BEHIND_RIDGE_MM` behind it, above the velum tip (the lines between the lips
+    and the ridge, at the upper incisors, are in no region; the tongue-tip constriction's roof
+    reaches over them, :func:`constriction`); ``dorsum``: further
     back, above the velum tip; ``oropharynx``: below the velum tip and more than
     :data:`OROPHARYNX_ABOVE_GLOTTIS_MM` above the glottis; ``hypopharynx``: the window
     :data:`HYPOPHARYNX_MM` above the glottis. Heights (``h``) are along the palatal-plane normal.
@@ -69,13 +70,15 @@ def regions(geom: TractGeometry) -> dict[str, np.ndarray]:
     return out
 
 
-def _dense_wall(pts: np.ndarray, sel: np.ndarray, max_gap_mm: float = 5.0,
+def _dense_wall(pts: np.ndarray, sel: np.ndarray, max_gap_mm: float = 20.0,
                 per_mm: float = 4.0) -> np.ndarray:
     """Wall points of the selected grid lines, densified along the wall between neighbours.
 
     Consecutive selected points closer than ``max_gap_mm`` are joined by points every
     ``1 / per_mm`` mm, so that the closest distance between two walls does not depend on how far
-    apart the grid lines are (the phantom's grid and a segmenter's differ).
+    apart the grid lines are (the phantom's grid and a segmenter's differ). Where the wall runs
+    along the grid lines, as the upper incisors' lingual face does at the mouth's bend, two
+    neighbouring lines' wall points lie 10-20 mm apart; only farther ones stay unjoined.
     """
     idx = np.flatnonzero(sel & np.all(np.isfinite(pts), axis=1))
     if idx.size == 0:
@@ -91,24 +94,41 @@ def _dense_wall(pts: np.ndarray, sel: np.ndarray, max_gap_mm: float = 5.0,
     return np.vstack([p[:1], a[seg] + t[:, None] * (b[seg] - a[seg])])
 
 
-def _closest(geom: TractGeometry, up_mask: np.ndarray,
-             lo_mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _closest(geom: TractGeometry, up_mask: np.ndarray, lo_mask: np.ndarray | None = None, *,
+             up_u: tuple[np.ndarray, np.ndarray] | None = None,
+             lo_u_min: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Closest distance between the upper wall (lines in ``up_mask``) and the lower wall.
 
-    Returns the distance (mm; 0 when a line of ``up_mask`` is closed) and the midpoint of the
-    closest pair (mm), per frame.
+    ``up_u`` (per-frame ``u`` bounds, mm) keeps only the upper-wall points, after densification,
+    that lie between them along the palatal plane, and ``lo_u_min`` only the lower-wall points
+    behind it (NaN: all): a region then ends where the wall does, not at a grid line.
+
+    Returns the distance (mm; 0 when a line of ``up_mask`` whose upper point is kept is closed) and
+    the midpoint of the closest pair (mm), per frame.
     """
     from scipy.spatial.distance import cdist
 
     lo_mask = up_mask if lo_mask is None else lo_mask
     d = np.full(geom.n_frames, np.nan)
     at = np.full((geom.n_frames, 2), np.nan)
+    u_up = geom.plane_coords(geom.upper)[0] if up_u is not None else None
     for k in range(geom.n_frames):
         up = _dense_wall(geom.upper[k], up_mask[k])
         lo = _dense_wall(geom.lower[k], lo_mask[k])
+        lines = up_mask[k]
+        if up_u is not None or lo_u_min is not None:
+            fk = geom.frame(k)
+            if up_u is not None:
+                lo_b, hi_b = up_u[0][k], up_u[1][k]
+                uu = fk.plane_coords(up[None])[0][0]
+                up = up[(uu >= lo_b) & (uu <= hi_b)]
+                with np.errstate(invalid="ignore"):
+                    lines = lines & (u_up[k] >= lo_b) & (u_up[k] <= hi_b)
+            if lo_u_min is not None and np.isfinite(lo_u_min[k]):
+                lo = lo[fk.plane_coords(lo[None])[0][0] >= lo_u_min[k]]
         if len(up) == 0 or len(lo) == 0:
             continue
-        closed = up_mask[k] & (geom.distance[k] <= 0)
+        closed = lines & (geom.distance[k] <= 0)
         if closed.any():
             d[k], at[k] = 0.0, geom.midline[k][np.flatnonzero(closed)[0]]
             continue
@@ -134,7 +154,12 @@ def _constriction_masks(geom: TractGeometry, region: str) -> tuple[np.ndarray, n
     oral = r["tip"] | r["dorsum"] | _between(geom)
     with np.errstate(invalid="ignore"):
         if region == "tip":
-            up = oral & (u_up >= u_r) & (u_up <= u_r + TIP_BEHIND_RIDGE_MM)
+            # the roof from the lips' region back: the upper incisors' lingual face (dental
+            # constrictions, /θ ð/; the teeth are dark, so the airway's upper wall there is the
+            # tooth's surface) and the alveolar ridge and front palate (/t d n s l/)
+            # (cut to that stretch on the densified wall itself, and the floor to the tongue, in
+            # constriction(): the grid lines there are steep and far apart)
+            return oral | r["lips"], oral | r["lips"]
         elif region == "dorsum":
             up = oral & (u_up > u_r + TIP_BEHIND_RIDGE_MM)
         else:
@@ -211,8 +236,10 @@ def constriction(geom: TractGeometry, region: str) -> tuple[np.ndarray, np.ndarr
         Closest distance between the upper and the lower wall in the region (mm; 0 when a grid
         line there is closed). Wall to wall, not along grid lines, so it does not depend on the
         grid (the same rule as manual tract variables: the minimum distance between two contours).
-        For the tip and dorsum the roof is the upper wall whose own position lies in the region,
-        the floor the whole oral lower wall behind the lips; when the airway ends behind the
+        For the tip and dorsum the roof is the upper wall whose own position lies in the region
+        (for the tip, from the lips' region back: the upper incisors, the alveolar ridge and
+        :data:`TIP_BEHIND_RIDGE_MM` of palate behind it), the floor the whole oral lower wall behind
+        the lips; when the airway ends behind the
         region's front (a closure cut the air in front of it off: the tongue against the ridge or
         the palate), 0.
     location_mm : ndarray, shape (n_frames,)
@@ -221,12 +248,20 @@ def constriction(geom: TractGeometry, region: str) -> tuple[np.ndarray, np.ndarr
         does not depend on where the tract's ends were found; NaN for a closure inferred from where
         the airway ends.
     """
-    d, at = _closest(geom, *_constriction_masks(geom, region))
+    kw = {}
+    if region == "tip":
+        # the roof from the upper incisors to TIP_BEHIND_RIDGE_MM behind the ridge, against the tongue
+        # behind its tip (in front of it lie the lower incisors and lip: the jaw's distance, not the
+        # tongue's)
+        u_r = _lm(geom, "ridge")[0]
+        kw = {"up_u": (u_r - LIP_BEHIND_RIDGE_MM, u_r + TIP_BEHIND_RIDGE_MM),
+              "lo_u_min": _lm(geom, "tongue_tip")[0]}
+    d, at = _closest(geom, *_constriction_masks(geom, region), **kw)
     u, _ = geom.plane_coords(at[:, None, :])
     u_r, _ = _lm(geom, "ridge")
     if region in ("tip", "dorsum"):
         u_open, _ = _lm(geom, "lip_opening")
-        front = u_r + (TIP_BEHIND_RIDGE_MM if region == "dorsum" else 0.0)
+        front = u_r + (TIP_BEHIND_RIDGE_MM if region == "dorsum" else -LIP_BEHIND_RIDGE_MM)
         with np.errstate(invalid="ignore"):
             d = np.where(np.isnan(d) & (u_open > front), 0.0, d)
     return d, u[:, 0] - u_r
