@@ -16,8 +16,7 @@ tract_length_mm        130-200           glottis-to-lips midline length at the n
 palate_vault_mm        3-15              hard-palate vault depth
 palate_length_mm       44-58             alveolar ridge to posterior nasal spine (before scaling)
 larynx_rest_mm         -6-14             resting glottis height (+ = lower)
-pharynx_depth_mm       -5-10             posterior pharyngeal wall shift backwards (adult oro- and
-                                         hypopharyngeal depths reach ~20 mm at rest)
+pharynx_depth_mm       -5-6              posterior pharyngeal wall shift backwards
 velum_length_mm        24-40             posterior nasal spine to uvula tip
 velum_thickness        0.75-1.35         velum thickness factor
 tongue_fill_mm         0-9               how much higher the tongue body sits than in the demo
@@ -25,7 +24,7 @@ tongue_fill_mm         0-9               how much higher the tongue body sits th
 head_scale             0.9-1.12          cranium size relative to the face
 fat_mm                 2.5-9             subcutaneous fat layer under the skin outline
 nose_scale             0.7-1.3           nose size about its root
-palate_mucosa_mm       1-4               hard palate oral mucosa (fibrous, between the air and the bone)
+palate_mucosa_mm       1-4               oral mucosa of the hard palate (bright, between the air and the bone)
 incisor_tilt_deg       0-10              upper incisor proclination (crown forward); the palate's front
                                          follows the tooth
 palate_front_slope     0-1               hard palate's front: 0 steep behind the incisors, 1 a long
@@ -46,7 +45,7 @@ ANATOMY_RANGES: dict[str, tuple[float, float]] = {
     "palate_vault_mm": (3.0, 15.0),
     "palate_length_mm": (44.0, 58.0),
     "larynx_rest_mm": (-6.0, 14.0),
-    "pharynx_depth_mm": (-5.0, 10.0),
+    "pharynx_depth_mm": (-5.0, 6.0),
     "velum_length_mm": (24.0, 40.0),
     "velum_thickness": (0.75, 1.35),
     "tongue_fill_mm": (0.0, 9.0),

@@ -42,10 +42,7 @@ __all__ = ["Appearance", "random_appearance", "render_image", "REALISTIC_MEANS"]
 REALISTIC_MEANS: dict[str, float] = {
     "outside": 0.0, "airway": 0.02, "air": 0.02, "fat": 1.35, "soft": 0.8, "muscle": 1.0,
     "tongue": 1.0, "bone": 0.12, "marrow": 0.75, "teeth": 0.05, "brain": 0.65, "csf": 0.6, "cord": 0.6,
-    "mucosa": 0.55, "nasal": 0.75, "device": 0.05, "spine": 0.5}
-# "mucosa" is the hard palate's oral mucoperiosteum: at the midline (the palatine raphe) a thin dense
-# fibrous layer bound to the periosteum without a submucosa, whose short T2* and low proton density
-# make it darker than muscle, not brighter (generator <= 0.13.0 drew it at 1.1).
+    "mucosa": 1.1, "nasal": 0.75, "device": 0.05, "spine": 0.5}
 _AIR = ("outside", "airway", "air")
 _DARK = ("bone", "teeth", "device")
 
