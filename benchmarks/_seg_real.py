@@ -270,7 +270,8 @@ def robustness_floor_table(n_frames: int = 24) -> pd.DataFrame:
     the original grid, and, mapped by the same transform, on the rotated or resampled grid; the two
     label boundaries are compared exactly as :func:`robustness_table` compares a segmenter's. Even a
     perfect segmenter changes by this much: two pixel staircases of one curve on different grids differ.
-    Orientation, shift and padding map pixels onto pixels, so their floor is 0.
+    Shift and padding map pixels onto pixels (floor 0); the on-disk orientation is undone by the reader,
+    which hands the segmenter the same array (not computed).
     """
     from skimage.draw import polygon2mask
 
@@ -297,6 +298,10 @@ def robustness_floor_table(n_frames: int = 24) -> pd.DataFrame:
                 d.setdefault(f"rotated {deg:+.0f} deg", []).append(_sym_mean(b0[keep], b))
             b = _resampled_points(boundary(_resampled_points(xy, IISC_MM, 1.6), fine), 1.6, IISC_MM)
             d.setdefault("resampled to 1.6 mm", []).append(_sym_mean(b0, b))
+            sh, pad = np.array([-2.0, 3.0]), 10.0  # (x, y): the (3, -2) px (row, col) shift
+            d.setdefault("shift (3, -2) px", []).append(_sym_mean(b0, boundary(xy + sh, (ny, nx)) - sh))
+            d.setdefault("padded 10 px", []).append(
+                _sym_mean(b0, boundary(xy + pad, (ny + 2 * int(pad), nx + 2 * int(pad))) - pad))
         for name, v in d.items():
             rows.append({"method": "truth_floor", "speaker": spk, "clip": clips[0], "transform": name,
                          "boundary_change_px": float(np.nanmean(v)),
@@ -418,7 +423,8 @@ def real_tables(reuse: tuple[str, ...] = (), phantom_per_matrix: int | None = No
                   markdown_table(agg.round(3), index=True), "",
                   "`truth_floor`: the manual airway rasterised on both grids and compared the same way "
                   "(no segmenter): the change a perfect segmenter would show, from pixel staircases alone "
-                  "(0 where the transform maps pixels onto pixels).", ""]
+                  "(0 where the transform maps pixels onto pixels; not computed for the on-disk "
+                  "orientation, which the reader undoes).", ""]
     return lines
 
 
