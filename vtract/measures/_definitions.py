@@ -154,11 +154,8 @@ def _constriction_masks(geom: TractGeometry, region: str) -> tuple[np.ndarray, n
     oral = r["tip"] | r["dorsum"] | _between(geom)
     with np.errstate(invalid="ignore"):
         if region == "tip":
-            # the roof from the lips' region back: the upper incisors' lingual face (dental
-            # constrictions, /θ ð/; the teeth are dark, so the airway's upper wall there is the
-            # tooth's surface) and the alveolar ridge and front palate (/t d n s l/)
-            # (cut to that stretch on the densified wall itself, and the floor to the tongue, in
-            # constriction(): the grid lines there are steep and far apart)
+            # every line in front of the velum tip; constriction() cuts the roof and the floor on
+            # the densified walls themselves (the grid lines at the incisors are far apart)
             return oral | r["lips"], oral | r["lips"]
         elif region == "dorsum":
             up = oral & (u_up > u_r + TIP_BEHIND_RIDGE_MM)
@@ -236,12 +233,14 @@ def constriction(geom: TractGeometry, region: str) -> tuple[np.ndarray, np.ndarr
         Closest distance between the upper and the lower wall in the region (mm; 0 when a grid
         line there is closed). Wall to wall, not along grid lines, so it does not depend on the
         grid (the same rule as manual tract variables: the minimum distance between two contours).
-        For the tip and dorsum the roof is the upper wall whose own position lies in the region
-        (for the tip, from the lips' region back: the upper incisors, the alveolar ridge and
-        :data:`TIP_BEHIND_RIDGE_MM` of palate behind it), the floor the whole oral lower wall behind
-        the lips; when the airway ends behind the
-        region's front (a closure cut the air in front of it off: the tongue against the ridge or
-        the palate), 0.
+        For the dorsum the roof is the upper wall whose own position lies in the region and the
+        floor the whole oral lower wall behind the lips. For the tip the roof runs from the upper
+        incisors' lingual face (:data:`LIP_BEHIND_RIDGE_MM` in front of the ridge: dental places;
+        the teeth are dark, so the airway's wall there is the tooth's surface) to
+        :data:`TIP_BEHIND_RIDGE_MM` behind the ridge (alveolar places), and the floor is the
+        tongue behind its tip (in front of it lie the lower incisors and lip: the jaw's distance,
+        not the tongue's). When the airway ends behind the region's front (a closure cut the air in
+        front of it off: the tongue against the incisors, the ridge or the palate), 0.
     location_mm : ndarray, shape (n_frames,)
         Where it is: the closest pair's midpoint's position along the palatal plane behind the
         alveolar ridge (mm, ``u - u_ridge``; positive = posterior), a head-fixed coordinate that
@@ -249,10 +248,7 @@ def constriction(geom: TractGeometry, region: str) -> tuple[np.ndarray, np.ndarr
         the airway ends.
     """
     kw = {}
-    if region == "tip":
-        # the roof from the upper incisors to TIP_BEHIND_RIDGE_MM behind the ridge, against the tongue
-        # behind its tip (in front of it lie the lower incisors and lip: the jaw's distance, not the
-        # tongue's)
+    if region == "tip":  # see degree_mm above
         u_r = _lm(geom, "ridge")[0]
         kw = {"up_u": (u_r - LIP_BEHIND_RIDGE_MM, u_r + TIP_BEHIND_RIDGE_MM),
               "lo_u_min": _lm(geom, "tongue_tip")[0]}
