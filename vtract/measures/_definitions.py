@@ -141,27 +141,25 @@ def _closest(geom: TractGeometry, up_mask: np.ndarray, lo_mask: np.ndarray | Non
 def _constriction_masks(geom: TractGeometry, region: str) -> tuple[np.ndarray, np.ndarray]:
     """Upper-wall and lower-wall line masks of a constriction region.
 
-    For the tongue tip and dorsum the roof is selected by the upper-wall point's own position
-    (the alveolar ridge / palate dome and velum), the floor is the whole oral lower wall behind
-    the lips (the tongue, wherever it comes closest), so that the result does not depend on how
-    the grid lines are tilted near the region's edges.
+    For the dorsum the roof is selected by the upper-wall point's own position (the palate dome and
+    velum), the floor is the whole oral lower wall behind the lips (the tongue, wherever it comes
+    closest), so that the result does not depend on how the grid lines are tilted near the region's
+    edges; the tongue tip's roof and floor are cut on the densified walls (:func:`constriction`).
     """
     r = regions(geom)
     if region in ("lips", "oropharynx"):
         return r[region], r[region]
+    oral = r["tip"] | r["dorsum"] | _between(geom)
+    if region == "tip":
+        # every line in front of the velum tip; constriction() cuts the roof and the floor on the
+        # densified walls themselves (the grid lines at the incisors are far apart)
+        return oral | r["lips"], oral | r["lips"]
+    if region != "dorsum":
+        raise ValueError(f"region: expected tip, dorsum, oropharynx or lips, got {region!r}")
     u_up, _ = geom.plane_coords(geom.upper)
     u_r = _lm(geom, "ridge")[0][:, None]
-    oral = r["tip"] | r["dorsum"] | _between(geom)
     with np.errstate(invalid="ignore"):
-        if region == "tip":
-            # every line in front of the velum tip; constriction() cuts the roof and the floor on
-            # the densified walls themselves (the grid lines at the incisors are far apart)
-            return oral | r["lips"], oral | r["lips"]
-        elif region == "dorsum":
-            up = oral & (u_up > u_r + TIP_BEHIND_RIDGE_MM)
-        else:
-            raise ValueError(f"region: expected tip, dorsum, oropharynx or lips, got {region!r}")
-    return up, oral
+        return oral & (u_up > u_r + TIP_BEHIND_RIDGE_MM), oral
 
 
 def _between(geom: TractGeometry) -> np.ndarray:

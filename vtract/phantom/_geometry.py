@@ -185,11 +185,10 @@ def _palate(subject: Subject) -> tuple[np.ndarray, np.ndarray]:
     bump = np.sin(np.pi * u ** (0.7 + 0.5 * g)) ** (0.6 + 0.6 * g)
     oral = np.column_stack([base_x, base_y - subject.palate_vault_mm * bump])
     tilt = _incisor_tilt(subject)
-    if subject.incisor_tilt_deg:
-        # the palate starts on the incisor's lingual face: its front follows the tooth, fading out
-        # over the first 12 mm
-        w = np.clip(1.0 - (oral[:, 0] - x0) / 12.0, 0.0, 1.0)[:, None]
-        oral = oral + w * (tilt(oral[:1]) - oral[:1])
+    # the palate starts on the incisor's lingual face: its front follows the tooth, fading out over
+    # the first 12 mm (no shift for an upright tooth)
+    w = np.clip(1.0 - (oral[:, 0] - x0) / 12.0, 0.0, 1.0)[:, None]
+    oral = oral + w * (tilt(oral[:1]) - oral[:1])
     # the palate's bone sits above its oral mucosa (subject.palate_mucosa_mm, 0 = none drawn)
     nasal = oral[::-1] - np.array([0.0, 4.5 + subject.palate_mucosa_mm])
     nasal[-8:, 1] = np.minimum(nasal[-8:, 1], 87.0)
