@@ -33,7 +33,7 @@ import pytest
 
 from vtract import labels as L
 from vtract.errors import DataValueError
-from vtract.measures import MEASURE_COLUMNS, geometry_from_labels, measures_table
+from vtract.measures import CONSTRICTED_MM, MEASURE_COLUMNS, geometry_from_labels, measures_table
 from vtract.measures._from_labels import lip_gap_mm, lower_incisor_pocket
 from vtract.phantom import NEUTRAL, build_geometry, frame_measures, get_subject, rasterise
 from vtract.phantom._styles import STYLE_OFFSETS, WIND
@@ -45,9 +45,6 @@ TOL_PX = {"lip_aperture_mm": R2, "lip_protrusion_mm": R2, "jaw_opening_mm": 2.0,
           "pharynx_width_oro_mm": R2, "pharynx_width_hypo_mm": 1.0, "larynx_height_mm": R2,
           "tongue_dorsum_height_mm": R2, "tract_length_mm": 2.0, "velum_opening_mm": 1.0}
 TOL_MM = {"tongue_tip_cl_mm": 5.0, "tongue_dorsum_cl_mm": 5.0}
-#: a location is scored where its region narrows below this (mm); the open poses here (belting,
-#: wind) leave 14-17 mm all along the tongue-tip region
-CONSTRICTED_MM = 12.0
 
 
 def _poses(n: int, seed: int = 0):

@@ -20,6 +20,7 @@ its exact polygons and calls the same :func:`measures_table`.
 from ._area import area_from_distance
 from ._columns import MEASURE_COLUMNS, MEASURE_TABLE, measure_table_markdown
 from ._definitions import (
+    CONSTRICTED_MM,
     constriction,
     jaw_opening,
     larynx_height,
@@ -45,7 +46,8 @@ from ._geometry import (
 from ._measure import distance_function, measure
 from ._pca import tongue_pca
 
-__all__ = ["measure", "tongue_pca", "MEASURE_COLUMNS", "MEASURE_TABLE", "measure_table_markdown",
+__all__ = ["measure", "tongue_pca", "CONSTRICTED_MM", "MEASURE_COLUMNS", "MEASURE_TABLE",
+           "measure_table_markdown",
            "area_from_distance", "TractGeometry", "LANDMARKS", "palatal_plane", "palate_ridge",
            "palate_front", "PALATE_PLANE_MM", "roof_landmarks",
            "geometry_from_labels", "lower_incisor_pocket", "lip_gap_mm", "measures_table",

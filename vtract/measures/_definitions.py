@@ -17,7 +17,7 @@ from ._geometry import TractGeometry
 __all__ = ["regions", "lip_aperture", "lip_protrusion", "jaw_opening", "constriction",
            "larynx_height", "pharynx_width_oro", "pharynx_width_hypo", "tongue_dorsum_height",
            "tract_length", "measures_table", "LIP_BEHIND_RIDGE_MM", "TIP_BEHIND_RIDGE_MM",
-           "OROPHARYNX_ABOVE_GLOTTIS_MM", "HYPOPHARYNX_MM"]
+           "OROPHARYNX_ABOVE_GLOTTIS_MM", "HYPOPHARYNX_MM", "CONSTRICTED_MM"]
 
 #: Grid lines more than this far in front of the alveolar ridge lie between the lips (the
 #: upper incisors reach ~4-7 mm in front of it; wider lip openings than the incisor gap read the
@@ -30,6 +30,12 @@ TIP_BEHIND_RIDGE_MM = 15.0
 OROPHARYNX_ABOVE_GLOTTIS_MM = 25.0
 #: Window above the glottis (mm) over which the hypopharyngeal width is averaged.
 HYPOPHARYNX_MM = (8.0, 16.0)
+#: A constriction *location* (``*_cl_mm``) locates a narrowing only where its degree (``*_cd_mm``)
+#: is below this (mm); where the tongue lies as far from the whole region's roof as in an open
+#: vowel (14-17 mm in the phantom's belting and wind poses), the position of the minimum along a
+#: nearly flat stretch is arbitrary. The measures report the location in every frame; the accuracy
+#: checks score it separately over the frames with a constriction.
+CONSTRICTED_MM = 12.0
 
 
 def _lm(geom: TractGeometry, name: str) -> tuple[np.ndarray, np.ndarray]:
