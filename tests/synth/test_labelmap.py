@@ -38,16 +38,15 @@ def test_raised_tip_opens_a_sublingual_air_space_joined_to_the_tract():
     assert area_mm2 > 0.5 * g * (depth - 6.0)
     # (the underside near the tip lifts too, so part of it lies above the edge)
     assert np.mean(rows > edge[1]) > 0.4 and rows.max() <= edge[1] + (depth + 3.0) / f
-    box = (cols >= edge[0] - 3.0 / f) & (cols <= edge[0] + (g + 8.0) / f)
-    assert box.mean() > 0.9  # the rest: one-pixel moves of the re-fitted tongue spline elsewhere
+    assert cols.min() >= edge[0] - 3.0 / f and cols.max() <= edge[0] + (g + 8.0) / f
     # the cavity is part of the one tract airway (not a separate pocket turned into tissue)
     comp, n = ndi.label(lab1 == L.AIRWAY)
     main = np.argmax(np.bincount(comp.ravel())[1:]) + 1
     assert (comp[new] == main).mean() > 0.95
-    # the tongue gave up the space; no other structure changed
+    # the tongue gave up the space: it lost pixels, nothing else changed label
+    assert ((lab0 == L.TONGUE) & (lab1 != L.TONGUE)).sum() > 0
     assert np.isin(lab0[new], (L.TONGUE, L.BACKGROUND)).all()
-    other = (lab0 != L.TONGUE) & (lab1 != L.TONGUE) & ~new
-    assert np.array_equal(lab0[other], lab1[other])
+    assert np.array_equal(lab0[~new & (lab0 != L.TONGUE)], lab1[~new & (lab0 != L.TONGUE)])
 
 
 def test_tip_at_rest_or_no_keys_draws_no_cavity():
