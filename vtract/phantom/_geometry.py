@@ -261,12 +261,7 @@ def _tongue(p: dict, jaw_rot, larynx: float, vault_mm: float, epi_tip: np.ndarra
         # the front face lies against the lingual alveolar plate down to the genial tubercles; with
         # the tip raised it may lift off the plate by ``sublingual_mm`` (see :func:`_sublingual`)
         g = float(p.get("sublingual_mm", 0.0))
-        front = [[62.0, 148.0], [45.0 + 0.4 * g, 136.0], [37.0 + 0.8 * g, 124.0], [39.0 + g, 113.0]]
-        if g > 0.0:
-            # the lifted underside, half-way up to the tip (without it the spline bulges forward
-            # from the tip over the incisors and the lift would not show)
-            under = 0.5 * (pts[0] + np.array(front[-1]))
-            front.append([max(under[0], front[-1][0]) + 0.5 * g, under[1]])
+        front = [[62.0, 148.0], [45.0 + 0.3 * g, 136.0], [37.0 + 0.7 * g, 124.0], [39.0 + g, 113.0]]
     pts = np.vstack([pts, low, front])
     w = np.array([1.0, 1.0, 0.7, 0.5, 0.25, *w_low] + [1.0] * len(front))
     moved = jaw_rot(pts)

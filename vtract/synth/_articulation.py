@@ -27,12 +27,12 @@ CONSONANT_PROB = 0.4
 VOWEL_GAP_MM = (1.0, 4.0)
 #: Sublingual cavity (:func:`vtract.phantom._geometry._sublingual`): once the tongue tip is raised more
 #: than ``SUBLINGUAL_FROM_MM`` above its rest, in this share of samples its front face lifts off the
-#: lingual alveolar plate by 30-100 % of 0.6 x the extra raise (at most ``SUBLINGUAL_MAX_MM``), leaving
-#: air down to a floor ``SUBLINGUAL_DEPTH_MM`` below the lower-incisor edge (uniform draws).
+#: lingual alveolar plate by up to half the extra raise (at most ``SUBLINGUAL_MAX_MM``), leaving air down
+#: to a floor ``SUBLINGUAL_DEPTH_MM`` below the lower-incisor edge (uniform draws).
 SUBLINGUAL_PROB = 0.6
 SUBLINGUAL_FROM_MM = 3.0
-SUBLINGUAL_MAX_MM = 8.0
-SUBLINGUAL_DEPTH_MM = (8.0, 28.0)
+SUBLINGUAL_MAX_MM = 6.0
+SUBLINGUAL_DEPTH_MM = (8.0, 24.0)
 
 #: Per-parameter jitter (standard deviation) around the vowel blend.
 _JITTER = {"jaw_mm": 2.5, "lip_aperture_mm": 3.0, "lip_protrusion_mm": 2.0, "dorsum_x_mm": 3.5,
@@ -106,7 +106,7 @@ def random_articulation(rng: np.random.Generator, anat: dict) -> tuple[dict, dic
     # with the tip raised, the tongue's underside may lift off the lower incisors' lingual plate
     raise_mm = -float(np.clip(p["tip_y_mm"], *_LIMITS["tip_y_mm"])) - SUBLINGUAL_FROM_MM
     if raise_mm > 0 and rng.uniform() < SUBLINGUAL_PROB:
-        p["sublingual_mm"] = float(rng.uniform(0.3, 1.0)) * min(0.6 * raise_mm, SUBLINGUAL_MAX_MM)
+        p["sublingual_mm"] = float(rng.uniform()) * min(0.5 * raise_mm, SUBLINGUAL_MAX_MM)
         p["sublingual_depth_mm"] = float(rng.uniform(*SUBLINGUAL_DEPTH_MM))
     instrument = None
     if rng.uniform() < INSTRUMENT_PROB:
