@@ -258,36 +258,13 @@ def _tongue(p: dict, jaw_rot, larynx: float, vault_mm: float, epi_tip: np.ndarra
                [x_t - 3.8, y_vallecula],  # vallecula floor (glosso-epiglottic fold)
                [87.0, max(152.0 + 0.5 * larynx, y_vallecula + 5.0)]]  # hyoid attachment
         w_low = [0.1, 0.05, 0.1]
-        # the front face lies against the lingual alveolar plate down to the genial tubercles; with
-        # the tip raised it may lift off the plate by ``sublingual_mm`` (see :func:`_sublingual`)
-        g = float(p.get("sublingual_mm", 0.0))
-        front = [[62.0, 148.0], [45.0 + 0.3 * g, 136.0], [37.0 + 0.7 * g, 124.0], [39.0 + g, 113.0]]
+        # the front face lies against the lingual alveolar plate down to the genial tubercles
+        front = [[62.0, 148.0], [45.0, 136.0], [37.0, 124.0], [39.0, 113.0]]
     pts = np.vstack([pts, low, front])
     w = np.array([1.0, 1.0, 0.7, 0.5, 0.25, *w_low] + [1.0] * len(front))
     moved = jaw_rot(pts)
     pts = pts + (moved - pts) * w[:, None]
     return _closed_spline(pts, 180 if y_vallecula is None else 200)
-
-
-def _sublingual(p: dict, jaw_rot) -> np.ndarray | None:
-    """Air of the sublingual cavity (template mm), or None when the tongue rests on the alveolar plate.
-
-    With the tongue tip raised, the underside of the tongue lifts off the lingual surface of the lower
-    incisors and their alveolar process, and air fills the space down to the floor of the mouth (the
-    "sublingual cavity" of apical and retroflex consonants). Pose keys (optional; the articulatory
-    model's :data:`~._articulation.PARAMS` do not include them, so the demo phantom has no cavity):
-    ``sublingual_mm``, how far the tongue's front face lifts off the plate, and
-    ``sublingual_depth_mm``, the floor of the cavity below the lower-incisor edge. The polygon reaches
-    into the teeth, bone and tongue, which are painted over it (:func:`_paint_list`).
-    """
-    g = float(p.get("sublingual_mm", 0.0))
-    if g <= 0.0:
-        return None
-    y_edge = TEMPLATE["lower_incisor"][0, 1]
-    y_floor = y_edge + max(float(p.get("sublingual_depth_mm", 15.0)), 4.0)
-    x_back = 41.0 + g + 2.0  # behind the lifted front face (the tongue, painted later, carves it)
-    return jaw_rot(np.array([[33.0, y_edge - 0.5], [x_back, y_edge - 0.5], [x_back, y_floor - 1.5],
-                             [33.0, y_floor + 1.5]]))
 
 
 def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
@@ -410,7 +387,6 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
     m_pal = subject.palate_mucosa_mm
     palate_marrow = np.vstack([palate_oral[3:-6] - [0.0, m_pal + 1.4],
                                (palate_oral[3:-6] - [0.0, m_pal + 3.1])[::-1]])
-    sublingual = _sublingual(p, jaw_rot)
     # the oral mucosa of the hard palate (mucoperiosteum): soft tissue between the air and the bone
     palate_mucosa = np.vstack([palate_oral, (palate_oral - [0.0, m_pal])[::-1]]) if m_pal > 0 else None
 
@@ -454,7 +430,6 @@ def build_geometry(subject: Subject, p: dict, *, instrument: str | None = None,
         "pre_epi_fat": world(pre_epi_fat), "hyoid": world(hyoid), "csf": world(csf),
         "cord": world(cord), "palate_marrow": world(palate_marrow),
         "palate_mucosa": None if palate_mucosa is None else world(palate_mucosa),
-        "sublingual": None if sublingual is None else world(sublingual),
         "symphysis_marrow": world(_shrink(symphysis, 1.8)),
     }
     vert = [world(v) for v in vertebrae] + [world(_shrink(v, 1.6)) for v in vertebrae]
@@ -585,10 +560,6 @@ def _paint_list(w: dict, vert: list, dev) -> list[Shape]:
         Shape("nasopharynx", w["nasopharynx"], L.BACKGROUND, "air"),
         Shape("envelope", w["envelope"], L.AIRWAY, "air"),
         Shape("chin", w["chin"], L.BACKGROUND, "fat"),
-    ]
-    if w.get("sublingual") is not None:
-        out.append(Shape("sublingual", w["sublingual"], L.AIRWAY, "air"))
-    out += [
         Shape("pre_epiglottic_fat", w["pre_epi_fat"], L.BACKGROUND, "fat"),
         Shape("trachea", w["trachea"], L.BACKGROUND, "air"),
     ]

@@ -125,7 +125,7 @@ def rasterise(geom: FrameGeometry, matrix: int, spacing_mm: float, *,
     pd_lut = np.zeros(len(geom.shapes) + 1, np.float32)
     lab_lut = np.zeros(len(geom.shapes) + 1, np.uint8)
     src_lut = np.zeros(len(geom.shapes) + 1, np.uint8)  # 1 envelope air, 2 nasopharynx, 3 nasal, 4 teeth
-    code = {"envelope": 1, "sublingual": 1, "nasopharynx": 2, "nasal_cavity": 3}
+    code = {"envelope": 1, "nasopharynx": 2, "nasal_cavity": 3}
     for k, sh in enumerate(geom.shapes, start=1):
         r, c = _to_fine(sh.points, spacing_mm, ss)
         draw.polygon(list(zip(c.tolist(), r.tolist())), fill=k)

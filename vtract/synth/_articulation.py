@@ -3,8 +3,7 @@
 A pose is a dict over :data:`vtract.phantom.PARAMS` (mm unless stated), the phantom's articulatory
 parameters. :func:`random_articulation` blends two vowel targets, adds per-parameter jitter, lays a
 consonant gesture on top in about 40 % of samples (with a random strength: values >= 1 give full
-closures at the lips, alveolar ridge or velum), opens the velum at random, may open a sublingual cavity
-under a raised tongue tip (pose keys ``sublingual_mm``, ``sublingual_depth_mm``), and puts a wind-instrument
+closures at the lips, alveolar ridge or velum), opens the velum at random, and puts a wind-instrument
 mouthpiece between the lips in a few samples. :func:`perturb` moves a pose by a small articulatory step
 (the neighbouring frames of a temporal context).
 """
@@ -25,14 +24,6 @@ INSTRUMENT_PROB = 0.08
 CONSONANT_PROB = 0.4
 #: Smallest tongue-to-roof gap (mm) of a vowel (no consonant gesture): drawn uniformly per sample.
 VOWEL_GAP_MM = (1.0, 4.0)
-#: Sublingual cavity (:func:`vtract.phantom._geometry._sublingual`): once the tongue tip is raised more
-#: than ``SUBLINGUAL_FROM_MM`` above its rest, in this share of samples its front face lifts off the
-#: lingual alveolar plate by up to half the extra raise (at most ``SUBLINGUAL_MAX_MM``), leaving air down
-#: to a floor ``SUBLINGUAL_DEPTH_MM`` below the lower-incisor edge (uniform draws).
-SUBLINGUAL_PROB = 0.6
-SUBLINGUAL_FROM_MM = 3.0
-SUBLINGUAL_MAX_MM = 6.0
-SUBLINGUAL_DEPTH_MM = (8.0, 24.0)
 
 #: Per-parameter jitter (standard deviation) around the vowel blend.
 _JITTER = {"jaw_mm": 2.5, "lip_aperture_mm": 3.0, "lip_protrusion_mm": 2.0, "dorsum_x_mm": 3.5,
@@ -103,11 +94,6 @@ def random_articulation(rng: np.random.Generator, anat: dict) -> tuple[dict, dic
     p["dorsum_y_mm"] -= 0.6 * fill
     p["dorsum_x_mm"] -= 0.3 * fill
     p["tip_y_mm"] -= 0.8 * fill
-    # with the tip raised, the tongue's underside may lift off the lower incisors' lingual plate
-    raise_mm = -float(np.clip(p["tip_y_mm"], *_LIMITS["tip_y_mm"])) - SUBLINGUAL_FROM_MM
-    if raise_mm > 0 and rng.uniform() < SUBLINGUAL_PROB:
-        p["sublingual_mm"] = float(rng.uniform()) * min(0.5 * raise_mm, SUBLINGUAL_MAX_MM)
-        p["sublingual_depth_mm"] = float(rng.uniform(*SUBLINGUAL_DEPTH_MM))
     instrument = None
     if rng.uniform() < INSTRUMENT_PROB:
         instrument = str(rng.choice(INSTRUMENT_OBJECTS))

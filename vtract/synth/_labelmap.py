@@ -41,8 +41,6 @@ _CODE = {t: i for i, t in enumerate(TISSUES)}
 TARGET_LABELS: tuple[int, ...] = (L.BACKGROUND, L.AIRWAY, L.TONGUE, L.HARD_PALATE, L.VELUM, L.LIPS,
                                   L.EPIGLOTTIS, L.PHARYNGEAL_WALL, L.TEETH)
 _PHANTOM_SKIP = {"face", "brain"}  # replaced by the whole-head shapes of ._anatomy
-#: Shapes of tract air: the tract envelope and the sublingual cavity under a raised tongue tip.
-_TRACT_AIR = ("envelope", "sublingual")
 
 
 class HeadMaps:
@@ -144,7 +142,7 @@ def build_head(anat: dict, pose: dict, instrument: str | None,
             tissue = "tongue"
         if sh.name == "vertebra":  # thin cortex: partial volume with the marrow at rtMRI resolution
             tissue = "spine"
-        if sh.name in _TRACT_AIR:
+        if sh.name == "envelope":
             tissue = "airway"
         label = sh.label if sh.label in TARGET_LABELS and sh.label != L.AIRWAY else L.BACKGROUND
         shapes.append((sh.name, pts, tissue, label))  # AIRWAY_INCLUDES: resolved by rasterise()
@@ -176,7 +174,7 @@ def rasterise(geom: FrameGeometry, shapes: list, placement: Placement, grid: Gri
     tis_lut = np.zeros(len(shapes) + 1, np.uint8)
     lab_lut = np.zeros(len(shapes) + 1, np.uint8)
     dark_lut = np.zeros(len(shapes) + 1, bool)  # structures counted with the airway (AIRWAY_INCLUDES)
-    env: list[int] = []
+    env = 0
     # One densify + transform for all polygons (per-shape calls dominated the cost).
     pts, bounds = _densify_all([sh[1] for sh in shapes])
     w = placement(pts) * f - 0.5  # PIL fills pixels whose centre (integer coords) is inside
@@ -185,12 +183,12 @@ def rasterise(geom: FrameGeometry, shapes: list, placement: Placement, grid: Gri
         tis_lut[k] = _CODE[tissue]
         lab_lut[k] = label
         dark_lut[k] = name in L.AIRWAY_INCLUDES
-        if name in _TRACT_AIR:
-            env.append(k)
+        if name == "envelope":
+            env = k
     idx = np.asarray(canvas)
     tissue = tis_lut[idx]
     labels = lab_lut[idx]
-    air = np.isin(idx, env)
+    air = idx == env
     dark = dark_lut[idx]
     comp, ncomp = ndi.label(air | dark)
     keep = np.zeros(ncomp + 1, bool)

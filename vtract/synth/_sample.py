@@ -22,7 +22,7 @@ from ._pose import Placement, random_grid, random_placement
 __all__ = ["SynthSample", "sample", "random_head", "GENERATOR_VERSION", "CROP_PROB"]
 
 #: Version of the generator; bump it whenever the distribution of samples changes (model cards cite it).
-GENERATOR_VERSION = "0.15.0"
+GENERATOR_VERSION = "0.13.0"
 #: Landmarks reported in ``meta["landmarks_mm"]`` (besides ``vp_port`` and ``glottis``).
 _LANDMARKS = ("upper_incisor_edge", "lower_incisor_edge", "ridge_front", "upper_lip_inner",
               "lower_lip_inner", "velum_tip", "epiglottis_tip", "pns")
