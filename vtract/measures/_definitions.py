@@ -251,14 +251,13 @@ def constriction(geom: TractGeometry, region: str) -> tuple[np.ndarray, np.ndarr
         does not depend on where the tract's ends were found; NaN for a closure inferred from where
         the airway ends.
     """
+    u_r, _ = _lm(geom, "ridge")
     kw = {}
     if region == "tip":  # see degree_mm above
-        u_r = _lm(geom, "ridge")[0]
         kw = {"up_u": (u_r - LIP_BEHIND_RIDGE_MM, u_r + TIP_BEHIND_RIDGE_MM),
               "lo_u_min": _lm(geom, "tongue_tip")[0]}
     d, at = _closest(geom, *_constriction_masks(geom, region), **kw)
     u, _ = geom.plane_coords(at[:, None, :])
-    u_r, _ = _lm(geom, "ridge")
     if region in ("tip", "dorsum"):
         u_open, _ = _lm(geom, "lip_opening")
         front = u_r + (TIP_BEHIND_RIDGE_MM if region == "dorsum" else -LIP_BEHIND_RIDGE_MM)
