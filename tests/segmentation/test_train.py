@@ -71,3 +71,43 @@ def test_fine_tuning_starts_from_the_checkpoint(tmp_path):
     assert first["b"] < first["a"]
     with open(tmp_path / "b" / "train.json") as fh:
         assert json.load(fh)["init"] == str(tmp_path / "a" / "checkpoint.pt")
+
+
+def _kw():
+    return dict(seed=0, minutes=2.0, batch_size=4, crop=32, workers=0, threads=1, n_val=2, val_every=6,
+                lr=3e-3, source=tiny_source, log=None)
+
+
+def test_weight_averaging_over_the_end_of_a_run(tmp_path):
+    import torch
+
+    s = train(tmp_path / "swa", iterations=12, average_from=0.5, average_every=2, bn_batches=3, **_kw())
+    assert s["n_averaged"] == 3 and s["bn_batches"] == 3  # steps 8, 10 and 12 (the second half)
+    ck = torch.load(str(tmp_path / "swa" / "checkpoint.pt"), map_location="cpu")
+    assert not any(k.startswith("module.") or k == "n_averaged" for k in ck["model"])  # a plain U-Net
+    assert NetModel(tmp_path / "swa" / "model.onnx", threads=1).classes == NET_CLASSES
+    with pytest.raises(ValueError, match="average_from"):
+        train(tmp_path / "bad", iterations=2, average_from=1.0, **_kw())
+
+
+def test_average_checkpoints_is_the_weight_mean_with_new_batchnorm_statistics(tmp_path):
+    import torch
+
+    from vtract.segmentation.train import average_checkpoints
+
+    train(tmp_path / "a", iterations=8, **_kw())
+    train(tmp_path / "b", iterations=4, init=tmp_path / "a" / "checkpoint.pt", **_kw())
+    cks = [tmp_path / r / "checkpoint.pt" for r in ("a", "b")]
+    s = average_checkpoints(cks, tmp_path / "soup", bn_batches=2, batch_size=4, crop=32, reuse=1,
+                            workers=0, n_val=2, source=tiny_source, log=None)
+    a, b, m = (torch.load(str(p), map_location="cpu")["model"]
+               for p in (*cks, tmp_path / "soup" / "checkpoint.pt"))
+    conv = next(k for k, v in a.items() if k.endswith("conv.weight") and v.ndim == 4)
+    torch.testing.assert_close(m[conv], (a[conv] + b[conv]) / 2)
+    stat = next(k for k in a if k.endswith("running_mean"))
+    assert not torch.allclose(m[stat], (a[stat] + b[stat]) / 2)  # re-estimated, not averaged
+    assert s["averaged"] == [str(c) for c in cks] and set(s["val_dice_synthetic"]) == {
+        str(c) for c in NET_CLASSES[1:]}
+    assert NetModel(tmp_path / "soup" / "model.onnx", threads=1).classes == NET_CLASSES
+    with pytest.raises(ValueError, match="two checkpoints"):
+        average_checkpoints(cks[:1], tmp_path / "one", source=tiny_source, log=None)

@@ -14,6 +14,10 @@ Needs the ``train`` extra (PyTorch, MONAI, onnx). Nothing here is imported when 
   of 16 works at inference.
 * **Loss**: soft cross-entropy + soft Dice (MONAI ``DiceLoss``) against the soft targets; AdamW with a
   cosine learning-rate decay over the run.
+* **Weight averaging** (optional): ``--average-from 0.5`` keeps a running mean of the weights over
+  the last half of the run (``torch.optim.swa_utils``; Izmailov et al. 2018) and exports the mean;
+  ``--average CK1 CK2 ...`` writes the uniform mean of finished runs' checkpoints (a "model soup",
+  Wortsman et al. 2022). In both cases the BatchNorm statistics are re-estimated on synthetic batches.
 * **Reproducible**: the generator and the weights are seeded from ``--seed``; data are generated in one
   worker process in a fixed order. ``--iterations`` fixes the run length; ``--minutes`` only caps the wall
   time (the model card records the iterations actually run, so a time-boxed run is repeated with
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import math
 import time
@@ -39,7 +44,7 @@ import numpy as np
 
 from ._netgrid import NET_CLASSES, NET_SPACING_MM, NetGrid, labels_to_net, normalize_intensity
 
-__all__ = ["build_model", "make_batch_sample", "train", "export_onnx", "main"]
+__all__ = ["build_model", "make_batch_sample", "train", "average_checkpoints", "export_onnx", "main"]
 
 #: Channels of the U-Net levels.
 CHANNELS = (16, 32, 64, 128, 128)
@@ -159,6 +164,7 @@ def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iteratio
           batch_size: int = 16, crop: int = 96, context: int = 1, lr: float = 2e-3,
           threads: int = 1, workers: int = 1, n_val: int = 48, val_every: int = 50,
           checkpoint_minutes: float = 5.0, reuse: int = 1, init: str | Path | None = None,
+          average_from: float | None = None, average_every: int = 10, bn_batches: int = 64,
           source: Callable[..., Any] | None = None,
           log: Callable[[str], None] | None = print) -> dict[str, Any]:
     """Train the segmenter on synthetic samples and export ``model.onnx``.
@@ -190,6 +196,12 @@ def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iteratio
         Random crops taken from each generated sample (> 1 when generating is the bottleneck).
     init : str or Path, optional
         ``checkpoint.pt`` to start from (fine-tuning) instead of random weights.
+    average_from : float, optional
+        Fraction of the run (0-1) after which a running mean of the weights is kept (every
+        ``average_every`` steps); the mean, with BatchNorm statistics re-estimated on ``bn_batches``
+        synthetic batches, is what ``checkpoint.pt`` and ``model.onnx`` then hold. Default: no averaging.
+    average_every, bn_batches : int
+        Steps between weight-averaging updates; synthetic batches for the BatchNorm re-estimation.
     source : callable, optional
         ``source(rng, context=...) -> SynthSample``; default :func:`vtract.synth.sample`.
     log : callable or None
@@ -212,6 +224,10 @@ def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iteratio
     if init is not None:
         model.load_state_dict(torch.load(str(init), map_location="cpu")["model"])
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    if average_from is not None and not 0.0 <= average_from < 1.0:
+        raise ValueError(f"average_from must lie in [0, 1), got {average_from}")
+    averaged = None
+    n_averaged = 0
     dice = DiceLoss(softmax=True, include_background=False, batch=True)
     loader = torch.utils.data.DataLoader(_dataset(seed, context, crop, source, reuse),
                                          batch_size=batch_size, num_workers=workers,
@@ -246,6 +262,12 @@ def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iteratio
             loss.backward()
             opt.step()
             it += 1
+            if average_from is not None and frac >= average_from and it % average_every == 0:
+                if averaged is None:
+                    averaged = torch.optim.swa_utils.AveragedModel(model)
+                else:
+                    averaged.update_parameters(model)
+                n_averaged += 1
             lv = float(loss.detach())
             loss_ema = lv if math.isnan(loss_ema) else 0.9 * loss_ema + 0.1 * lv
             row: dict[str, Any] = {"iteration": it, "minutes": round(elapsed, 3), "loss": round(lv, 5),
@@ -267,6 +289,11 @@ def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iteratio
                 torch.save({"model": model.state_dict(), "iteration": it, "context": context},
                            out / "checkpoint.pt")
                 last_ck = time.time()
+        if averaged is not None:
+            # the BatchNorm statistics of a weight mean are not the mean of the statistics: re-estimate
+            # them on further synthetic batches from the same stream
+            torch.optim.swa_utils.update_bn(itertools.islice(loader, bn_batches), averaged)
+            model = averaged.module
     model.eval()
     with torch.no_grad():
         val_dice = _dice_per_class(torch.softmax(model(vx), 1), vy)[1:]
@@ -276,6 +303,8 @@ def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iteratio
     summary = {"seed": seed, "iterations": it, "minutes": round(minutes_run, 2),
                "batch_size": batch_size, "crop": crop, "context": context, "lr": lr,
                "reuse": reuse, "workers": workers, "init": str(init) if init else None,
+               "average_from": average_from, "average_every": average_every,
+               "n_averaged": n_averaged, "bn_batches": bn_batches if averaged is not None else 0,
                "net_spacing_mm": NET_SPACING_MM, "classes": list(NET_CLASSES),
                "channels": list(CHANNELS), "final_loss_ema": loss_ema,
                "first_loss": rows[0]["loss"] if rows else None,
@@ -291,6 +320,91 @@ def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iteratio
     (out / "train.json").write_text(json.dumps(summary, indent=2))
     if log:
         log(f"done: {it} iterations in {minutes_run:.1f} min -> {onnx_path}")
+    return summary
+
+
+def average_checkpoints(checkpoints: list[str | Path], out_dir: str | Path, *, seed: int = 0,
+                        bn_batches: int = 64, batch_size: int = 16, crop: int = 96, reuse: int = 2,
+                        workers: int = 1, n_val: int = 48, source: Callable[..., Any] | None = None,
+                        log: Callable[[str], None] | None = print) -> dict[str, Any]:
+    """Write the uniform weight mean of finished runs (a "model soup") as a new run folder.
+
+    Meant for runs fine-tuned from one common checkpoint (they share a loss basin, so their mean is
+    a working network; Wortsman et al. 2022). The BatchNorm statistics are re-estimated on synthetic
+    batches, as after :func:`train`'s own weight averaging.
+
+    Parameters
+    ----------
+    checkpoints : list of str or Path
+        ``checkpoint.pt`` files of runs with the same architecture and ``context``.
+    out_dir : str or Path
+        Output folder (created): ``checkpoint.pt``, ``model.onnx``, ``train.json``.
+    seed : int
+        Seed of the synthetic batches (BatchNorm statistics) and of the validation set.
+    bn_batches, batch_size, crop, reuse, workers : int
+        Synthetic batches for the BatchNorm re-estimation and how they are drawn (as in :func:`train`).
+    n_val : int
+        Size of the fixed synthetic validation set (the same set :func:`train` uses for ``seed``).
+    source : callable, optional
+        ``source(rng, context=...) -> SynthSample``; default :func:`vtract.synth.sample`.
+    log : callable or None
+        Progress printer.
+
+    Returns
+    -------
+    dict
+        Summary (inputs, validation Dice per class, paths).
+    """
+    import torch
+
+    if len(checkpoints) < 2:
+        raise ValueError("average_checkpoints needs at least two checkpoints")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    source = source or _default_source()
+    cks = [torch.load(str(c), map_location="cpu") for c in checkpoints]
+    context = int(cks[0].get("context", 1))
+    if any(int(c.get("context", 1)) != context for c in cks):
+        raise ValueError("checkpoints differ in context (frames per sample); they cannot be averaged")
+    state = {}
+    for key, ref in cks[0]["model"].items():
+        if key.endswith("num_batches_tracked") or not torch.is_floating_point(ref):
+            state[key] = ref
+        else:
+            state[key] = torch.stack([c["model"][key].float() for c in cks]).mean(0).to(ref.dtype)
+    torch.manual_seed(seed)
+    model = build_model(context)
+    model.load_state_dict(state)
+    loader = torch.utils.data.DataLoader(_dataset(seed, context, crop, source, reuse),
+                                         batch_size=batch_size, num_workers=workers)
+    torch.optim.swa_utils.update_bn(itertools.islice(loader, bn_batches), model)
+    vrng = np.random.default_rng(seed + 10_000)
+    val = [make_batch_sample(source(vrng, context=context), vrng, crop) for _ in range(n_val)]
+    vx = torch.from_numpy(np.stack([v[0] for v in val]))
+    vy = torch.from_numpy(np.stack([v[1] for v in val]))
+    model.eval()
+    with torch.no_grad():
+        val_dice = _dice_per_class(torch.softmax(model(vx), 1), vy)[1:]
+    torch.save({"model": model.state_dict(), "iteration": 0, "context": context,
+                "averaged": [str(c) for c in checkpoints]}, out / "checkpoint.pt")
+    onnx_path = export_onnx(model, out / "model.onnx", context=context)
+    summary: dict[str, Any] = {
+        "averaged": [str(c) for c in checkpoints], "seed": seed, "bn_batches": bn_batches,
+        "batch_size": batch_size, "crop": crop, "context": context, "reuse": reuse,
+        "net_spacing_mm": NET_SPACING_MM, "classes": list(NET_CLASSES), "channels": list(CHANNELS),
+        "val_dice_synthetic": {str(c): float(d) for c, d in zip(NET_CLASSES[1:], val_dice)},
+        "onnx": str(onnx_path), "onnx_bytes": onnx_path.stat().st_size,
+        "source": f"{source.__module__}.{getattr(source, '__name__', 'source')}"}
+    try:
+        from ..synth import GENERATOR_VERSION as synth_version
+
+        summary["generator_version"] = synth_version
+    except ImportError:
+        pass
+    (out / "train.json").write_text(json.dumps(summary, indent=2))
+    if log:
+        log(f"averaged {len(checkpoints)} checkpoints -> {onnx_path}; synthetic val Dice "
+            + " ".join(f"{c}:{d:.3f}" for c, d in zip(NET_CLASSES[1:], val_dice)))
     return summary
 
 
@@ -378,15 +492,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--reuse", type=int, default=1, help="random crops per generated sample")
     ap.add_argument("--init", default=None, help="checkpoint.pt to fine-tune from")
+    ap.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (cosine decay to 2%%)")
+    ap.add_argument("--average-from", type=float, default=None, metavar="FRAC",
+                    help="average the weights over the run after this fraction of it (e.g. 0.5)")
+    ap.add_argument("--average", nargs="+", metavar="CHECKPOINT", default=None,
+                    help="only write OUT as the uniform weight mean of these checkpoint.pt files")
     ap.add_argument("--export-checkpoint", metavar="ONNX", default=None,
                     help="only export OUT/checkpoint.pt to this ONNX file and exit")
     a = ap.parse_args(argv)
     if a.export_checkpoint:
         export_checkpoint(Path(a.out) / "checkpoint.pt", a.export_checkpoint)
         return 0
+    if a.average:
+        average_checkpoints(a.average, a.out, seed=a.seed, batch_size=a.batch_size, crop=a.crop,
+                            reuse=max(a.reuse, 1), workers=a.workers)
+        return 0
     train(a.out, seed=a.seed, minutes=a.minutes, iterations=a.iterations, batch_size=a.batch_size,
           crop=a.crop, context=a.context, threads=a.threads, workers=a.workers, reuse=a.reuse,
-          init=a.init)
+          init=a.init, lr=a.lr, average_from=a.average_from)
     return 0
 
 
