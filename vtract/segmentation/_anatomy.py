@@ -146,6 +146,8 @@ def find_palate(upper: np.ndarray, px_mm: float, *, rise_deg: float = 45.0, sear
         return -1, -1
     arc = _arc(rev)
     q = np.arange(0.0, arc[-1], step_mm)
+    if len(q) < 2:  # the wall has collapsed to (nearly) one point: a degenerate airway, no palate
+        return -1, -1
     res = np.column_stack([np.interp(q, arc, rev[:, 0]), np.interp(q, arc, rev[:, 1])])
     d = np.diff(res, axis=0)
     ang = np.degrees(np.arctan2(-d[:, 1], d[:, 0]))  # +90 up, 0 straight back, < 0 descending
