@@ -111,3 +111,13 @@ def test_average_checkpoints_is_the_weight_mean_with_new_batchnorm_statistics(tm
     assert NetModel(tmp_path / "soup" / "model.onnx", threads=1).classes == NET_CLASSES
     with pytest.raises(ValueError, match="two checkpoints"):
         average_checkpoints(cks[:1], tmp_path / "one", source=tiny_source, log=None)
+
+
+def test_cli_average_needs_two_checkpoints(tmp_path, capsys):
+    from vtract.cli import main
+
+    train(tmp_path / "a", iterations=2, **_kw())
+    code = main(["train-segmenter", str(tmp_path / "soup"), "--average", str(tmp_path / "a" / "checkpoint.pt")])
+    assert code != 0
+    assert "at least two" in capsys.readouterr().err
+    assert not (tmp_path / "soup" / "model.onnx").exists()
