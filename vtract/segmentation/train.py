@@ -160,6 +160,25 @@ def _dice_per_class(prob, target) -> np.ndarray:
     return (2 * inter / den.clamp_min(1)).numpy()
 
 
+def _validation_set(seed: int, context: int, crop: int, n_val: int, source: Callable[..., Any]):
+    """Return the fixed synthetic validation batch of a run with ``seed`` (inputs, soft targets)."""
+    import torch
+
+    vrng = np.random.default_rng(seed + 10_000)
+    val = [make_batch_sample(source(vrng, context=context), vrng, crop) for _ in range(n_val)]
+    return (torch.from_numpy(np.stack([v[0] for v in val])),
+            torch.from_numpy(np.stack([v[1] for v in val])))
+
+
+def _generator_info() -> dict[str, str]:
+    """``{"generator_version": ...}`` of :mod:`vtract.synth` for a run summary (empty without it)."""
+    try:
+        from ..synth import GENERATOR_VERSION
+    except ImportError:
+        return {}
+    return {"generator_version": GENERATOR_VERSION}
+
+
 def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iterations: int | None = None,
           batch_size: int = 16, crop: int = 96, context: int = 1, lr: float = 2e-3,
           threads: int = 1, workers: int = 1, n_val: int = 48, val_every: int = 50,
@@ -232,10 +251,7 @@ def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iteratio
     loader = torch.utils.data.DataLoader(_dataset(seed, context, crop, source, reuse),
                                          batch_size=batch_size, num_workers=workers,
                                          persistent_workers=workers > 0)
-    vrng = np.random.default_rng(seed + 10_000)
-    val = [make_batch_sample(source(vrng, context=context), vrng, crop) for _ in range(n_val)]
-    vx = torch.from_numpy(np.stack([v[0] for v in val]))
-    vy = torch.from_numpy(np.stack([v[1] for v in val]))
+    vx, vy = _validation_set(seed, context, crop, n_val, source)
     fields = ["iteration", "minutes", "loss", "lr"] + [f"val_dice_{c}" for c in NET_CLASSES[1:]]
     rows: list[dict[str, Any]] = []
     t0 = time.time()
@@ -311,12 +327,7 @@ def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iteratio
                "val_dice_synthetic": {str(c): float(d) for c, d in zip(NET_CLASSES[1:], val_dice)},
                "onnx": str(onnx_path), "onnx_bytes": onnx_path.stat().st_size,
                "source": f"{source.__module__}.{getattr(source, '__name__', 'source')}"}
-    try:
-        from ..synth import GENERATOR_VERSION as synth_version
-
-        summary["generator_version"] = synth_version
-    except ImportError:
-        pass
+    summary.update(_generator_info())
     (out / "train.json").write_text(json.dumps(summary, indent=2))
     if log:
         log(f"done: {it} iterations in {minutes_run:.1f} min -> {onnx_path}")
@@ -378,10 +389,7 @@ def average_checkpoints(checkpoints: list[str | Path], out_dir: str | Path, *, s
     loader = torch.utils.data.DataLoader(_dataset(seed, context, crop, source, reuse),
                                          batch_size=batch_size, num_workers=workers)
     torch.optim.swa_utils.update_bn(itertools.islice(loader, bn_batches), model)
-    vrng = np.random.default_rng(seed + 10_000)
-    val = [make_batch_sample(source(vrng, context=context), vrng, crop) for _ in range(n_val)]
-    vx = torch.from_numpy(np.stack([v[0] for v in val]))
-    vy = torch.from_numpy(np.stack([v[1] for v in val]))
+    vx, vy = _validation_set(seed, context, crop, n_val, source)
     model.eval()
     with torch.no_grad():
         val_dice = _dice_per_class(torch.softmax(model(vx), 1), vy)[1:]
@@ -395,12 +403,7 @@ def average_checkpoints(checkpoints: list[str | Path], out_dir: str | Path, *, s
         "val_dice_synthetic": {str(c): float(d) for c, d in zip(NET_CLASSES[1:], val_dice)},
         "onnx": str(onnx_path), "onnx_bytes": onnx_path.stat().st_size,
         "source": f"{source.__module__}.{getattr(source, '__name__', 'source')}"}
-    try:
-        from ..synth import GENERATOR_VERSION as synth_version
-
-        summary["generator_version"] = synth_version
-    except ImportError:
-        pass
+    summary.update(_generator_info())
     (out / "train.json").write_text(json.dumps(summary, indent=2))
     if log:
         log(f"averaged {len(checkpoints)} checkpoints -> {onnx_path}; synthetic val Dice "
@@ -495,8 +498,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (cosine decay to 2%%)")
     ap.add_argument("--average-from", type=float, default=None, metavar="FRAC",
                     help="average the weights over the run after this fraction of it (e.g. 0.5)")
-    ap.add_argument("--average", nargs="+", metavar="CHECKPOINT", default=None,
-                    help="only write OUT as the uniform weight mean of these checkpoint.pt files")
+    ap.add_argument("--average", action="append", metavar="CHECKPOINT", default=None,
+                    help="only write OUT as the uniform weight mean of these checkpoint.pt files "
+                         "(repeat the option, at least twice)")
     ap.add_argument("--export-checkpoint", metavar="ONNX", default=None,
                     help="only export OUT/checkpoint.pt to this ONNX file and exit")
     a = ap.parse_args(argv)
@@ -504,6 +508,8 @@ def main(argv: list[str] | None = None) -> int:
         export_checkpoint(Path(a.out) / "checkpoint.pt", a.export_checkpoint)
         return 0
     if a.average:
+        if len(a.average) < 2:
+            ap.error("--average needs at least two checkpoint.pt files")
         average_checkpoints(a.average, a.out, seed=a.seed, batch_size=a.batch_size, crop=a.crop,
                             reuse=max(a.reuse, 1), workers=a.workers)
         return 0
