@@ -222,3 +222,34 @@ def test_post_labels_keep_tract_sections_and_drop_islands():
     assert (lab[5:10, 8:30] == L.AIRWAY).all()
     assert (lab[50:55, 50:55] == L.BACKGROUND).all()
     assert (lab[20:30, 2:5] == L.AIRWAY).all()  # the front cavity borders the tongue, teeth and lips
+
+
+@pytest.mark.parametrize("kind", ["rician_noise", "checkerboard", "gradient", "bright_disk", "bar",
+                                  "negative", "tiny_16", "one_frame", "wide_40x200", "int16"])
+def test_odd_inputs_segment_or_raise_a_segmentation_error(kind):
+    """Whatever the frames hold, segment + measure finish or raise SegmentationError, never a crash."""
+    rng = np.random.default_rng(0)
+    n, s = 3, 68
+    yy, xx = np.mgrid[:s, :s]
+    frames = {
+        "rician_noise": lambda: rng.rayleigh(1.0, (n, s, s)),
+        "checkerboard": lambda: np.repeat(((yy // 4 + xx // 4) % 2)[None].astype(float), n, 0),
+        "gradient": lambda: np.repeat(((yy + xx) / (2.0 * s))[None], n, 0),
+        "bright_disk": lambda: np.repeat((((yy - 34) ** 2 + (xx - 34) ** 2) < 400)[None].astype(float), n, 0)
+        + 0.05 * rng.random((n, s, s)),
+        "bar": lambda: np.repeat((np.abs(yy - 34) < 3)[None].astype(float), n, 0),
+        "negative": lambda: -rng.rayleigh(1.0, (n, s, s)),
+        "tiny_16": lambda: rng.random((n, 16, 16)),
+        "one_frame": lambda: rng.rayleigh(1.0, (1, s, s)),
+        "wide_40x200": lambda: rng.rayleigh(1.0, (n, 40, 200)),
+        "int16": lambda: (rng.rayleigh(1.0, (n, s, s)) * 1000).astype(np.int16),
+    }[kind]()
+    seq = vtract.Sequence(frames, fps=20.0, pixel_spacing_mm=(2.9, 2.9))
+    try:
+        seg = vtract.segment(seq, method="net")
+    except SegmentationError as exc:
+        assert str(exc)  # a message for the user
+        return
+    assert seg.labels.shape == seq.frames.shape
+    m = vtract.measure(seg)
+    assert len(m) == seq.n_frames
