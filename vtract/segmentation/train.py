@@ -170,13 +170,33 @@ def _validation_set(seed: int, context: int, crop: int, n_val: int, source: Call
             torch.from_numpy(np.stack([v[1] for v in val])))
 
 
-def _generator_info() -> dict[str, str]:
-    """``{"generator_version": ...}`` of :mod:`vtract.synth` for a run summary (empty without it)."""
+def _write_run(model, out: Path, *, context: int, vx, vy, source: Callable[..., Any],
+               checkpoint: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
+    """Finish a run folder: validate, save ``checkpoint.pt``, export ``model.onnx``, write ``train.json``.
+
+    ``checkpoint`` and ``summary`` hold what is particular to the run; the network's settings, the
+    synthetic validation Dice, the ONNX file and the generator version are added here.
+    """
+    import torch
+
+    model.eval()
+    with torch.no_grad():
+        val_dice = _dice_per_class(torch.softmax(model(vx), 1), vy)[1:]
+    torch.save({"model": model.state_dict(), "context": context, **checkpoint}, out / "checkpoint.pt")
+    onnx_path = export_onnx(model, out / "model.onnx", context=context)
+    summary = {**summary, "net_spacing_mm": NET_SPACING_MM, "classes": list(NET_CLASSES),
+               "channels": list(CHANNELS),
+               "val_dice_synthetic": {str(c): float(d) for c, d in zip(NET_CLASSES[1:], val_dice)},
+               "onnx": str(onnx_path), "onnx_bytes": onnx_path.stat().st_size,
+               "source": f"{source.__module__}.{getattr(source, '__name__', 'source')}"}
     try:
         from ..synth import GENERATOR_VERSION
+
+        summary["generator_version"] = GENERATOR_VERSION
     except ImportError:
-        return {}
-    return {"generator_version": GENERATOR_VERSION}
+        pass
+    (out / "train.json").write_text(json.dumps(summary, indent=2))
+    return summary
 
 
 def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iterations: int | None = None,
@@ -310,27 +330,17 @@ def train(out_dir: str | Path, *, seed: int = 0, minutes: float = 60.0, iteratio
             # them on further synthetic batches from the same stream
             torch.optim.swa_utils.update_bn(itertools.islice(loader, bn_batches), averaged)
             model = averaged.module
-    model.eval()
-    with torch.no_grad():
-        val_dice = _dice_per_class(torch.softmax(model(vx), 1), vy)[1:]
-    torch.save({"model": model.state_dict(), "iteration": it, "context": context}, out / "checkpoint.pt")
     minutes_run = (time.time() - t0) / 60.0
-    onnx_path = export_onnx(model, out / "model.onnx", context=context)
-    summary = {"seed": seed, "iterations": it, "minutes": round(minutes_run, 2),
-               "batch_size": batch_size, "crop": crop, "context": context, "lr": lr,
-               "reuse": reuse, "workers": workers, "init": str(init) if init else None,
-               "average_from": average_from, "average_every": average_every,
-               "n_averaged": n_averaged, "bn_batches": bn_batches if averaged is not None else 0,
-               "net_spacing_mm": NET_SPACING_MM, "classes": list(NET_CLASSES),
-               "channels": list(CHANNELS), "final_loss_ema": loss_ema,
-               "first_loss": rows[0]["loss"] if rows else None,
-               "val_dice_synthetic": {str(c): float(d) for c, d in zip(NET_CLASSES[1:], val_dice)},
-               "onnx": str(onnx_path), "onnx_bytes": onnx_path.stat().st_size,
-               "source": f"{source.__module__}.{getattr(source, '__name__', 'source')}"}
-    summary.update(_generator_info())
-    (out / "train.json").write_text(json.dumps(summary, indent=2))
+    summary = _write_run(
+        model, out, context=context, vx=vx, vy=vy, source=source, checkpoint={"iteration": it},
+        summary={"seed": seed, "iterations": it, "minutes": round(minutes_run, 2),
+                 "batch_size": batch_size, "crop": crop, "context": context, "lr": lr,
+                 "reuse": reuse, "workers": workers, "init": str(init) if init else None,
+                 "average_from": average_from, "average_every": average_every,
+                 "n_averaged": n_averaged, "bn_batches": bn_batches if averaged is not None else 0,
+                 "final_loss_ema": loss_ema, "first_loss": rows[0]["loss"] if rows else None})
     if log:
-        log(f"done: {it} iterations in {minutes_run:.1f} min -> {onnx_path}")
+        log(f"done: {it} iterations in {minutes_run:.1f} min -> {summary['onnx']}")
     return summary
 
 
@@ -390,24 +400,15 @@ def average_checkpoints(checkpoints: list[str | Path], out_dir: str | Path, *, s
                                          batch_size=batch_size, num_workers=workers)
     torch.optim.swa_utils.update_bn(itertools.islice(loader, bn_batches), model)
     vx, vy = _validation_set(seed, context, crop, n_val, source)
-    model.eval()
-    with torch.no_grad():
-        val_dice = _dice_per_class(torch.softmax(model(vx), 1), vy)[1:]
-    torch.save({"model": model.state_dict(), "iteration": 0, "context": context,
-                "averaged": [str(c) for c in checkpoints]}, out / "checkpoint.pt")
-    onnx_path = export_onnx(model, out / "model.onnx", context=context)
-    summary: dict[str, Any] = {
-        "averaged": [str(c) for c in checkpoints], "seed": seed, "bn_batches": bn_batches,
-        "batch_size": batch_size, "crop": crop, "context": context, "reuse": reuse,
-        "net_spacing_mm": NET_SPACING_MM, "classes": list(NET_CLASSES), "channels": list(CHANNELS),
-        "val_dice_synthetic": {str(c): float(d) for c, d in zip(NET_CLASSES[1:], val_dice)},
-        "onnx": str(onnx_path), "onnx_bytes": onnx_path.stat().st_size,
-        "source": f"{source.__module__}.{getattr(source, '__name__', 'source')}"}
-    summary.update(_generator_info())
-    (out / "train.json").write_text(json.dumps(summary, indent=2))
+    inputs = [str(c) for c in checkpoints]
+    summary = _write_run(
+        model, out, context=context, vx=vx, vy=vy, source=source,
+        checkpoint={"iteration": 0, "averaged": inputs},
+        summary={"averaged": inputs, "seed": seed, "bn_batches": bn_batches, "batch_size": batch_size,
+                 "crop": crop, "context": context, "reuse": reuse})
     if log:
-        log(f"averaged {len(checkpoints)} checkpoints -> {onnx_path}; synthetic val Dice "
-            + " ".join(f"{c}:{d:.3f}" for c, d in zip(NET_CLASSES[1:], val_dice)))
+        log(f"averaged {len(checkpoints)} checkpoints -> {summary['onnx']}; synthetic val Dice "
+            + " ".join(f"{c}:{d:.3f}" for c, d in summary["val_dice_synthetic"].items()))
     return summary
 
 
