@@ -83,6 +83,17 @@ def test_no_noise_warns_and_returns_unchanged(pair):
     np.testing.assert_array_equal(out.samples, clean.samples)
 
 
+def test_audio_shorter_than_a_scoring_window_is_returned_unchanged(pair):
+    # 0.1 s (shorter than the video it comes with): no noise to time, a warning, not a crash
+    clean, _ = pair
+    short = clean.crop(0.0, 0.1)
+    assert short.duration_s < 0.11
+    assert find_gradient_noise(short.samples, short.sample_rate_hz, period_s=1 / 23.0) is None
+    with pytest.warns(VtractWarning, match="no gradient noise"):
+        out = suppress_mri_noise(short, fps=23.0)
+    np.testing.assert_array_equal(out.samples, short.samples)
+
+
 def test_period_estimated_without_frame_rate(pair):
     _, noisy = pair
     p = estimate_period(noisy.samples, noisy.sample_rate_hz)

@@ -275,6 +275,8 @@ def find_gradient_noise(x: np.ndarray, sample_rate_hz: float, *, period_s: float
     x = np.asarray(x, dtype=float)
     dur = x.size / sr
     times, sc = periodicity_score(x, sr, period_s)
+    if sc.size == 0:  # shorter than one scoring window: nothing to time
+        return None
     y = x
     # speech dominates below ~1 kHz; when the noise is more periodic in the high band, time it
     # there (loud voices then do not mask it)
@@ -284,8 +286,6 @@ def find_gradient_noise(x: np.ndarray, sample_rate_hz: float, *, period_s: float
         _, sc_hi = periodicity_score(x_hi, sr, period_s)
         if sc_hi.size == sc.size and np.percentile(sc_hi, 90) > np.percentile(sc, 90):
             sc, y = sc_hi, x_hi
-    if sc.size == 0:
-        return None
     hop = times[1] - times[0] if times.size > 1 else period_s / 4
     smooth = ndimage.median_filter(sc, size=5, mode="nearest")
     on = smooth > threshold
