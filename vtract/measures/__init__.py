@@ -39,7 +39,9 @@ from ._geometry import (
     PALATE_PLANE_MM,
     TractGeometry,
     palatal_plane,
+    palate_columns,
     palate_front,
+    palate_landmarks,
     palate_ridge,
     roof_landmarks,
 )
@@ -49,7 +51,7 @@ from ._pca import tongue_pca
 __all__ = ["measure", "tongue_pca", "CONSTRICTED_MM", "MEASURE_COLUMNS", "MEASURE_TABLE",
            "measure_table_markdown",
            "area_from_distance", "TractGeometry", "LANDMARKS", "palatal_plane", "palate_ridge",
-           "palate_front", "PALATE_PLANE_MM", "roof_landmarks",
+           "palate_front", "PALATE_PLANE_MM", "roof_landmarks", "palate_landmarks", "palate_columns",
            "geometry_from_labels", "lower_incisor_pocket", "lip_gap_mm", "measures_table",
            "distance_function", "regions",
            "lip_aperture", "lip_protrusion", "jaw_opening", "constriction", "larynx_height",

@@ -62,9 +62,11 @@ def measure_table_markdown() -> str:
              "coefficients for cm; 10 mm -> 160 mm^2; changed in 0.2: was the law applied to mm, "
              "sqrt(10) too small) |",
              "",
-             "`u` / `h`: position along / below the palatal plane, a line fitted to the roof of the "
-             "mouth from the alveolar ridge to 40 mm behind it; the alveolar ridge is where the "
-             "upper wall turns from the climb behind the lips into that roof "
-             "(`vtract.measures.roof_landmarks`). Regions are fixed distances in mm from these "
+             "`u` / `h`: position along / below the palatal plane, a line fitted to the hard "
+             "palate's oral surface from the alveolar ridge to 40 mm behind it; the alveolar ridge "
+             "is the palate's front, where 10 mm^2 of palate lie in front of it "
+             "(`vtract.measures.palate_landmarks`; formerly where the upper wall turns "
+             "from the climb behind the lips into the roof, `vtract.measures.roof_landmarks`, now "
+             "the fallback without a palate). Regions are fixed distances in mm from these "
              "landmarks, the velum tip and the glottis (`vtract.measures.regions`)."]
     return "\n".join(rows)

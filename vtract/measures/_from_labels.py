@@ -17,13 +17,13 @@ Per frame:
   with grid lines normal to it (:func:`vtract.segmentation._tract.fit_midline`, as the classic
   segmenter does on the image); walls are where a grid line leaves the airway label (half-way
   between pixel centres, i.e. on the pixel edge);
-* **alveolar ridge / palatal plane**: from the roof of the mouth as the upper wall shows it
-  (:func:`vtract.measures.roof_landmarks`: the turn from the climb behind the lips into the roof,
-  and a line through the roof up to 40 mm behind it; without such a climb, the hard-palate label's
-  front by area, :func:`vtract.measures.palate_ridge`, and its oral edge); the posterior nasal
-  spine is the posterior end of the hard-palate label's oral edge; frames where neither is found
-  take the session's median (the palate is rigid), as do frames without a velum label for the
-  velum tip;
+* **alveolar ridge / palatal plane**: from the hard-palate label
+  (:func:`vtract.measures.palate_landmarks`: its front by area and a line through its oral edge up
+  to 40 mm behind that; rigid bone, so neither moves with the tongue or the lips); without a palate
+  label, from the roof of the mouth as the upper wall shows it (:func:`vtract.measures.roof_landmarks`:
+  the turn from the climb behind the lips into the roof); the posterior nasal spine is the
+  posterior end of the hard-palate label's oral edge; frames where neither is found take the
+  session's median (the palate is rigid), as do frames without a velum label for the velum tip;
 * **velum tip**: the velum pixel farthest from the posterior nasal spine; **velum opening**: the
   closest distance between the velum and the posterior pharyngeal wall labels, pixel edge to edge
   (labels without a pharyngeal wall: row by row, the airway run directly behind the velum up to the
@@ -47,7 +47,7 @@ from scipy import ndimage as ndi
 
 from .. import labels as L
 from ..errors import DataValueError
-from ._geometry import TractGeometry, palatal_plane, palate_front, palate_ridge, roof_landmarks
+from ._geometry import TractGeometry, palate_columns, palate_landmarks, roof_landmarks
 
 __all__ = ["geometry_from_labels", "lower_incisor_pocket", "lip_gap_mm", "LIP_WINDOW_MM", "WALL_SMOOTH_PX",
            "LIP_PIECE_MM2"]
@@ -300,14 +300,10 @@ def _frame_geometry(lab: np.ndarray, img: np.ndarray | None, row_mm: float, col_
     dist[~np.isfinite(width)] = np.nan
     # hard palate: ridge (anterior end) and PNS (posterior end) of its oral edge
     pns = np.array([palate_px[-1, 0] + 0.5, palate_px[-1, 1]]) if len(palate_px) else np.full(2, np.nan)
-    ridge_mm, c_pl, n_pl = roof_landmarks(up * scale)
-    if not np.isfinite(ridge_mm[0]) and len(palate_px):
-        # no climb behind the lips (a flat roof): the palate label's front and oral edge instead
-        edge = palate_px * scale
-        cols = np.arange(int(palate_px[0, 0]), int(palate_px[-1, 0]) + 1)
-        area = pal[:, cols].sum(axis=0) * row_mm * col_mm
-        ridge_mm = palate_ridge((np.append(cols, cols[-1] + 1) - 0.5) * col_mm, area, edge)
-        c_pl, n_pl = palatal_plane(palate_front(edge, ridge_mm))
+    # the ridge and the plane from the rigid palate; without one, from the roof's climb
+    ridge_mm, c_pl, n_pl = palate_landmarks(*palate_columns(pal, 0.0, 0.0, col_mm, row_mm))
+    if not np.isfinite(ridge_mm[0]):
+        ridge_mm, c_pl, n_pl = roof_landmarks(up * scale)
     ridge, plane = ridge_mm / scale, (c_pl, n_pl)
     # velum tip: the velum pixel farthest from the PNS
     vr, vc = np.nonzero(lab == L.VELUM)

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["TractGeometry", "LANDMARKS", "palatal_plane", "palate_ridge", "palate_front",
-           "RIDGE_WINDOW_MM", "RIDGE_AREA_MM2", "PALATE_PLANE_MM", "roof_landmarks"]
+           "RIDGE_WINDOW_MM", "RIDGE_AREA_MM2", "PALATE_PLANE_MM", "roof_landmarks",
+           "palate_landmarks", "palate_columns"]
 
 #: The ridge is where this much palate area lies in front of it (mm^2) ...
 RIDGE_AREA_MM2 = 10.0
@@ -59,7 +60,7 @@ def palate_ridge(x_edges_mm: np.ndarray, column_area_mm2: np.ndarray, edge_mm: n
         return np.full(2, np.nan)
     x = float(np.interp(RIDGE_AREA_MM2, cum, np.asarray(x_edges_mm, float)))
     win = e[(e[:, 0] >= x - 1e-9) & (e[:, 0] <= x + RIDGE_WINDOW_MM)]
-    y = float(win[:, 1].max()) if len(win) else float(e[np.argmin(np.abs(e[:, 0] - x)), 1])
+    y = float(win[:, 1].mean()) if len(win) else float(e[np.argmin(np.abs(e[:, 0] - x)), 1])
     return np.array([x, y])
 
 
@@ -104,14 +105,82 @@ def palate_front(edge_mm: np.ndarray, ridge_mm: np.ndarray) -> np.ndarray:
     e = np.asarray(edge_mm, float).reshape(-1, 2)
     return e[np.hypot(*(e - np.asarray(ridge_mm, float)).T) <= PALATE_PLANE_MM]
 
+
+def palate_columns(mask: np.ndarray, x0_mm: float, y0_mm: float, dx_mm: float, dy_mm: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column boundaries, column areas and oral-edge points of a hard-palate mask (mm).
+
+    The one reading of a palate raster that :func:`palate_landmarks` takes: a segmentation's
+    label map (pixel grid) and the phantom's exact palate (a fine raster of its polygons) both go
+    through it.
+
+    Parameters
+    ----------
+    mask : ndarray of bool, shape (rows, cols)
+        Hard-palate pixels; rows grow downwards, columns backwards (the canonical view).
+    x0_mm, y0_mm : float
+        Centre of pixel ``[0, 0]`` (mm).
+    dx_mm, dy_mm : float
+        Pixel size along columns and rows (mm).
+
+    Returns
+    -------
+    x_edges_mm : ndarray, shape (k + 1,)
+        Boundaries of the ``k`` columns holding palate, from the first to the last.
+    column_area_mm2 : ndarray, shape (k,)
+        Palate area per column (mm^2).
+    edge_mm : ndarray, shape (j, 2)
+        Oral edge ``(x_mm, y_mm)``: the lower edge of each palate column's lowest pixel.
+    """
+    m = np.asarray(mask, bool)
+    cols = np.flatnonzero(m.any(axis=0))
+    if cols.size == 0:
+        return np.zeros(1), np.zeros(0), np.zeros((0, 2))
+    span = np.arange(cols[0], cols[-1] + 1)
+    area = m[:, span].sum(axis=0) * dx_mm * dy_mm
+    x_edges = x0_mm + (np.append(span, span[-1] + 1) - 0.5) * dx_mm
+    rows = m.shape[0] - 1 - np.argmax(m[::-1, cols], axis=0)
+    edge = np.column_stack([x0_mm + cols * dx_mm, y0_mm + (rows + 0.5) * dy_mm])
+    return x_edges, area, edge
+
+
+def palate_landmarks(x_edges_mm: np.ndarray, column_area_mm2: np.ndarray, edge_mm: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Alveolar ridge and palatal plane from the hard palate itself (mm).
+
+    The ridge is the palate's front by area (:func:`palate_ridge`), the plane the line through its
+    oral edge within :data:`PALATE_PLANE_MM` of the ridge (:func:`palate_front`,
+    :func:`palatal_plane`). The palate is rigid bone, so these are head-fixed: unlike the airway's
+    upper wall they do not move when the tongue touches the roof or when a pause in the climb
+    behind the incisors splits it (:func:`roof_landmarks`, the fallback without a palate).
+
+    Parameters
+    ----------
+    x_edges_mm, column_area_mm2, edge_mm : ndarray
+        The palate's columns, as :func:`palate_columns` returns them.
+
+    Returns
+    -------
+    ridge, point, normal : ndarray, shape (2,)
+        The ridge and the plane (:func:`palatal_plane`); NaN when the palate holds less than
+        :data:`RIDGE_AREA_MM2`.
+    """
+    ridge = palate_ridge(x_edges_mm, column_area_mm2, edge_mm)
+    if not np.isfinite(ridge[0]):
+        nan2 = np.full(2, np.nan)
+        return ridge, nan2, nan2
+    c, n = palatal_plane(palate_front(edge_mm, ridge))
+    return ridge, c, n
+
 #: Landmarks of a :class:`TractGeometry` (each ``(n_frames, 2)`` in mm, NaN when not found).
 LANDMARKS: dict[str, str] = {
     "glottis": "lower end of the airway (centre of its lowest edge): the tract's glottis end",
     "lip_opening": "anterior end of the airway midline (between the lips)",
     "lip_front": "most anterior point of the upper lip (lips label, else the image, else "
                  "the airway's anterior end)",
-    "ridge": "alveolar ridge: where the upper wall turns from the climb behind the lips into the "
-             "roof of the mouth (roof_landmarks)",
+    "ridge": "alveolar ridge: the hard palate's front by area (palate_landmarks); without a "
+             "palate, where the upper wall turns from the climb behind the lips into the roof "
+             "(roof_landmarks)",
     "pns": "posterior nasal spine: posterior end of the hard palate's oral surface",
     "velum_tip": "point of the velum farthest from the posterior nasal spine",
     "tongue_tip": "most anterior point of the tongue below the palatal plane",

@@ -21,7 +21,7 @@ from ._session import SESSION_FILES, SessionSpec
 __all__ = ["DEMO_VERSION", "DATASETS", "session_specs", "manifest_dict", "manifest_yaml"]
 
 #: Bump when the phantom changes in a way that changes files (cache folders are versioned).
-DEMO_VERSION = 10
+DEMO_VERSION = 11
 
 #: dataset name -> variant
 DATASETS = {"demo": "full", "demo-quick": "quick"}

@@ -13,8 +13,9 @@ landmarks are taken from the polygons by the same rules the label path applies t
   :func:`vtract.measures.lower_incisor_pocket`); the acoustic walls keep the incisor;
 * glottis / lip opening: the ends of the grid midline; upper-lip front: the upper lip's most
   anterior point within 12 mm above the upper wall's anterior end;
-* alveolar ridge and palatal plane: from the outer wall (roof of the mouth) by
-  :func:`vtract.measures.roof_landmarks`, as for labels; PNS = the model's posterior nasal spine;
+* alveolar ridge and palatal plane: from the hard palate by :func:`vtract.measures.palate_landmarks`,
+  as for labels, read from the palate's label region painted on a 0.1 mm raster
+  (:func:`palate_mask_fine`); PNS = the model's posterior nasal spine;
 * velum tip: the velum point farthest from the PNS; tongue surface: the tongue polygon;
 * velum opening: the smallest velum-to-pharyngeal-wall distance (0 on contact);
 * lip gap: the smallest distance between the upper and the lower lip's outlines (0 where they overlap).
@@ -24,13 +25,23 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.path import Path as MplPath
+from PIL import Image, ImageDraw
 from scipy.spatial.distance import cdist
 
-from ..measures import MEASURE_COLUMNS, TractGeometry, measures_table, roof_landmarks
+from .. import labels as L
+from ..measures import (
+    MEASURE_COLUMNS,
+    TractGeometry,
+    measures_table,
+    palate_columns,
+    palate_landmarks,
+    roof_landmarks,
+)
 from ..measures._from_labels import LIP_WINDOW_MM
 from ._geometry import FrameGeometry
 
-__all__ = ["frame_measures", "tract_geometry", "velum_opening", "lip_gap"]
+__all__ = ["frame_measures", "tract_geometry", "velum_opening", "lip_gap", "palate_mask_fine",
+           "PALATE_RASTER_MM"]
 
 
 
@@ -81,6 +92,42 @@ def _lip_front(upper_lip: np.ndarray, y_mouth: float) -> np.ndarray:
     return win[np.argmin(win[:, 0])]
 
 
+#: Pixel size (mm) of the fine raster the phantom's exact palate is read from
+#: (:func:`palate_mask_fine`): its column areas and oral edge are then exact to this size.
+PALATE_RASTER_MM = 0.1
+
+
+def palate_mask_fine(geom: FrameGeometry, step_mm: float = PALATE_RASTER_MM
+                     ) -> tuple[np.ndarray, float, float]:
+    """Paint the hard-palate label of a frame's exact polygons on a fine raster.
+
+    The shapes from the first hard-palate shape on are painted in order, as the renderer paints
+    them (a later shape overwrites an earlier one: the upper incisor and the lips in front of the
+    palate's tip), with PIL's polygon fill on a ``step_mm`` grid over the palate's bounding box.
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (rows, cols)
+        Hard-palate pixels.
+    x0_mm, y0_mm : float
+        Centre of ``mask[0, 0]`` (mm).
+    """
+    first = next((i for i, s in enumerate(geom.shapes) if s.label == L.HARD_PALATE), None)
+    if first is None:
+        return np.zeros((0, 0), bool), 0.0, 0.0
+    allp = np.vstack([s.points for s in geom.shapes if s.label == L.HARD_PALATE])
+    lo, hi = allp.min(axis=0) - step_mm, allp.max(axis=0) + step_mm
+    size = (int(np.ceil((hi[0] - lo[0]) / step_mm)), int(np.ceil((hi[1] - lo[1]) / step_mm)))
+    img = Image.new("L", size, 0)
+    draw = ImageDraw.Draw(img)
+    for s in geom.shapes[first:]:
+        if s.label < 0:
+            continue
+        q = (np.asarray(s.points, float) - lo) / step_mm - 0.5  # pixel centres on integers
+        draw.polygon([tuple(v) for v in q], fill=int(s.label == L.HARD_PALATE))
+    return np.asarray(img, bool), float(lo[0] + step_mm / 2), float(lo[1] + step_mm / 2)
+
+
 def tract_geometry(geom: FrameGeometry, airway_area_mm2: float, time_s: float = 0.0) -> TractGeometry:
     """One frame's exact geometry as a :class:`~vtract.measures.TractGeometry`.
 
@@ -102,7 +149,10 @@ def tract_geometry(geom: FrameGeometry, airway_area_mm2: float, time_s: float = 
     inner_d, outer_d, mid = geom.visible()  # the walls MRI shows (the pocket closed by a lid)
     inner = geom.grid_origin + geom.grid_dir * inner_d[:, None]
     outer = geom.grid_origin + geom.grid_dir * outer_d[:, None]
-    ridge, c, n = roof_landmarks(outer)
+    mask, x0, y0 = palate_mask_fine(geom)
+    ridge, c, n = palate_landmarks(*palate_columns(mask, x0, y0, PALATE_RASTER_MM, PALATE_RASTER_MM))
+    if not np.isfinite(ridge[0]):  # no palate: the roof's climb, as for labels
+        ridge, c, n = roof_landmarks(outer)
     lm = geom.landmarks
     tongue = geom.curves["tongue"]
     velum = geom.curves["velum"]
