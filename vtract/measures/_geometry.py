@@ -37,8 +37,9 @@ def palate_ridge(x_edges_mm: np.ndarray, column_area_mm2: np.ndarray, edge_mm: n
     The palate's front is a thin wedge behind the incisors; its very tip appears or vanishes with
     the pixel grid (a pixel is labelled palate only when mostly palate). The ridge's ``x`` is
     therefore where the palate's area counted from the front reaches :data:`RIDGE_AREA_MM2`
-    (area is kept by a majority-vote raster on average), its ``y`` the lowest oral-edge point
-    within :data:`RIDGE_WINDOW_MM` behind that.
+    (area is kept by a majority-vote raster on average), its ``y`` the mean height of the oral
+    edge within :data:`RIDGE_WINDOW_MM` behind that (a mean, like the area, survives the raster;
+    the lowest point did not: the wedge's thin tip vanishes at coarse pixels, 3 mm higher at 2.9 mm).
 
     Parameters
     ----------
@@ -171,6 +172,7 @@ def palate_landmarks(x_edges_mm: np.ndarray, column_area_mm2: np.ndarray, edge_m
         return ridge, nan2, nan2
     c, n = palatal_plane(palate_front(edge_mm, ridge))
     return ridge, c, n
+
 
 #: Landmarks of a :class:`TractGeometry` (each ``(n_frames, 2)`` in mm, NaN when not found).
 LANDMARKS: dict[str, str] = {

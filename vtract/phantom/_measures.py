@@ -105,6 +105,13 @@ def palate_mask_fine(geom: FrameGeometry, step_mm: float = PALATE_RASTER_MM
     them (a later shape overwrites an earlier one: the upper incisor and the lips in front of the
     palate's tip), with PIL's polygon fill on a ``step_mm`` grid over the palate's bounding box.
 
+    Parameters
+    ----------
+    geom : FrameGeometry
+        The frame's polygons (field-of-view mm).
+    step_mm : float
+        Raster pixel size (mm).
+
     Returns
     -------
     mask : ndarray of bool, shape (rows, cols)
